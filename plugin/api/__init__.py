@@ -1,0 +1,1 @@
+"""HTTP layer: Starlette routes for the FHIR bases, inside a FastAPI application."""

@@ -1,0 +1,49 @@
+"""The application: FastAPI for docs and health, the FHIR bases as plain Starlette routes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+
+from plugin.config import SERVER_VERSION
+from plugin.content.loader import build_store
+from plugin.content.store import Store
+from plugin.wire.outcome import FhirError
+
+from .http import error_response
+from .routes import fhir_routes
+
+
+def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> FastAPI:
+    """Build the ASGI app serving FHIR R4 at `/r4` over `store` (default: built-in content)."""
+    if store is None:
+        store, _ = build_store(content)
+    app = FastAPI(
+        title="nice-tx",
+        version=SERVER_VERSION,
+        description="FHIR terminology service for NICE IPG406 coding rules",
+    )
+    app.state.store = store
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, object]:
+        """Liveness for load balancers: the process is up and its content is loaded."""
+        return {"status": "ok", "resources": len(store)}
+
+    app.router.routes.append(Mount("/r4", routes=fhir_routes(store, "4.0.1")))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        code = "not-found" if status == 404 else "not-supported"
+        return error_response(
+            FhirError(code, str(getattr(exc, "detail", exc)), (request.url.path,), status=status)
+        )
+
+    app.add_exception_handler(HTTPException, http_error)
+    return app

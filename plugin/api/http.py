@@ -1,0 +1,123 @@
+"""HTTP plumbing shared by the routes: format negotiation, bounded bodies, FHIR responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from plugin.config import MAX_BODY_BYTES
+from plugin.types import Resource
+from plugin.wire.json import dumps, loads
+from plugin.wire.outcome import (
+    NOT_ACCEPTABLE,
+    UNSUPPORTED_MEDIA,
+    FhirError,
+    Issue,
+    operation_outcome,
+)
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json"
+_JSON_TYPES = frozenset(
+    {
+        "application/fhir+json",
+        "application/json",
+        "text/json",
+        "json",
+        "*/*",
+        "application/*",
+        "text/*",
+        "*",
+    }
+)
+_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "text/json"})
+
+
+def _media(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+def negotiate(request: Request) -> str:
+    """The response media type; 406 when the client only accepts what is not served (XML).
+
+    `_format` wins over Accept (FHIR http); `; fhirVersion=4.0` and charset are tolerated.
+    """
+    fmt = request.query_params.get("_format")
+    if fmt is not None:
+        if _media(fmt) not in _FORMATS:
+            raise FhirError(
+                "not-supported",
+                f"_format '{fmt}' is not served: this server speaks JSON only",
+                ("_format",),
+                status=NOT_ACCEPTABLE,
+            )
+        return "application/json" if _media(fmt) == "application/json" else FHIR_JSON
+    accept = request.headers.get("accept")
+    if not accept:
+        return FHIR_JSON
+    ranges = [_media(r) for r in accept.split(",") if r.strip()]
+    if not ranges or any(r in _JSON_TYPES for r in ranges):
+        if ranges and ranges[0] == "application/json":
+            return "application/json"
+        return FHIR_JSON
+    raise FhirError(
+        "not-supported",
+        f"Cannot answer in {accept}: this server speaks JSON only (application/fhir+json)",
+        ("Accept",),
+        status=NOT_ACCEPTABLE,
+    )
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as JSON, or None when empty. 413 past the size limit, 415 for XML."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise FhirError(
+            "too-long", f"The request body is larger than {MAX_BODY_BYTES} bytes", ("body",)
+        )
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise FhirError(
+                "too-long", f"The request body is larger than {MAX_BODY_BYTES} bytes", ("body",)
+            )
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if not body.strip():
+        return None
+    ctype = request.headers.get("content-type")
+    if ctype and _media(ctype) not in _JSON_TYPES:
+        raise FhirError(
+            "not-supported",
+            f"Content-Type '{ctype}' is not accepted: send application/fhir+json",
+            ("Content-Type",),
+            status=UNSUPPORTED_MEDIA,
+        )
+    try:
+        return loads(body)
+    except ValueError as exc:
+        raise FhirError(
+            "structure", f"The request body is not valid JSON: {exc}", ("body",)
+        ) from None
+
+
+def fhir_response(resource: Resource, status: int = 200, media: str = FHIR_JSON) -> Response:
+    """A FHIR JSON response."""
+    return Response(dumps(resource), status_code=status, media_type=media)
+
+
+def error_response(exc: BaseException) -> Response:
+    """The one place a failure becomes an HTTP answer: an OperationOutcome."""
+    if isinstance(exc, FhirError):
+        return fhir_response(exc.outcome(), exc.http_status)
+    # A bug, never the client's fault: say so without leaking internals, and log it.
+    log.exception("internal error", exc_info=exc)
+    outcome = operation_outcome(
+        [Issue("error", "exception", "Internal server error; the incident was logged")]
+    )
+    return fhir_response(outcome, 500)

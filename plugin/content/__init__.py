@@ -1,0 +1,1 @@
+"""Content: loading FHIR terminology resources and indexing them for the operations."""

@@ -1,0 +1,155 @@
+"""CodeSystem index: concepts by code, hierarchy, properties and designations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from plugin.content.systems import canonical_system, normalise_code
+from plugin.types import Resource
+
+# Concept properties that carry the hierarchy in a flat CodeSystem.
+_PARENT_PROPS = frozenset({"parent", "subsumedBy"})
+_CHILD_PROPS = frozenset({"child"})
+
+
+@dataclass(slots=True)
+class Concept:
+    """One concept of a CodeSystem with its hierarchy resolved."""
+
+    code: str
+    display: str | None
+    definition: str | None
+    designations: list[Resource]
+    properties: list[Resource]
+    parents: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+
+    def property_values(self, name: str) -> list[Any]:
+        """Values of concept property `name`, whatever their value[x] type."""
+        out: list[Any] = []
+        for p in self.properties:
+            if p.get("code") == name:
+                out.extend(v for k, v in p.items() if k.startswith("value"))
+        return out
+
+    @property
+    def inactive(self) -> bool:
+        """True when the concept is retired/inactive (FHIR `status`/`inactive` properties)."""
+        if True in self.property_values("inactive"):
+            return True
+        return any(v in ("retired", "inactive") for v in self.property_values("status"))
+
+    @property
+    def deprecated(self) -> bool:
+        """True when the `status` property says `deprecated`."""
+        return "deprecated" in self.property_values("status")
+
+    @property
+    def not_selectable(self) -> bool:
+        """True for abstract concepts (`notSelectable` = true)."""
+        return True in self.property_values("notSelectable")
+
+
+class CodeSystemIndex:
+    """An indexed CodeSystem resource. Codes are stored in canonical form for the system."""
+
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+        self.url: str = canonical_system(resource.get("url", ""))
+        self.version: str | None = resource.get("version")
+        self.name: str | None = resource.get("name")
+        self.title: str | None = resource.get("title")
+        self.content: str = resource.get("content", "complete")
+        self.case_sensitive: bool = resource.get("caseSensitive", True) is not False
+        self.supplements: str | None = resource.get("supplements")
+        self.language: str | None = resource.get("language")
+        self.concepts: dict[str, Concept] = {}
+        self._folded: dict[str, str] = {}
+        self.roots: list[str] = []
+        self._index(resource.get("concept", []), None)
+        self._link_flat_hierarchy()
+
+    def _key(self, code: str) -> str:
+        return normalise_code(self.url, code)
+
+    def _index(self, concepts: list[Resource], parent: str | None) -> None:
+        for c in concepts:
+            raw_code = c.get("code")
+            if not isinstance(raw_code, str):
+                continue
+            code = self._key(raw_code)
+            concept = Concept(
+                code=code,
+                display=c.get("display"),
+                definition=c.get("definition"),
+                designations=list(c.get("designation", [])),
+                properties=list(c.get("property", [])),
+            )
+            self.concepts[code] = concept
+            self._folded.setdefault(code.lower(), code)
+            if parent is None:
+                self.roots.append(code)
+            else:
+                concept.parents.append(parent)
+                self.concepts[parent].children.append(code)
+            self._index(c.get("concept", []), code)
+
+    def _link_flat_hierarchy(self) -> None:
+        # Flat CodeSystems state the hierarchy with parent/child properties instead of nesting.
+        for concept in self.concepts.values():
+            for p in concept.properties:
+                value = p.get("valueCode")
+                if not isinstance(value, str):
+                    continue
+                other = self.concepts.get(self._key(value))
+                if other is None:
+                    continue
+                if p.get("code") in _PARENT_PROPS and other.code not in concept.parents:
+                    concept.parents.append(other.code)
+                    other.children.append(concept.code)
+                elif p.get("code") in _CHILD_PROPS and other.code not in concept.children:
+                    concept.children.append(other.code)
+                    other.parents.append(concept.code)
+        self.roots = [c for c in self.concepts if not self.concepts[c].parents]
+
+    def get(self, code: str) -> Concept | None:
+        """The concept for `code`, honouring the system's case sensitivity and code forms."""
+        key = self._key(code)
+        found = self.concepts.get(key)
+        if found is None and not self.case_sensitive:
+            canon = self._folded.get(key.lower())
+            found = self.concepts.get(canon) if canon else None
+        return found
+
+    def descendants(self, code: str) -> Iterator[str]:
+        """All codes below `code` in the hierarchy (not including it), depth first."""
+        seen: set[str] = set()
+        stack = list(reversed(self.concepts[code].children)) if code in self.concepts else []
+        while stack:
+            c = stack.pop()
+            if c in seen:
+                continue
+            seen.add(c)
+            yield c
+            stack.extend(reversed(self.concepts[c].children))
+
+    def ancestors(self, code: str) -> set[str]:
+        """All codes above `code` in the hierarchy."""
+        seen: set[str] = set()
+        stack = list(self.concepts[code].parents) if code in self.concepts else []
+        while stack:
+            c = stack.pop()
+            if c not in seen:
+                seen.add(c)
+                stack.extend(self.concepts[c].parents)
+        return seen
+
+    def subsumes(self, ancestor: str, code: str) -> bool:
+        """True when `ancestor` is `code` or one of its ancestors (FHIR is-a)."""
+        return ancestor == code or ancestor in self.ancestors(code)
+
+    def all_codes(self) -> Iterator[str]:
+        """Every code in definition order (depth first through nested concepts)."""
+        return iter(self.concepts)

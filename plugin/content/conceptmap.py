@@ -1,0 +1,237 @@
+"""ConceptMap index and the generic translation engine.
+
+Reads R4 and R5 ConceptMaps alike; results are version-neutral data (`Match`) whose relationship
+is kept as the R4 equivalence code, the richer of the two vocabularies; the renderers convert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plugin.content.systems import canonical_system, normalise_code
+from plugin.types import Resource
+
+# R5 relationship -> R4 equivalence (lossless in this direction).
+R5_TO_R4 = {
+    "related-to": "relatedto",
+    "equivalent": "equivalent",
+    "source-is-narrower-than-target": "wider",
+    "source-is-broader-than-target": "narrower",
+    "not-related-to": "disjoint",
+}
+# R4 equivalence -> R5 relationship.
+R4_TO_R5 = {
+    "relatedto": "related-to",
+    "equivalent": "equivalent",
+    "equal": "equivalent",
+    "wider": "source-is-narrower-than-target",
+    "subsumes": "source-is-narrower-than-target",
+    "narrower": "source-is-broader-than-target",
+    "specializes": "source-is-broader-than-target",
+    "inexact": "related-to",
+    "unmatched": "not-related-to",
+    "disjoint": "not-related-to",
+}
+# Equivalences that do not make a translation succeed.
+NEGATIVE = frozenset({"unmatched", "disjoint"})
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    """A (system, code) pair in canonical form, with optional display and version."""
+
+    system: str
+    code: str
+    display: str | None = None
+    version: str | None = None
+
+    @staticmethod
+    def of(
+        system: str, code: str, display: str | None = None, version: str | None = None
+    ) -> Coding:
+        """Build a Coding, normalising system aliases and code forms (J127 -> J12.7)."""
+        canon = canonical_system(system)
+        return Coding(canon, normalise_code(canon, code), display, version)
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """A `dependsOn` condition or a `dependency` input: element (property URI) and a coding."""
+
+    element: str | None
+    system: str | None
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A `target.product`: an additional code produced with the main one."""
+
+    property: str
+    coding: Coding
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One `element.target`."""
+
+    code: str | None
+    display: str | None
+    equivalence: str
+    products: tuple[Product, ...] = ()
+    depends_on: tuple[Dependency, ...] = ()
+    comment: str | None = None
+
+
+@dataclass(slots=True)
+class Group:
+    """One ConceptMap `group` with its elements keyed by canonical source code."""
+
+    source: str | None
+    source_version: str | None
+    target: str | None
+    target_version: str | None
+    elements: dict[str, tuple[str | None, list[Target]]] = field(default_factory=dict)
+    unmapped: Resource | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One translation result, version-neutral.
+
+    `concept` is the answer (target side forward, source side in reverse); `source` is the
+    other side of the mapping; `origin_map` is `url|version` of the map it came from.
+    """
+
+    equivalence: str
+    concept: Coding | None
+    source: Coding
+    origin_map: str
+    products: tuple[Product, ...] = ()
+    depends_on: tuple[Dependency, ...] = ()
+    comment: str | None = None
+
+
+def _equivalence(t: Resource, default: str = "equivalent") -> str:
+    if isinstance(t.get("equivalence"), str):
+        return str(t["equivalence"])
+    rel = t.get("relationship")
+    if isinstance(rel, str):
+        return R5_TO_R4.get(rel, "relatedto")
+    return default
+
+
+def _dependency(d: Resource) -> Dependency:
+    # R4: property/system/value; R5: attribute/value[x] (valueCoding, valueCode, valueString...).
+    element = d.get("property") or d.get("attribute")
+    if isinstance(d.get("valueCoding"), dict):
+        vc = d["valueCoding"]
+        return Dependency(element, vc.get("system"), str(vc.get("code", "")))
+    value = d.get("value")
+    if value is None:
+        value = next((v for k, v in d.items() if k.startswith("value")), "")
+    return Dependency(element, d.get("system"), str(value))
+
+
+def _product(p: Resource, default_system: str | None) -> Product:
+    dep = _dependency(p)
+    system = dep.system or default_system or ""
+    return Product(dep.element or "", Coding.of(system, dep.value, p.get("display")))
+
+
+class ConceptMapIndex:
+    """An indexed ConceptMap (R4 or R5 JSON)."""
+
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+        self.url: str = resource.get("url", "")
+        self.version: str | None = resource.get("version")
+        self.source_scope: str | None = _first(
+            resource, "sourceUri", "sourceCanonical", "sourceScopeUri", "sourceScopeCanonical"
+        )
+        self.target_scope: str | None = _first(
+            resource, "targetUri", "targetCanonical", "targetScopeUri", "targetScopeCanonical"
+        )
+        self.groups: list[Group] = [self._group(g) for g in resource.get("group", [])]
+
+    @property
+    def origin(self) -> str:
+        """`url|version` as the `originMap` output names it."""
+        return f"{self.url}|{self.version}" if self.version else self.url
+
+    def _group(self, g: Resource) -> Group:
+        source = canonical_system(g["source"]) if isinstance(g.get("source"), str) else None
+        target = canonical_system(g["target"]) if isinstance(g.get("target"), str) else None
+        source_version, target_version = g.get("sourceVersion"), g.get("targetVersion")
+        if source and "|" in source:
+            source, source_version = source.split("|", 1)
+        if target and "|" in target:
+            target, target_version = target.split("|", 1)
+        group = Group(source, source_version, target, target_version, unmapped=g.get("unmapped"))
+        for e in g.get("element", []):
+            if not isinstance(e.get("code"), str):
+                continue
+            targets = []
+            for t in e.get("target", []):
+                targets.append(
+                    Target(
+                        code=normalise_code(target or "", t["code"]) if t.get("code") else None,
+                        display=t.get("display"),
+                        equivalence=_equivalence(t),
+                        products=tuple(_product(p, target) for p in t.get("product", [])),
+                        depends_on=tuple(_dependency(d) for d in t.get("dependsOn", [])),
+                        comment=t.get("comment"),
+                    )
+                )
+            if e.get("noMap") is True and not targets:
+                targets.append(Target(None, None, "unmatched"))
+            code = normalise_code(source or "", e["code"])
+            group.elements[code] = (e.get("display"), targets)
+        return group
+
+    def systems(self) -> tuple[set[str], set[str]]:
+        """The source and target systems of the map's groups."""
+        return (
+            {g.source for g in self.groups if g.source},
+            {g.target for g in self.groups if g.target},
+        )
+
+
+def _first(resource: Resource, *names: str) -> str | None:
+    for n in names:
+        v = resource.get(n)
+        if isinstance(v, str):
+            return v
+    return None
+
+
+def _satisfied(conditions: tuple[Dependency, ...], given: tuple[Dependency, ...]) -> bool:
+    """FHIR: a target with `dependsOn` holds only if each condition is met by a dependency."""
+    return all(any(_dep_matches(c, d) for d in given) for c in conditions)
+
+
+def _dep_matches(condition: Dependency, given: Dependency) -> bool:
+    if condition.element and given.element and condition.element != given.element:
+        return False
+    if condition.system and given.system:
+        if canonical_system(condition.system) != canonical_system(given.system):
+            return False
+        system = canonical_system(condition.system)
+        return normalise_code(system, condition.value) == normalise_code(system, given.value)
+    return condition.value == given.value
+
+
+def most_specific(targets: list[Target], given: tuple[Dependency, ...]) -> list[Target]:
+    """Targets that hold under `given`, dropping those a more specific target supersedes.
+
+    A target whose `dependsOn` are all satisfied supersedes a target with the same code whose
+    `dependsOn` are a strict subset: "J12.7 under ultrasound control" replaces plain "J12.7" when
+    the ultrasound dependency is supplied, instead of both being returned.
+    """
+    holding = [t for t in targets if _satisfied(t.depends_on, given)]
+    out = []
+    for t in holding:
+        conds = set(t.depends_on)
+        if not any(o is not t and o.code == t.code and conds < set(o.depends_on) for o in holding):
+            out.append(t)
+    return out

@@ -1,0 +1,168 @@
+"""The resource store: terminology resources indexed by type, canonical URL, version and id.
+
+Content is immutable at run time. A request's `tx-resource` content is an overlay: a small store
+whose lookups fall back to the shared one, discarded with the request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from plugin.content.codesystem import CodeSystemIndex
+from plugin.content.conceptmap import ConceptMapIndex
+from plugin.content.systems import canonical_system
+from plugin.types import Resource
+
+TERMINOLOGY_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
+
+
+def version_key(version: str | None) -> tuple[tuple[int, int | str], ...]:
+    """Sort key comparing versions part by part, numbers numerically ("4.10" > "4.9")."""
+    if not version:
+        return ()
+    parts = re.split(r"[.\-+]", version)
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One stored resource and its index (CodeSystemIndex / ConceptMapIndex / None)."""
+
+    type: str
+    resource: Resource
+    url: str
+    version: str | None
+    index: Any
+    origin: str
+
+    @property
+    def id(self) -> str | None:
+        """The logical id of the resource."""
+        rid = self.resource.get("id")
+        return rid if isinstance(rid, str) else None
+
+    @property
+    def canonical(self) -> str:
+        """`url|version`, or the bare url for unversioned resources."""
+        return f"{self.url}|{self.version}" if self.version else self.url
+
+
+def make_entry(resource: Resource, origin: str) -> Entry:
+    """Index a resource; raises ValueError when it is not a usable terminology resource."""
+    rtype = resource.get("resourceType")
+    if rtype not in TERMINOLOGY_TYPES:
+        raise ValueError(f"resourceType {rtype!r} is not a CodeSystem, ValueSet or ConceptMap")
+    url = resource.get("url")
+    if not isinstance(url, str) or not url:
+        raise ValueError(f"{rtype} has no url")
+    version = resource.get("version")
+    if version is not None and not isinstance(version, str):
+        raise ValueError(f"{rtype} {url} has a non-string version")
+    index: Any = None
+    if rtype == "CodeSystem":
+        index = CodeSystemIndex(resource)
+        url = index.url
+    elif rtype == "ConceptMap":
+        index = ConceptMapIndex(resource)
+    return Entry(rtype, resource, url, version, index, origin)
+
+
+class Store:
+    """Resources by type -> url -> version, with an optional parent to fall back to."""
+
+    def __init__(self, parent: Store | None = None) -> None:
+        self.parent = parent
+        self._canon: dict[str, dict[str, dict[str | None, Entry]]] = {
+            t: {} for t in TERMINOLOGY_TYPES
+        }
+        self._ids: dict[tuple[str, str], Entry] = {}
+        # Every entry in load order: two resources may share url|version (the HL7 test suite
+        # sends two different ConceptMaps under one canonical); iteration must see both.
+        self._entries: dict[str, list[Entry]] = {t: [] for t in TERMINOLOGY_TYPES}
+        self._supplements: dict[str, list[Entry]] = {}
+
+    def add(self, entry: Entry) -> None:
+        """Store an entry; a later entry with the same url and version replaces the earlier."""
+        self._canon[entry.type].setdefault(entry.url, {})[entry.version] = entry
+        self._entries[entry.type].append(entry)
+        if entry.id:
+            self._ids[(entry.type, entry.id)] = entry
+        if entry.type == "CodeSystem" and entry.index.supplements:
+            base = entry.index.supplements.split("|", 1)[0]
+            self._supplements.setdefault(base, []).append(entry)
+
+    def overlay(self, resources: Iterable[Resource]) -> Store:
+        """A request-scoped store whose own resources win over this one's."""
+        child = Store(parent=self)
+        for r in resources:
+            child.add(make_entry(r, "tx-resource"))
+        return child
+
+    def versions(self, rtype: str, url: str) -> list[Entry]:
+        """Every stored version of a canonical, own entries shadowing the parent's."""
+        key = canonical_system(url) if rtype == "CodeSystem" else url
+        merged: dict[str | None, Entry] = {}
+        if self.parent is not None:
+            merged.update({e.version: e for e in self.parent.versions(rtype, key)})
+        merged.update(self._canon[rtype].get(key, {}))
+        return sorted(merged.values(), key=lambda e: version_key(e.version))
+
+    def resolve(self, rtype: str, url: str, version: str | None = None) -> Entry | None:
+        """The resource for a canonical (`url`, `url|version`); latest version when unpinned.
+
+        Overlay (request) content wins over stored content for the same canonical.
+        """
+        if "|" in url and version is None:
+            url, version = url.split("|", 1)
+        own = self._canon[rtype].get(canonical_system(url) if rtype == "CodeSystem" else url)
+        if own:
+            found = _pick(list(own.values()), version)
+            if found is not None:
+                return found
+        if self.parent is not None:
+            return self.parent.resolve(rtype, url, version)
+        return None
+
+    def by_id(self, rtype: str, rid: str) -> Entry | None:
+        """The resource with logical id `rid`."""
+        found = self._ids.get((rtype, rid))
+        if found is None and self.parent is not None:
+            return self.parent.by_id(rtype, rid)
+        return found
+
+    def all(self, rtype: str) -> Iterator[Entry]:
+        """Every entry of a type (own first, then the parent's not shadowed by own)."""
+        seen: set[tuple[str, str | None]] = set()
+        for e in self._entries[rtype]:
+            seen.add((e.url, e.version))
+            yield e
+        if self.parent is not None:
+            for e in self.parent.all(rtype):
+                if (e.url, e.version) not in seen:
+                    yield e
+
+    def supplements_for(self, url: str) -> list[Entry]:
+        """CodeSystem supplements that extend `url`."""
+        own = self._supplements.get(url, [])
+        return own + (self.parent.supplements_for(url) if self.parent else [])
+
+    def __len__(self) -> int:
+        own = sum(len(v) for v in self._entries.values())
+        return own + (len(self.parent) if self.parent else 0)
+
+
+def _pick(entries: list[Entry], version: str | None) -> Entry | None:
+    if version is None:
+        return max(entries, key=lambda e: version_key(e.version)) if entries else None
+    for e in entries:
+        if e.version == version:
+            return e
+    # FHIR version wildcards: "1.x" / "1.0.x" select the latest matching version.
+    if version.endswith((".x", ".*")):
+        prefix = version[:-1]
+        matching = [e for e in entries if (e.version or "").startswith(prefix)]
+        return max(matching, key=lambda e: version_key(e.version)) if matching else None
+    return None

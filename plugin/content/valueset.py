@@ -1,0 +1,250 @@
+"""ValueSet expansion: compose include/exclude over the store's CodeSystems and ValueSets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from plugin.content.codesystem import CodeSystemIndex, Concept
+from plugin.content.store import Store
+from plugin.content.systems import canonical_system, normalise_code
+from plugin.types import Resource
+from plugin.wire.outcome import FhirError, invalid, not_found
+
+
+@dataclass(slots=True)
+class Item:
+    """One code of an expansion."""
+
+    system: str
+    code: str
+    display: str | None
+    version: str | None = None
+    inactive: bool = False
+    abstract: bool = False
+    concept: Concept | None = None
+
+
+@dataclass
+class Expansion:
+    """An expansion before paging: ordered items and the code system versions used."""
+
+    items: list[Item] = field(default_factory=list)
+    used_systems: dict[str, str | None] = field(default_factory=dict)
+
+    def keys(self) -> set[tuple[str, str]]:
+        """(system, code) of every item."""
+        return {(i.system, i.code) for i in self.items}
+
+
+@dataclass
+class SystemVersions:
+    """Expansion-time version rules (FHIR $expand system-version parameters), by system."""
+
+    default: dict[str, str] = field(default_factory=dict)
+    check: dict[str, str] = field(default_factory=dict)
+    force: dict[str, str] = field(default_factory=dict)
+
+    def pick(self, system: str, pinned: str | None, where: str) -> str | None:
+        """The version to use for `system` when the compose pins `pinned` (or nothing)."""
+        if system in self.force:
+            return self.force[system]
+        if pinned and system in self.check and self.check[system] != pinned:
+            raise FhirError(
+                "exception",
+                f"The value set pins version '{pinned}' of {system}, "
+                f"but version '{self.check[system]}' is required",
+                (where,),
+                tx_code="vs-invalid",
+            )
+        return pinned or self.default.get(system)
+
+
+_NO_RULES = SystemVersions()
+
+
+def _code_system(store: Store, system: str, version: str | None, where: str) -> CodeSystemIndex:
+    entry = store.resolve("CodeSystem", system, version)
+    if entry is None:
+        shown = f"{system}|{version}" if version else system
+        raise not_found(
+            f"A definition for CodeSystem '{shown}' could not be found, so the "
+            "value set cannot be expanded",
+            where,
+        )
+    return entry.index  # type: ignore[no-any-return]
+
+
+def _filter(cs: CodeSystemIndex, f: Resource, where: str) -> Callable[[Concept], bool]:
+    """A predicate for one compose filter (FHIR filter operators)."""
+    prop, op, value = f.get("property"), f.get("op"), f.get("value")
+    if not isinstance(prop, str) or not isinstance(op, str) or not isinstance(value, str):
+        raise invalid("A filter needs property, op and value", where)
+    if prop in ("concept", "code") and op in (
+        "is-a",
+        "descendent-of",
+        "is-not-a",
+        "generalizes",
+        "child-of",
+        "descendent-leaf",
+    ):
+        root = normalise_code(cs.url, value)
+        if op == "is-a":
+            return lambda c: cs.subsumes(root, c.code)
+        if op == "descendent-of":
+            return lambda c: c.code != root and cs.subsumes(root, c.code)
+        if op == "is-not-a":
+            return lambda c: not cs.subsumes(root, c.code)
+        if op == "generalizes":
+            return lambda c: cs.subsumes(c.code, root)
+        if op == "child-of":
+            return lambda c: root in c.parents
+        return lambda c: c.code != root and cs.subsumes(root, c.code) and not c.children
+    if op == "regex":
+        try:
+            pattern = re.compile(value)
+        except re.error:
+            raise invalid(f"The regex '{value}' is not valid", where) from None
+        return lambda c: any(pattern.fullmatch(str(v)) for v in _values(c, prop))
+    if op == "=":
+        return lambda c: any(str(v) == value for v in _values(c, prop))
+    if op in ("in", "not-in"):
+        wanted = {v.strip() for v in value.split(",")}
+        if op == "in":
+            return lambda c: any(str(v) in wanted for v in _values(c, prop))
+        return lambda c: not any(str(v) in wanted for v in _values(c, prop))
+    if op == "exists":
+        want = value == "true"
+        return lambda c: bool(_values(c, prop)) == want
+    raise FhirError(
+        "not-supported",
+        f"The filter operator '{op}' is not supported for property '{prop}'",
+        (where,),
+    )
+
+
+def _values(c: Concept, prop: str) -> list[Any]:
+    if prop in ("code", "concept"):
+        return [c.code]
+    if prop == "display":
+        return [c.display] if c.display else []
+    vals = c.property_values(prop)
+    return [v.get("code") if isinstance(v, dict) else v for v in vals]
+
+
+def _include(
+    store: Store, inc: Resource, where: str, depth: int, rules: SystemVersions
+) -> Expansion:
+    """The codes one include (or exclude) selects."""
+    out = Expansion()
+    vs_parts = [
+        expand(store, _resolve_vs(store, u, where), rules, depth + 1)
+        for u in inc.get("valueSet", [])
+    ]
+    system = inc.get("system")
+    if isinstance(system, str):
+        system = canonical_system(system)
+        version = rules.pick(system, inc.get("version"), where)
+        cs_entry = store.resolve("CodeSystem", system, version)
+        if inc.get("concept"):
+            cs = cs_entry.index if cs_entry else None
+            for c in inc["concept"]:
+                code = normalise_code(system, str(c.get("code", "")))
+                concept = cs.get(code) if cs else None
+                if cs is not None and concept is None and cs.content == "complete":
+                    continue  # not a code of the system: contributes nothing
+                out.items.append(_item(system, cs, concept, code, c.get("display")))
+        else:
+            cs = _code_system(store, system, version, where)
+            preds = [
+                _filter(cs, f, f"{where}.filter[{i}]") for i, f in enumerate(inc.get("filter", []))
+            ]
+            for concept in cs.concepts.values():
+                if all(p(concept) for p in preds):
+                    out.items.append(_item(system, cs, concept, concept.code, None))
+        out.used_systems[system] = cs_entry.version if cs_entry else version
+        for part in vs_parts:
+            keys = part.keys()
+            out.items = [i for i in out.items if (i.system, i.code) in keys]
+    elif vs_parts:
+        out = vs_parts[0]
+        for part in vs_parts[1:]:
+            keys = part.keys()
+            out.items = [i for i in out.items if (i.system, i.code) in keys]
+            out.used_systems.update(part.used_systems)
+    return out
+
+
+def _item(
+    system: str, cs: CodeSystemIndex | None, concept: Concept | None, code: str, display: str | None
+) -> Item:
+    return Item(
+        system=system,
+        code=concept.code if concept else code,
+        display=display or (concept.display if concept else None),
+        version=cs.version if cs else None,
+        inactive=concept.inactive if concept else False,
+        abstract=concept.not_selectable if concept else False,
+        concept=concept,
+    )
+
+
+def _resolve_vs(store: Store, url: str, where: str) -> Resource:
+    entry = store.resolve("ValueSet", url)
+    if entry is None:
+        raise not_found(f"A definition for the value set '{url}' could not be found", where)
+    return entry.resource
+
+
+def expand(
+    store: Store, vs: Resource, rules: SystemVersions = _NO_RULES, depth: int = 0
+) -> Expansion:
+    """Expand a ValueSet resource: includes, minus excludes, de-duplicated, in compose order.
+
+    FHIR: a ValueSet with a stated expansion and no compose is taken as it is.
+    """
+    if depth > 20:
+        raise invalid("Value set imports are nested too deeply (circular?)", "ValueSet.compose")
+    compose = vs.get("compose")
+    if not compose:
+        return _stated(vs)
+    out = Expansion()
+    seen: set[tuple[str, str]] = set()
+    for i, inc in enumerate(compose.get("include", [])):
+        part = _include(store, inc, f"ValueSet.compose.include[{i}]", depth, rules)
+        out.used_systems.update(part.used_systems)
+        for item in part.items:
+            if (item.system, item.code) not in seen:
+                seen.add((item.system, item.code))
+                out.items.append(item)
+    excluded: set[tuple[str, str]] = set()
+    for i, exc in enumerate(compose.get("exclude", [])):
+        excluded |= _include(store, exc, f"ValueSet.compose.exclude[{i}]", depth, rules).keys()
+    if excluded:
+        out.items = [i for i in out.items if (i.system, i.code) not in excluded]
+    if compose.get("inactive") is False:
+        out.items = [i for i in out.items if not i.inactive]
+    return out
+
+
+def _stated(vs: Resource) -> Expansion:
+    out = Expansion()
+
+    def walk(contains: list[Resource]) -> Iterator[Item]:
+        for c in contains:
+            if isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
+                system = canonical_system(c["system"])
+                yield Item(
+                    system,
+                    normalise_code(system, c["code"]),
+                    c.get("display"),
+                    c.get("version"),
+                    c.get("inactive") is True,
+                    c.get("abstract") is True,
+                )
+            yield from walk(c.get("contains", []))
+
+    out.items = list(walk(vs.get("expansion", {}).get("contains", [])))
+    return out

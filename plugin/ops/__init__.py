@@ -1,0 +1,1 @@
+"""Terminology operations: one module each, pure functions over the content (no HTTP here)."""

@@ -1,0 +1,186 @@
+"""ValueSet/$expand: filter, then page, then render with the parameters echoed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from plugin.config import MAX_EXPANSION
+from plugin.content.systems import canonical_system
+from plugin.content.valueset import Item, SystemVersions, expand
+from plugin.ops.params import Args, Param, mutually_exclusive
+from plugin.ops.registry import Context, Operation
+from plugin.types import Resource
+from plugin.wire.outcome import FhirError, invalid, not_found
+
+PARAMS = (
+    Param("url", "uri", "Canonical URL of the ValueSet to expand"),
+    Param("valueSet", "Resource", "A ValueSet given in the request"),
+    Param("valueSetVersion", "string", "Version of the ValueSet named by url"),
+    Param("filter", "string", "Text filter: codes whose display or code contains every word"),
+    Param("count", "integer", "Page size (0 = total only)"),
+    Param("offset", "integer", "Index of the first code returned"),
+    Param("activeOnly", "boolean", "Leave inactive codes out"),
+    Param("includeDesignations", "boolean", "Return each code's designations"),
+    Param("includeDefinition", "boolean", "Return the ValueSet definition with the expansion"),
+    Param("excludeNested", "boolean", "Return a flat list (expansions here are always flat)"),
+    Param("displayLanguage", "code", "Language of the displays"),
+    Param("property", "string", "Concept properties to return with each code", max=None),
+    Param(
+        "system-version",
+        "canonical",
+        "Version to use for a system the ValueSet does not pin (system|version)",
+        max=None,
+    ),
+    Param(
+        "check-system-version",
+        "canonical",
+        "Fail when the ValueSet pins another version (system|version)",
+        max=None,
+    ),
+    Param(
+        "force-system-version",
+        "canonical",
+        "Version to use for a system whatever the ValueSet says (system|version)",
+        max=None,
+    ),
+    Param("tx-resource", "Resource", "Resources used for this request only", max=None),
+)
+
+# Parameters echoed in expansion.parameter, with their FHIR value types.
+_ECHO = {
+    "filter": "string",
+    "count": "integer",
+    "offset": "integer",
+    "activeOnly": "boolean",
+    "includeDesignations": "boolean",
+    "includeDefinition": "boolean",
+    "excludeNested": "boolean",
+    "displayLanguage": "code",
+}
+
+
+def _resolve(ctx: Context) -> Resource:
+    args = ctx.args
+    mutually_exclusive(args, "url", "valueSet")
+    if ctx.instance is not None:
+        return ctx.instance.resource
+    if args.has("valueSet"):
+        vs: Resource = args.get("valueSet")
+        if vs.get("resourceType") != "ValueSet":
+            raise invalid("Parameter 'valueSet' must carry a ValueSet", "valueSet")
+        return vs
+    if args.has("url"):
+        entry = ctx.store.resolve("ValueSet", args.get("url"), args.get("valueSetVersion"))
+        if entry is None:
+            raise not_found(
+                f"A definition for the value set '{args.get('url')}' could not be found", "url"
+            )
+        return entry.resource
+    raise invalid("Give url, valueSet or an instance id to expand", "url")
+
+
+def system_versions(args: Args) -> SystemVersions:
+    """The system-version / check-system-version / force-system-version rules of a request."""
+    rules = SystemVersions()
+    for name, table in (
+        ("system-version", rules.default),
+        ("check-system-version", rules.check),
+        ("force-system-version", rules.force),
+    ):
+        for value in args.all(name):
+            system, sep, version = str(value).partition("|")
+            if not sep or not version:
+                raise invalid(f"Parameter '{name}' must be written system|version", name)
+            table[canonical_system(system)] = version
+    return rules
+
+
+def _matches(item: Item, words: list[str]) -> bool:
+    text = f"{item.code} {item.display or ''}".lower()
+    return all(w in text for w in words)
+
+
+def _contains(item: Item, args: Args) -> Resource:
+    out: Resource = {"system": item.system}
+    if item.abstract:
+        out["abstract"] = True
+    if item.inactive:
+        out["inactive"] = True
+    if item.version:
+        out["version"] = item.version
+    out["code"] = item.code
+    if item.display:
+        out["display"] = item.display
+    if args.get("includeDesignations") and item.concept and item.concept.designations:
+        out["designation"] = item.concept.designations
+    return out
+
+
+def run(ctx: Context) -> Resource:
+    """FHIR $expand: the filter applies before paging; `count=0` returns only the total.
+
+    Every input parameter is echoed in `expansion.parameter`, with `used-codesystem` for each
+    code system version the expansion drew on.
+    """
+    args = ctx.args
+    count, offset = args.get("count"), args.get("offset", 0)
+    if (count is not None and count < 0) or offset < 0:
+        raise invalid("count and offset must not be negative", "count")
+    vs = _resolve(ctx)
+    expansion = expand(ctx.store, vs, system_versions(args))
+    items = expansion.items
+    if args.has("filter"):
+        words = args.get("filter").lower().split()
+        items = [i for i in items if _matches(i, words)]
+    if args.get("activeOnly"):
+        items = [i for i in items if not i.inactive]
+    total = len(items)
+    if count is None and total > MAX_EXPANSION:
+        raise FhirError(
+            "too-costly",
+            f"The expansion has {total} codes, more than the "
+            f"{MAX_EXPANSION} this server returns at once; use count and offset",
+            ("count",),
+        )
+    page = items[offset : offset + count if count is not None else None]
+    params: list[Resource] = []
+    for name, vtype in _ECHO.items():
+        if args.has(name):
+            params.append({"name": name, "value" + vtype[0].upper() + vtype[1:]: args.get(name)})
+    for name in ("system-version", "check-system-version", "force-system-version", "property"):
+        vtype = "valueString" if name == "property" else "valueCanonical"
+        params.extend({"name": name, vtype: v} for v in args.all(name))
+    for system, version in expansion.used_systems.items():
+        params.append(
+            {"name": "used-codesystem", "valueUri": f"{system}|{version}" if version else system}
+        )
+    out: Resource = {"resourceType": "ValueSet"}
+    for key in ("id", "url", "version", "name", "title", "status"):
+        if key in vs:
+            out[key] = vs[key]
+    if args.get("includeDefinition") and "compose" in vs:
+        out["compose"] = vs["compose"]
+    body: Resource = {
+        "identifier": f"urn:uuid:{uuid.uuid4()}",
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "total": total,
+    }
+    if args.has("offset"):
+        body["offset"] = offset
+    if params:
+        body["parameter"] = params
+    if page:
+        body["contains"] = [_contains(i, args) for i in page]
+    out["expansion"] = body
+    return out
+
+
+OPERATION = Operation(
+    name="expand",
+    definition="http://hl7.org/fhir/OperationDefinition/ValueSet-expand",
+    resource_types=("ValueSet",),
+    params=PARAMS,
+    run=run,
+    doc="The codes of a ValueSet, filtered and paged.",
+)

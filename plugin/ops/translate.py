@@ -1,0 +1,357 @@
+"""ConceptMap/$translate (FHIR R4 and R5 parameter names), over any loaded ConceptMap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plugin.content.conceptmap import (
+    NEGATIVE,
+    R5_TO_R4,
+    Coding,
+    ConceptMapIndex,
+    Dependency,
+    Match,
+    most_specific,
+)
+from plugin.content.store import Store
+from plugin.content.systems import canonical_system
+from plugin.ops.params import (
+    Args,
+    Param,
+    coding_of,
+    mutually_exclusive,
+    requires,
+)
+from plugin.ops.registry import Context, Operation
+from plugin.results import TranslateOutcome
+from plugin.types import Resource
+from plugin.wire.outcome import invalid, not_found
+from plugin.wire.translate import render
+
+NAME = "translate"
+DEFINITION = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
+
+PARAMS = (
+    Param(
+        "url",
+        "uri",
+        "Canonical URL of the ConceptMap to use (optional: without it the map "
+        "is chosen by the source and target systems)",
+    ),
+    Param("conceptMap", "Resource", "A ConceptMap to use, given in the request"),
+    Param("conceptMapVersion", "string", "Version of the ConceptMap named by url"),
+    Param("code", "code", "The code to translate", aliases=("sourceCode",)),
+    Param("system", "uri", "System of the code (R5 `sourceSystem`)", aliases=("sourceSystem",)),
+    Param("version", "string", "Version of the code's system", aliases=("sourceVersion",)),
+    Param("source", "uri", "Value set the source code is from", aliases=("sourceScope",)),
+    Param("coding", "Coding", "A Coding to translate", aliases=("sourceCoding",)),
+    Param(
+        "codeableConcept",
+        "CodeableConcept",
+        "A CodeableConcept to translate: every coding "
+        "is translated; a text without codings is read as a procedure description",
+        aliases=("sourceCodeableConcept",),
+    ),
+    Param("target", "uri", "Value set the answer should come from", aliases=("targetScope",)),
+    Param("targetsystem", "uri", "System the answer should come from", aliases=("targetSystem",)),
+    Param("targetCode", "code", "R5: a target code to translate back to the source"),
+    Param("targetCoding", "Coding", "R5: a target Coding to translate back"),
+    Param("targetCodeableConcept", "CodeableConcept", "R5: a target CodeableConcept"),
+    Param(
+        "dependency",
+        "part",
+        "Another element that may help produce the mapping (matched against target.dependsOn)",
+        max=None,
+        parts=(
+            Param("element", "uri", "The element the value is for", aliases=("attribute",)),
+            Param("concept", "CodeableConcept", "R4: the value"),
+            Param("value", "*", "R5: the value"),
+        ),
+    ),
+    Param("reverse", "boolean", "R4: translate from the map's target to its source"),
+    Param(
+        "tx-resource",
+        "Resource",
+        "CodeSystem, ValueSet or ConceptMap used for this request only",
+        max=None,
+    ),
+)
+
+
+@dataclass
+class TranslateRequest:
+    """A $translate request after parsing and guard checks."""
+
+    codings: list[Coding]
+    dependencies: tuple[Dependency, ...] = ()
+    reverse: bool = False
+    echo_source: bool = False
+    result_system: str | None = None
+    source_scope: str | None = None
+    target_scope: str | None = None
+    maps: list[ConceptMapIndex] | None = None
+
+
+def _dependencies(args: Args) -> tuple[Dependency, ...]:
+    deps: list[Dependency] = []
+    for i, part in enumerate(args.all("dependency")):
+        element = part.get("element")
+        where = f"dependency[{i}]"
+        if part.has("concept"):
+            for c in part.get("concept").get("coding", []):
+                system, code, _, _ = coding_of(c, where + ".concept")
+                deps.append(Dependency(element, system, code))
+        elif part.has("value"):
+            vtype, value = part.get("value")
+            if vtype == "Coding" and isinstance(value, dict):
+                system, code, _, _ = coding_of(value, where + ".value")
+                deps.append(Dependency(element, system, code))
+            elif isinstance(value, (str, int, bool)):
+                deps.append(
+                    Dependency(
+                        element, None, str(value).lower() if isinstance(value, bool) else str(value)
+                    )
+                )
+            else:
+                raise invalid(f"Unsupported dependency value type {vtype}", where)
+        else:
+            raise invalid("A dependency needs a concept (R4) or a value (R5)", where)
+    return tuple(deps)
+
+
+def _codings_of_cc(cc: Resource, where: str) -> list[Coding]:
+    out = []
+    for i, c in enumerate(cc.get("coding", []) if isinstance(cc.get("coding"), list) else []):
+        system, code, display, version = coding_of(c, f"{where}.coding[{i}]")
+        if not system:
+            raise invalid("Each coding to translate needs a system", f"{where}.coding[{i}]")
+        out.append(Coding.of(system, code, display, version))
+    return out
+
+
+def parse_request(args: Args, store: Store) -> TranslateRequest:
+    """Check the inputs of $translate and resolve the map(s) to use.
+
+    FHIR: exactly one source input (code+system, coding, codeableConcept, or a target* input for
+    reverse); `url` and an inline `conceptMap` are alternatives; a code needs its system.
+    """
+    mutually_exclusive(
+        args,
+        "code",
+        "coding",
+        "codeableConcept",
+        "targetCode",
+        "targetCoding",
+        "targetCodeableConcept",
+    )
+    mutually_exclusive(args, "url", "conceptMap")
+    requires(args, "conceptMapVersion", "url")
+    reverse_r5 = any(args.has(n) for n in ("targetCode", "targetCoding", "targetCodeableConcept"))
+    if reverse_r5 and args.get("reverse") is False:
+        raise invalid(
+            "targetCode/targetCoding/targetCodeableConcept ask for a reverse "
+            "translation; reverse=false contradicts them",
+            "reverse",
+        )
+    reverse = bool(args.get("reverse")) or reverse_r5
+
+    codings: list[Coding]
+    result_system = canonical_system(args.get("targetsystem")) if args.has("targetsystem") else None
+    if args.has("code") or args.has("targetCode"):
+        name = "code" if args.has("code") else "targetCode"
+        system = args.get("system")
+        if name == "targetCode":
+            # R5 reverse: the code is in the target system; sourceSystem narrows the answer.
+            system = args.get("targetsystem") or args.get("system")
+            result_system = (
+                canonical_system(args.get("system"))
+                if args.has("system") and args.has("targetsystem")
+                else None
+            )
+        if not system:
+            wire = args.spelled.get(name, name)
+            raise invalid(
+                f"Parameter '{wire}' needs a system to be translated "
+                "(codes are only meaningful within their system)",
+                wire,
+            )
+        codings = [Coding.of(system, args.get(name), None, args.get("version"))]
+    elif args.has("coding") or args.has("targetCoding"):
+        name = "coding" if args.has("coding") else "targetCoding"
+        system, code, display, version = coding_of(args.get(name), name)
+        if not system:
+            raise invalid("The coding to translate needs a system", name)
+        codings = [Coding.of(system, code, display, version)]
+        if name == "targetCoding" and args.has("system"):
+            result_system = canonical_system(args.get("system"))
+    elif args.has("codeableConcept") or args.has("targetCodeableConcept"):
+        name = "codeableConcept" if args.has("codeableConcept") else "targetCodeableConcept"
+        codings = _codings_of_cc(args.get(name), name)
+        if not codings:
+            raise invalid("The CodeableConcept has no coding to translate", name)
+    else:
+        raise invalid(
+            "Nothing to translate: give code+system, coding or codeableConcept "
+            "(R5: sourceCode, sourceCoding, sourceCodeableConcept, or target*)",
+            "code",
+        )
+
+    maps: list[ConceptMapIndex] | None = None
+    if args.has("url"):
+        url = args.get("url")
+        entry = store.resolve("ConceptMap", url, args.get("conceptMapVersion"))
+        if entry is None:
+            version = args.get("conceptMapVersion")
+            shown = f"{url}|{version}" if version else url
+            raise not_found(f"ConceptMap {shown} is not known to this server", "url")
+        maps = [entry.index]
+    elif args.has("conceptMap"):
+        resource = args.get("conceptMap")
+        if resource.get("resourceType") != "ConceptMap":
+            raise invalid("Parameter 'conceptMap' must carry a ConceptMap", "conceptMap")
+        maps = [ConceptMapIndex(resource)]
+    return TranslateRequest(
+        codings=codings,
+        dependencies=_dependencies(args),
+        reverse=reverse,
+        echo_source=reverse_r5,
+        result_system=result_system,
+        source_scope=args.get("source"),
+        target_scope=args.get("target"),
+        maps=maps,
+    )
+
+
+def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex]:
+    """Maps to try when no url was given: those with a group from the input system."""
+    if req.maps is not None:
+        return req.maps
+    systems = {c.system for c in req.codings}
+    out = []
+    for entry in store.all("ConceptMap"):
+        cm: ConceptMapIndex = entry.index
+        if req.source_scope and cm.source_scope and cm.source_scope != req.source_scope:
+            continue
+        if req.target_scope and cm.target_scope and cm.target_scope != req.target_scope:
+            continue
+        sources, targets = cm.systems()
+        if systems & (targets if req.reverse else sources):
+            out.append(cm)
+    return out
+
+
+_INVERSE = {
+    "wider": "narrower",
+    "narrower": "wider",
+    "subsumes": "specializes",
+    "specializes": "subsumes",
+}
+
+
+def _forward(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list[Match]:
+    out: list[Match] = []
+    for g in cm.groups:
+        if g.source != coding.system:
+            continue
+        if req.result_system and g.target != req.result_system:
+            continue
+        found = g.elements.get(coding.code)
+        if found is None:
+            out.extend(_unmapped(cm, g.unmapped, g.target, coding, req))
+            continue
+        for t in most_specific(found[1], req.dependencies):
+            concept = (
+                Coding(g.target or "", t.code, t.display, g.target_version) if t.code else None
+            )
+            out.append(
+                Match(
+                    t.equivalence, concept, coding, cm.origin, t.products, t.depends_on, t.comment
+                )
+            )
+    return out
+
+
+def _unmapped(
+    cm: ConceptMapIndex,
+    unmapped: Resource | None,
+    target: str | None,
+    coding: Coding,
+    req: TranslateRequest,
+) -> list[Match]:
+    """FHIR group.unmapped: what to answer for a source code the group does not list."""
+    if not unmapped:
+        return []
+    mode = unmapped.get("mode")
+    rel = unmapped.get("equivalence") or unmapped.get("relationship")
+    equivalence = R5_TO_R4.get(rel, rel) if isinstance(rel, str) else None
+    if mode in ("provided", "use-source-code"):
+        concept = Coding(target or coding.system, coding.code, coding.display)
+        return [Match(equivalence or "equal", concept, coding, cm.origin)]
+    if mode == "fixed" and isinstance(unmapped.get("code"), str):
+        concept = Coding(target or "", unmapped["code"], unmapped.get("display"))
+        return [Match(equivalence or "relatedto", concept, coding, cm.origin)]
+    return []
+
+
+def _reverse(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list[Match]:
+    out: list[Match] = []
+    seen: set[tuple[str, str, str]] = set()
+    for g in cm.groups:
+        if g.target != coding.system:
+            continue
+        if req.result_system and g.source != req.result_system:
+            continue
+        for code, (display, targets) in g.elements.items():
+            for t in targets:
+                if t.code != coding.code or t.depends_on:
+                    continue
+                equivalence = _INVERSE.get(t.equivalence, t.equivalence)
+                key = (g.source or "", code, equivalence)
+                if key in seen:
+                    continue
+                seen.add(key)
+                source_side = Coding(g.source or "", code, display, g.source_version)
+                out.append(Match(equivalence, source_side, coding, cm.origin))
+    return out
+
+
+def translate(req: TranslateRequest, store: Store) -> TranslateOutcome:
+    """Translate each input coding through each applicable map (forward or reverse).
+
+    FHIR: `result` is true when at least one match is not `unmatched`/`disjoint`; "no match" is
+    a successful answer with result=false and a message, not an error.
+    """
+    maps = _candidate_maps(req, store)
+    matches: list[Match] = []
+    for cm in maps:
+        for coding in req.codings:
+            matches.extend(_reverse(cm, coding, req) if req.reverse else _forward(cm, coding, req))
+    result = any(m.equivalence not in NEGATIVE for m in matches)
+    message = None
+    if not result:
+        shown = ", ".join(f"{c.system}|{c.code}" for c in req.codings)
+        if not maps:
+            message = f"No ConceptMap is known that maps {shown}"
+        else:
+            names = ", ".join(cm.origin for cm in maps)
+            message = f"No mapping found for {shown} in {names}"
+    return TranslateOutcome(result, matches, message, req.reverse, req.echo_source)
+
+
+def run(ctx: Context) -> Resource:
+    """Operation entry point: parse, translate, render for the endpoint's FHIR version."""
+    req = parse_request(ctx.args, ctx.store)
+    if ctx.instance is not None and req.maps is None:
+        req.maps = [ctx.instance.index]
+    return render(translate(req, ctx.store), r5=ctx.r5)
+
+
+OPERATION = Operation(
+    name="translate",
+    definition=DEFINITION,
+    resource_types=("ConceptMap",),
+    params=PARAMS,
+    run=run,
+    doc="Translate a code, Coding or CodeableConcept (or a procedure description) through "
+    "ConceptMaps, with main code, companion codes (product) and the origin map.",
+)

@@ -1,0 +1,1 @@
+"""Builders of FHIR JSON: Parameters, OperationOutcome, Bundle. Plain dicts, no models."""
