@@ -1,0 +1,1 @@
+"""`nice-tx` subcommands, one module each; `plugin.cli` registers them."""
