@@ -59,9 +59,21 @@ CUE_WORDS = frozenset(
 _AUX = frozenset({"was", "were", "is", "been", "being"})
 
 
-def _cue_at(tokens: Sequence[Token], i: int, cues: tuple[tuple[str, ...], ...]) -> int:
+def _by_first(cues: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for cue in sorted(cues, key=len, reverse=True):
+        out.setdefault(cue[0], []).append(cue)
+    return out
+
+
+_AFTER = _by_first(NEGATION_AFTER)
+_CONVERSION = _by_first(CONVERSION)
+_BEFORE = _by_first(NEGATION_BEFORE)
+
+
+def _cue_at(tokens: Sequence[Token], i: int, cues: dict[str, list[tuple[str, ...]]]) -> int:
     """Length of the cue starting at token i (0 if none); cues lie within one clause."""
-    for cue in cues:
+    for cue in cues.get(tokens[i].lower, ()):
         size = len(cue)
         if (
             i + size <= len(tokens)
@@ -74,6 +86,8 @@ def _cue_at(tokens: Sequence[Token], i: int, cues: tuple[tuple[str, ...], ...]) 
 
 def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[int], set[int]]:
     """(negated, converted): indexes into `mentions` of negated terms and conversion targets."""
+    if CUE_WORDS.isdisjoint([t.lower for t in tokens]):
+        return set(), set()
     starts = {m.first: k for k, m in enumerate(mentions)}
     ends = {m.last: k for k, m in enumerate(mentions)}
     covered = {t for m in mentions for t in range(m.first, m.last)}
@@ -82,10 +96,10 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
     n = len(tokens)
     i = 0
     while i < n:
-        if i in covered:
+        if i in covered or tokens[i].lower not in CUE_WORDS:
             i += 1
             continue
-        size = _cue_at(tokens, i, NEGATION_AFTER)
+        size = _cue_at(tokens, i, _AFTER)
         if size:
             j = i
             while j > 0 and j not in ends and tokens[j - 1].lower in _AUX:
@@ -94,7 +108,7 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
                 negated.add(ends[j])
             i += size
             continue
-        size = _cue_at(tokens, i, CONVERSION)
+        size = _cue_at(tokens, i, _CONVERSION)
         if size:
             j = i + size
             while j < n and j not in starts and tokens[j].lower in FILLER:
@@ -103,7 +117,7 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
                 converted.add(starts[j])
             i += size
             continue
-        size = _cue_at(tokens, i, NEGATION_BEFORE)
+        size = _cue_at(tokens, i, _BEFORE)
         if size:
             negated.update(_forward_scope(tokens, mentions, starts, i + size))
             i += size

@@ -7,8 +7,6 @@ Each `match` gets its reasons in the match's `message` part: "approach 'perc' = 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from plugin.content.conceptmap import Match
 from plugin.results import ASSERTING, TranslateOutcome
 from plugin.text.reading import CONFLICT, NEGATED, NOT_CODED, SUPERSEDED, USED, Found, Reading
@@ -42,7 +40,11 @@ def _by_system(matches: list[Match]) -> str:
     return "; ".join(f"{s} {', '.join(dict.fromkeys(c))}" for s, c in groups.items())
 
 
-def _others(reading: Reading, vocab: Vocabulary) -> str:
+def _labels(reading: Reading, vocab: Vocabulary) -> dict[int, str]:
+    return {id(f): _term(f, vocab) for f in reading.found}
+
+
+def _others(reading: Reading, labels: dict[int, str]) -> str:
     parts = []
     for status, label in (
         (NOT_CODED, "Not coded (outside this guidance)"),
@@ -50,7 +52,7 @@ def _others(reading: Reading, vocab: Vocabulary) -> str:
         (NEGATED, "Negated, so not used"),
         (SUPERSEDED, "Superseded by a more specific term"),
     ):
-        items = [_term(f, vocab) for f in reading.found if f.status == status and not f.implied]
+        items = [labels[id(f)] for f in reading.found if f.status == status and not f.implied]
         if items:
             parts.append(f"{label}: {'; '.join(items)}.")
     if reading.unrecognised:
@@ -58,8 +60,8 @@ def _others(reading: Reading, vocab: Vocabulary) -> str:
     return " ".join(parts)
 
 
-def _used(reading: Reading, vocab: Vocabulary) -> str:
-    items = [_term(f, vocab) for f in reading.found if f.status == USED]
+def _used(reading: Reading, labels: dict[int, str]) -> str:
+    items = [labels[id(f)] for f in reading.found if f.status == USED]
     return f"Read from the description: {'; '.join(items)}." if items else ""
 
 
@@ -69,11 +71,13 @@ def _value_text(v: Value | str, vocab: Vocabulary) -> str:
     return f"{vocab.facets[v.facet].label} {v.display}"
 
 
-def message(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> str:
+def message(
+    outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary, labels: dict[int, str]
+) -> str:
     """The top-level message for a description's translation."""
     if not reading.text.strip():
         return "No code: the description is empty."
-    tail = " ".join(s for s in (_used(reading, vocab), _others(reading, vocab)) if s)
+    tail = " ".join(s for s in (_used(reading, labels), _others(reading, labels)) if s)
     if reading.procedure is None:
         needed = ", ".join(_value_text(v, vocab) for v in reading.missing)
         if not any(f.status != NEGATED for f in reading.found):
@@ -116,21 +120,35 @@ def message(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> s
     return f"{head} {tail}".strip()
 
 
-def _match_reason(m: Match, reading: Reading, vocab: Vocabulary) -> str:
+def _match_reason(m: Match, reading: Reading, labels: dict[int, str]) -> str:
     found = reading.sources(m.source)
-    deps = {(d.system, d.value) for d in m.depends_on}
-    found += [
-        f for f in reading.found if f.status == USED and (f.value.system, f.value.code) in deps
-    ]
-    words = "; ".join(_term(f, vocab) for f in found)
+    if m.depends_on:
+        deps = {(d.system, d.value) for d in m.depends_on}
+        found += [
+            f for f in reading.found if f.status == USED and (f.value.system, f.value.code) in deps
+        ]
+    words = "; ".join([labels[id(f)] for f in found])
     lead = "From the description"
     return f"{lead}: {words} -> {m.source.display or m.source.code}" if words else lead
 
 
 def annotate(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> TranslateOutcome:
     """The outcome with the description's message and each match's reasons."""
+    labels = _labels(reading, vocab)
     matches = []
     for m in outcome.matches:
-        reason = _match_reason(m, reading, vocab)
-        matches.append(replace(m, comment=f"{m.comment} {reason}" if m.comment else reason))
-    return replace(outcome, matches=matches, message=message(outcome, reading, vocab))
+        reason = _match_reason(m, reading, labels)
+        comment = f"{m.comment} {reason}" if m.comment else reason
+        matches.append(
+            Match(
+                m.equivalence, m.concept, m.source, m.origin_map, m.products, m.depends_on, comment
+            )
+        )
+    return TranslateOutcome(
+        outcome.result,
+        matches,
+        message(outcome, reading, vocab, labels),
+        outcome.reverse,
+        outcome.echo_source,
+        outcome.notes,
+    )

@@ -43,7 +43,7 @@ class Token:
     clause_start: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Mention:
     """A term found in the text, over tokens [first, last)."""
 
@@ -62,6 +62,9 @@ class Matcher:
         self.vocab = vocab
         self._approx = sorted(w for w, strict in vocab.words.items() if not strict and len(w) >= 6)
         self._cache: dict[str, str | None] = {}
+        self._by_first = {
+            w: [(list(t.words), t) for t in terms] for w, terms in vocab.by_first.items()
+        }
 
     def nearest(self, lower: str) -> str | None:
         """The one vocabulary word within the allowed edits of `lower`, if there is exactly one."""
@@ -88,47 +91,49 @@ class Matcher:
         words = self.vocab.words
         caps_only = self.vocab.caps_only
         mixed = text != text.lower() and text != text.upper()
+        cache = self._cache
         out: list[Token] = []
         prev_end = 0
         for m in WORD.finditer(text):
             raw = m.group()
             lower = raw.lower()
             start, end = m.span()
-            clause_start = not out or any(c in _BREAKS for c in text[prev_end:start])
+            gap = text[prev_end:start]
+            clause_start = not out or (gap != " " and not _BREAKS.isdisjoint(gap))
             prev_end = end
             fuzzy = False
             word: str | None = None
             if lower in words:
                 if not (lower in caps_only and mixed and not raw.isupper()):
                     word = lower
-            else:
-                word = self.nearest(lower)
+            elif len(lower) >= 6:
+                word = cache[lower] if lower in cache else self.nearest(lower)
                 fuzzy = word is not None
             out.append(Token(start, end, lower, word, fuzzy, clause_start))
         return out
 
     def mentions(self, tokens: list[Token]) -> list[Mention]:
         """Terms found left to right, the longest term at each position winning."""
-        by_first = self.vocab.by_first
+        by_first = self._by_first
         out: list[Mention] = []
-        n = len(tokens)
+        seq = [t.word for t in tokens]
+        fuzzy_at = [t.fuzzy for t in tokens]
+        any_fuzzy = True in fuzzy_at
+        n = len(seq)
         i = 0
         while i < n:
-            first = tokens[i].word
+            first = seq[i]
             found = None
             if first is not None:
-                for term in by_first.get(first, ()):
-                    size = len(term.words)
-                    if i + size <= n and all(
-                        tokens[i + j].word == term.words[j] for j in range(1, size)
-                    ):
+                for words, term in by_first.get(first, ()):
+                    if seq[i : i + len(words)] == words:
                         found = term
                         break
             if found is None:
                 i += 1
                 continue
             last = i + len(found.words)
-            fuzzy = any(t.fuzzy for t in tokens[i:last])
+            fuzzy = any_fuzzy and True in fuzzy_at[i:last]
             out.append(Mention(i, last, tokens[i].start, tokens[last - 1].end, found, fuzzy))
             i = last
         return out

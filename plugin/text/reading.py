@@ -86,7 +86,7 @@ _STOP = frozenset(
 
 def _ignorable(lower: str) -> bool:
     # Numbers, counts ("x3"), sizes ("2cm") and Roman numerals ("segment VII") are not coded.
-    if any(c.isdigit() for c in lower) or lower in _STOP or lower in CUE_WORDS:
+    if not lower.isalpha() or lower in _STOP or lower in CUE_WORDS:
         return True
     return len(lower) <= 4 and set(lower) <= set("ivxlcdm")
 
@@ -108,20 +108,16 @@ def _found(text: str, mentions: list[Mention], tokens: list[Token]) -> list[Foun
 
 
 def _supersede(found: list[Found]) -> None:
-    by_facet: dict[str, list[Found]] = {}
+    converted = {f.value.facet for f in found if f.converted and f.status == USED}
+    stated = {f.value.facet for f in found if not f.value.not_stated and f.status == USED}
     for f in found:
-        if f.status == USED:
-            by_facet.setdefault(f.value.facet, []).append(f)
-    for items in by_facet.values():
-        if any(f.converted for f in items):
-            for f in items:
-                if not f.converted:
-                    f.status = SUPERSEDED
+        if f.status != USED:
             continue
-        if any(not f.value.not_stated for f in items):
-            for f in items:
-                if f.value.not_stated:
-                    f.status = SUPERSEDED
+        if f.value.facet in converted:
+            if not f.converted:
+                f.status = SUPERSEDED
+        elif f.value.not_stated and f.value.facet in stated:
+            f.status = SUPERSEDED
 
 
 def _stated(found: list[Found]) -> set[tuple[str, str]]:
@@ -190,11 +186,13 @@ def read(text: str, matcher: Matcher) -> Reading:
     _supersede(found)
     chosen = _choose(vocab, found, tokens)
     reading = Reading(text, found)
-    covered = {i for m in mentions for i in range(m.first, m.last)}
+    covered = [False] * len(tokens)
+    for m in mentions:
+        covered[m.first : m.last] = [True] * (m.last - m.first)
     reading.unrecognised = [
         text[t.start : t.end]
-        for i, t in enumerate(tokens)
-        if i not in covered and not _ignorable(t.lower)
+        for t, c in zip(tokens, covered, strict=True)
+        if not c and not _ignorable(t.lower)
     ]
     stated = _stated(found)
     if len(chosen) != 1:
@@ -202,13 +200,9 @@ def read(text: str, matcher: Matcher) -> Reading:
         return reading
     procedure = chosen[0]
     reading.procedure = procedure
-    reading.alternatives = [
-        p
-        for p in vocab.procedures
-        if procedure.requires < p.requires and p.system == procedure.system
-    ]
+    reading.alternatives = vocab.refinements(procedure)
     uses = {f for f, _ in procedure.requires}
-    codings = [Coding(procedure.system, procedure.code, procedure.display)]
+    codings = [vocab.coding(procedure.system, procedure.code, procedure.display)]
     deps: list[Dependency] = []
     seen: set[tuple[str, str]] = set()
     for f in found:
@@ -218,9 +212,9 @@ def read(text: str, matcher: Matcher) -> Reading:
         seen.add((v.system, v.code))
         element = vocab.facets[v.facet].element
         if element is not None:
-            deps.append(Dependency(element, v.system, v.code))
+            deps.append(vocab.dependency(element, v.system, v.code))
         elif (v.system, v.code) in vocab.mapped:
-            codings.append(Coding(v.system, v.code, v.display))
+            codings.append(vocab.coding(v.system, v.code, v.display))
         elif v.facet not in uses and v.in_scope is False:
             f.status = NOT_CODED
     for f in found:

@@ -27,7 +27,7 @@ from typing import Any
 
 from plugin.config import CANONICAL_BASE
 from plugin.content.codesystem import CodeSystemIndex
-from plugin.content.conceptmap import ConceptMapIndex
+from plugin.content.conceptmap import Coding, ConceptMapIndex, Dependency
 from plugin.content.store import Store
 
 DESIGNATION_USE = f"{CANONICAL_BASE}/CodeSystem/designation-use"
@@ -103,6 +103,37 @@ class Vocabulary:
     caps_only: frozenset[str] = frozenset()
     procedures: list[Procedure] = field(default_factory=list)
     mapped: frozenset[tuple[str, str]] = frozenset()
+    # Memo of the small immutable objects handed to the engine (a few per vocabulary).
+    _codings: dict[tuple[str, str], Coding] = field(default_factory=dict)
+    _deps: dict[tuple[str, str, str], Dependency] = field(default_factory=dict)
+    _refined: dict[tuple[str, str], list[Procedure]] = field(default_factory=dict)
+
+    def coding(self, system: str, code: str, display: str | None) -> Coding:
+        """The (shared) Coding for a value or procedure."""
+        found = self._codings.get((system, code))
+        if found is None:
+            found = self._codings[(system, code)] = Coding(system, code, display)
+        return found
+
+    def dependency(self, element: str, system: str, code: str) -> Dependency:
+        """The (shared) Dependency for a dependency-facet value."""
+        key = (element, system, code)
+        found = self._deps.get(key)
+        if found is None:
+            found = self._deps[key] = Dependency(element, system, code)
+        return found
+
+    def refinements(self, procedure: Procedure) -> list[Procedure]:
+        """Procedures of the same system that state everything `procedure` states, and more."""
+        key = (procedure.system, procedure.code)
+        found = self._refined.get(key)
+        if found is None:
+            found = self._refined[key] = [
+                p
+                for p in self.procedures
+                if procedure.requires < p.requires and p.system == procedure.system
+            ]
+        return found
 
     def add_term(self, term: Term) -> None:
         """Index a term under its first word, keeping longer terms first."""
