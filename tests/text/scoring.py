@@ -101,9 +101,9 @@ def judge(case: dict[str, Any], status: int, body: dict[str, Any] | None) -> str
     """None when the answer passes the case, else the reason."""
     kind = case["kind"]
     if status >= 400:
-        if kind == "out" and not case["text"].strip() and status < 500 and body:
-            if body.get("resourceType") == "OperationOutcome":
-                return None
+        empty_out = kind == "out" and not case["text"].strip()
+        if empty_out and status < 500 and body and body.get("resourceType") == "OperationOutcome":
+            return None
         return f"HTTP {status}"
     if not body or body.get("resourceType") != "Parameters":
         return "answer is not a Parameters resource"
