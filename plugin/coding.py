@@ -92,12 +92,15 @@ class CodedDescription:
 def _result(outcome: TranslateOutcome) -> tuple[tuple[Code, ...], tuple[str, ...]]:
     codes: list[Code] = []
     reasons: list[str] = []
+    products = {p.coding for m in outcome.matches for p in m.products}
     for i, m in enumerate(outcome.matches):
         asserted = m.equivalence in ASSERTING
         reasons.append(m.comment or "")
         if m.concept is not None:
             c = m.concept
-            codes.append(Code(c.system, c.code, c.display, asserted, "main", m.equivalence, i))
+            # a code that is elsewhere a companion (product) stays "additional" when asserted alone
+            role = "additional" if c in products else "main"
+            codes.append(Code(c.system, c.code, c.display, asserted, role, m.equivalence, i))
         for p in m.products:
             pc = p.coding
             codes.append(

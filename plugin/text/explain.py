@@ -7,7 +7,7 @@ Each `match` gets its reasons in the match's `message` part: "approach 'perc' = 
 
 from __future__ import annotations
 
-from plugin.content.conceptmap import Match
+from plugin.content.conceptmap import Coding, Match
 from plugin.results import ASSERTING, TranslateOutcome
 from plugin.text.reading import CONFLICT, NEGATED, NOT_CODED, SUPERSEDED, USED, Found, Reading
 from plugin.text.vocabulary import Value, Vocabulary
@@ -132,10 +132,45 @@ def _match_reason(m: Match, reading: Reading, labels: dict[int, str]) -> str:
     return f"{lead}: {words} -> {m.source.display or m.source.code}" if words else lead
 
 
+def certain_companions(matches: list[Match]) -> list[Match]:
+    """Companions on every candidate of a source: certain whichever candidate is chosen.
+
+    When the approach is not stated the candidates differ in their main code but all carry the
+    stated image-control code; that code is asserted on its own (`relatedto`: an additional code
+    related to the description), as the diagnosis is.
+    """
+    offered: dict[Coding, list[Match]] = {}
+    for m in matches:
+        if m.equivalence not in ASSERTING and m.concept is not None:
+            offered.setdefault(m.source, []).append(m)
+    asserted = {p.coding for m in matches if m.equivalence in ASSERTING for p in m.products}
+    out = []
+    for source, ms in offered.items():
+        if len(ms) < 2:
+            continue
+        for p in ms[0].products:
+            if p.coding not in asserted and all(p in m.products for m in ms[1:]):
+                why = "On every candidate: certain whichever is chosen."
+                out.append(Match("relatedto", p.coding, source, ms[0].origin_map, comment=why))
+    return out
+
+
 def annotate(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> TranslateOutcome:
     """The outcome with the description's message and each match's reasons."""
     labels = _labels(reading, vocab)
     matches = []
+    extra = certain_companions(outcome.matches)
+    if extra:
+        # after the candidates they are common to, before the other groups' matches
+        at = max(i for i, m in enumerate(outcome.matches) if m.equivalence not in ASSERTING) + 1
+        outcome = TranslateOutcome(
+            outcome.result,
+            [*outcome.matches[:at], *extra, *outcome.matches[at:]],
+            outcome.message,
+            outcome.reverse,
+            outcome.echo_source,
+            outcome.notes,
+        )
     for m in outcome.matches:
         reason = _match_reason(m, reading, labels)
         comment = f"{m.comment} {reason}" if m.comment else reason
