@@ -13,6 +13,7 @@ dependencies): content is immutable, and descriptions read to few distinct reque
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
@@ -23,8 +24,12 @@ from plugin.ops.translate import text_request, translate
 from plugin.results import ASSERTING, TranslateOutcome
 from plugin.text import matcher_for
 from plugin.text.explain import annotate
+from plugin.text.reading import Reading
+from plugin.text.vocabulary import Vocabulary
 
 _ENGINE_CACHE_LIMIT = 4096
+# Explanation templates, one per reading signature (a few kB each; bounded, cleared when full).
+_TEMPLATE_LIMIT = 32_768
 
 
 class Code(NamedTuple):
@@ -109,6 +114,53 @@ def _result(outcome: TranslateOutcome) -> tuple[tuple[Code, ...], tuple[str, ...
     return tuple(codes), tuple(reasons)
 
 
+_SLOT = "\x00"  # around a term's index in a template
+_UNRECOGNISED = "\x01"  # where the unrecognised words go
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """An explained answer with the description's words left as slots.
+
+    The explanation depends on the words only where it quotes them; everything else follows
+    from the reading's decision (its token signature) and the engine's answer, so it is built
+    once per signature and filled with each description's words.
+    """
+
+    result: bool
+    codes: tuple[Code, ...]
+    message: tuple[str, ...]
+    reasons: tuple[tuple[str, ...], ...]
+
+    @staticmethod
+    def of(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> _Template:
+        slotted = copy.copy(reading)
+        slotted.found = [copy.copy(f) for f in reading.found]
+        for k, f in enumerate(slotted.found):
+            f.words = f"{_SLOT}{k}{_SLOT}"
+        slotted.unrecognised = [_UNRECOGNISED] if reading.unrecognised else []
+        explained = annotate(outcome, slotted, vocab)
+        codes, reasons = _result(explained)
+        return _Template(
+            explained.result,
+            codes,
+            tuple((explained.message or "").split(_SLOT)),
+            tuple(tuple(r.split(_SLOT)) for r in reasons),
+        )
+
+    @staticmethod
+    def fill(parts: tuple[str, ...], words: list[str], unrecognised: str) -> str:
+        """The text of a template: odd parts are term indexes."""
+        # the template's own text gets the unrecognised words first: quoted words are never
+        # rescanned, whatever characters they hold
+        return "".join(
+            [
+                words[int(p)] if i % 2 else p.replace(_UNRECOGNISED, unrecognised)
+                for i, p in enumerate(parts)
+            ]
+        )
+
+
 class Coder:
     """Codes descriptions against one store (built-in content by default)."""
 
@@ -121,6 +173,7 @@ class Coder:
         self.vocab = matcher_for(store).vocab
         self._engine: dict[tuple[tuple[Coding, ...], tuple[Dependency, ...]], TranslateOutcome]
         self._engine = {}
+        self._templates: dict[tuple[tuple[str, ...], bool, bool], _Template] = {}
 
     def code(self, text: str) -> CodedDescription:
         """Code one description: the same reading, engine and explanation as `$translate`."""
@@ -134,8 +187,17 @@ class Coder:
             self._engine[key] = outcome
         assert req.reading is not None
         reading = req.reading
-        explained = annotate(outcome, reading, self.vocab)
-        codes, reasons = _result(explained)
+        tkey = (reading.key, bool(reading.unrecognised), bool(text.strip()))
+        template = self._templates.get(tkey)
+        if template is None:
+            template = _Template.of(outcome, reading, self.vocab)
+            if len(self._templates) >= _TEMPLATE_LIMIT:
+                self._templates.clear()
+            self._templates[tkey] = template
+        words = [f.words for f in reading.found]
+        unrecognised = ", ".join(reading.unrecognised)
+        message = template.fill(template.message, words, unrecognised)
+        reasons = tuple(template.fill(r, words, unrecognised) for r in template.reasons)
         terms = tuple(
             Term(
                 f.words,
@@ -153,9 +215,9 @@ class Coder:
         )
         return CodedDescription(
             text,
-            explained.result,
-            explained.message or "",
-            codes,
+            template.result,
+            message,
+            template.codes,
             terms,
             tuple(reading.unrecognised),
             reasons,

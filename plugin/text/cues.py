@@ -56,7 +56,7 @@ COORDINATORS = frozenset({"or", "and", "nor"})
 CUE_WORDS = frozenset(
     w for cues in (NEGATION_BEFORE, NEGATION_AFTER, CONVERSION) for c in cues for w in c
 )
-_AUX = frozenset({"was", "were", "is", "been", "being"})
+AUX = frozenset({"was", "were", "is", "been", "being"})
 
 
 def _by_first(cues: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
@@ -102,7 +102,7 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
         size = _cue_at(tokens, i, _AFTER)
         if size:
             j = i
-            while j > 0 and j not in ends and tokens[j - 1].lower in _AUX:
+            while j > 0 and j not in ends and tokens[j - 1].lower in AUX:
                 j -= 1
             if j in ends and not tokens[j].clause_start:
                 negated.add(ends[j])

@@ -12,6 +12,7 @@ exactly, as whole tokens.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -62,6 +63,8 @@ class Matcher:
         self.vocab = vocab
         self._approx = sorted(w for w, strict in vocab.words.items() if not strict and len(w) >= 6)
         self._cache: dict[str, str | None] = {}
+        # readings already worked out, by token signature (see `reading.read`)
+        self.plans: dict[tuple[str, ...], Any] = {}
         self._by_first = {
             w: [(list(t.words), t) for t in terms] for w, terms in vocab.by_first.items()
         }
@@ -90,21 +93,24 @@ class Matcher:
         """The words of `text`, each resolved to a vocabulary word (or None)."""
         words = self.vocab.words
         caps_only = self.vocab.caps_only
-        mixed = text != text.lower() and text != text.upper()
+        low = text.lower()
+        # lower() never shortens a string; the same length means no character expanded, so the
+        # lower-case text is aligned with the text and tokens can be sliced from it.
+        aligned = len(low) == len(text)
+        mixed = low != text and text != text.upper()
         cache = self._cache
         out: list[Token] = []
         prev_end = 0
         for m in WORD.finditer(text):
-            raw = m.group()
-            lower = raw.lower()
             start, end = m.span()
+            lower = low[start:end] if aligned else m.group().lower()
             gap = text[prev_end:start]
             clause_start = not out or (gap != " " and not _BREAKS.isdisjoint(gap))
             prev_end = end
             fuzzy = False
             word: str | None = None
             if lower in words:
-                if not (lower in caps_only and mixed and not raw.isupper()):
+                if not (lower in caps_only and mixed and not text[start:end].isupper()):
                     word = lower
             elif len(lower) >= 6:
                 word = cache[lower] if lower in cache else self.nearest(lower)
