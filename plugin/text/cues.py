@@ -101,20 +101,12 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
             continue
         size = _cue_at(tokens, i, _AFTER)
         if size:
-            j = i
-            while j > 0 and j not in ends and tokens[j - 1].lower in AUX:
-                j -= 1
-            if j in ends and not tokens[j].clause_start:
-                negated.add(ends[j])
+            negated.update(_term_near(tokens, ends, i, -1, AUX))
             i += size
             continue
         size = _cue_at(tokens, i, _CONVERSION)
         if size:
-            j = i + size
-            while j < n and j not in starts and tokens[j].lower in FILLER:
-                j += 1
-            if j in starts and not tokens[j].clause_start:
-                converted.add(starts[j])
+            converted.update(_term_near(tokens, starts, i + size, 1, FILLER))
             i += size
             continue
         size = _cue_at(tokens, i, _BEFORE)
@@ -124,6 +116,19 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
             continue
         i += 1
     return negated, converted
+
+
+def _term_near(
+    tokens: Sequence[Token], at: dict[int, int], j: int, step: int, skip: frozenset[str]
+) -> list[int]:
+    """The term whose boundary (start or end, as `at` is keyed) is at token boundary j, after
+    stepping over `skip` words in direction `step`; none across a clause break."""
+    while j not in at:
+        k = j if step > 0 else j - 1
+        if not 0 <= k < len(tokens) or tokens[k].lower not in skip:
+            return []
+        j += step
+    return [] if tokens[j].clause_start else [at[j]]
 
 
 def _forward_scope(
