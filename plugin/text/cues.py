@@ -9,7 +9,7 @@ CodeSystems). The scope rules follow NegEx (Chapman et al., 2001) in a simplifie
 - a negation cue after a term ("ultrasound not used") negates that term;
 - a conversion cue ("converted to", "conversion to") marks the term that follows as the value the
   procedure ended with: it supersedes the other values of its facet ("laparoscopic, converted to
-  open" is open).
+  open" is open); "conversion" alone marks the term just before it ("open conversion").
 
 A clause ends at punctuation; cues never reach across it. Every rule is a bounded forward or
 backward step over the token list: linear time.
@@ -48,13 +48,18 @@ CONVERSION: tuple[tuple[str, ...], ...] = (
     ("converting", "to"),
     ("changed", "to"),
 )
+# "open conversion": the conversion target stated before the cue
+CONVERSION_AFTER: tuple[tuple[str, ...], ...] = (("conversion",),)
 FILLER = frozenset(
     {"a", "an", "the", "any", "use", "of", "using", "formal", "routine", "real", "time"}
 )
 COORDINATORS = frozenset({"or", "and", "nor"})
 # Every word of a cue: reported as understood, not as unrecognised.
 CUE_WORDS = frozenset(
-    w for cues in (NEGATION_BEFORE, NEGATION_AFTER, CONVERSION) for c in cues for w in c
+    w
+    for cues in (NEGATION_BEFORE, NEGATION_AFTER, CONVERSION, CONVERSION_AFTER)
+    for c in cues
+    for w in c
 )
 AUX = frozenset({"was", "were", "is", "been", "being"})
 
@@ -69,6 +74,7 @@ def _by_first(cues: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ..
 _AFTER = _by_first(NEGATION_AFTER)
 _CONVERSION = _by_first(CONVERSION)
 _BEFORE = _by_first(NEGATION_BEFORE)
+_CONVERSION_AFTER = _by_first(CONVERSION_AFTER)
 
 
 def _cue_at(tokens: Sequence[Token], i: int, cues: dict[str, list[tuple[str, ...]]]) -> int:
@@ -107,6 +113,11 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
         size = _cue_at(tokens, i, _CONVERSION)
         if size:
             converted.update(_term_near(tokens, starts, i + size, 1, FILLER))
+            i += size
+            continue
+        size = _cue_at(tokens, i, _CONVERSION_AFTER)
+        if size:
+            converted.update(_term_near(tokens, ends, i, -1, frozenset()))
             i += size
             continue
         size = _cue_at(tokens, i, _BEFORE)
