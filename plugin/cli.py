@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from plugin.commands.code import code
 from plugin.commands.serve import serve
 from plugin.config import SERVER_VERSION
 
@@ -17,7 +18,10 @@ def main() -> None:
     Examples:
       nice-tx serve                          # FHIR R4 at http://127.0.0.1:8000/r4
       nice-tx serve --port 9000 --content ./my-maps
+      nice-tx code "Percutaneous MWA of CRLM under US"
+      nice-tx code --input notes.csv --output coded.csv
     """
 
 
 main.add_command(serve)
+main.add_command(code)
