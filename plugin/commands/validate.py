@@ -44,7 +44,7 @@ def structure(resource: Resource) -> list[Finding]:
         model.model_validate(resource)
     except ValidationError as exc:
         return [
-            Finding("error", ".".join(str(p) for p in e["loc"]) or str(rtype), e["msg"])
+            Finding("error", ".".join([str(rtype), *(str(p) for p in e["loc"])]), e["msg"])
             for e in exc.errors()
         ]
     return []
