@@ -8,8 +8,8 @@ Public API (typed, see `py.typed`):
 - mounting in another ASGI server: `fhir_app()` (for `app.mount`) and `fhir_router()` (a
   FastAPI `APIRouter`).
 
-Names are resolved on first use so that `import plugin` (and the CLI) stays fast: the web
-framework is imported only when `fhir_app` / `fhir_router` are.
+The web framework is imported only when `fhir_app` / `fhir_router` are first used, so that
+`import plugin` (and the CLI) stays fast.
 """
 
 from __future__ import annotations
@@ -18,47 +18,27 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from plugin.config import SERVER_VERSION as __version__
+from plugin.python_api import (
+    Code,
+    Expansion,
+    Lookup,
+    Match,
+    Property,
+    Terminology,
+    Translation,
+    Validation,
+    expand,
+    lookup,
+    translate,
+    validate_code,
+)
+from plugin.wire.outcome import FhirError
 
 if TYPE_CHECKING:
     from plugin.api.mount import fhir_app, fhir_router
-    from plugin.python_api import (
-        Code,
-        Expansion,
-        Lookup,
-        Match,
-        Property,
-        Terminology,
-        Translation,
-        Validation,
-        expand,
-        lookup,
-        translate,
-        validate_code,
-    )
-    from plugin.wire.outcome import FhirError
 
-_LAZY = {
-    "fhir_app": "plugin.api.mount",
-    "fhir_router": "plugin.api.mount",
-    "FhirError": "plugin.wire.outcome",
-    **dict.fromkeys(
-        (
-            "Code",
-            "Expansion",
-            "Lookup",
-            "Match",
-            "Property",
-            "Terminology",
-            "Translation",
-            "Validation",
-            "expand",
-            "lookup",
-            "translate",
-            "validate_code",
-        ),
-        "plugin.python_api",
-    ),
-}
+# Resolved on first use: they import the web framework, which `import plugin` and the CLI skip.
+_LAZY = {"fhir_app": "plugin.api.mount", "fhir_router": "plugin.api.mount"}
 
 __all__ = [  # noqa: RUF022 - grouped by purpose, not sorted
     "__version__",

@@ -30,15 +30,9 @@ from plugin.ops.params import Param, parse_parameters
 from plugin.ops.registry import Context
 from plugin.types import Resource
 
-
-@dataclass(frozen=True, slots=True)
-class Code:
-    """A coded value: system, code and, when known, display and system version."""
-
-    system: str
-    code: str
-    display: str | None = None
-    version: str | None = None
+Code = Coding
+"""A coded value: system, code and, when known, display and system version (the engine's own
+Coding type: frozen, hashable, cheap)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,17 +117,13 @@ def _args(params: Sequence[Param], items: Iterable[Resource | None]) -> Any:
     return parse_parameters(params, body)
 
 
-def _code(c: Coding) -> Code:
-    return Code(c.system, c.code, c.display, c.version)
-
-
 def _match(m: EngineMatch) -> Match:
     conditions = tuple(f"{d.element} = {d.system or ''}|{d.value}" for d in m.depends_on)
     return Match(
         equivalence=m.equivalence,
-        target=_code(m.concept) if m.concept else None,
-        additional=tuple(_code(p.coding) for p in m.products),
-        source=_code(m.source),
+        target=m.concept,
+        additional=tuple(p.coding for p in m.products),
+        source=m.source,
         origin_map=m.origin_map,
         conditions=conditions,
         comment=m.comment,
