@@ -16,6 +16,7 @@ from fhirclient.models.valueset import ValueSet
 from fhirpy import AsyncFHIRClient
 
 from plugin.config import CANONICAL_BASE
+from tests.bodies import translate_with_image_control
 
 OPCS4 = "http://fhir.hl7.org.uk/CodeSystem/OPCS-4"
 PROCEDURE = f"{CANONICAL_BASE}/CodeSystem/mwa-liver-procedure"
@@ -73,23 +74,7 @@ def test_fhirpy_translate(live_base: str, method: str, approach: str, expected: 
 
 
 def test_fhirpy_translate_with_image_control_dependency(live_base: str) -> None:
-    body = {
-        "resourceType": "Parameters",
-        "parameter": [
-            {"name": "system", "valueUri": PROCEDURE},
-            {"name": "code", "valueCode": "mwa-liver-percutaneous"},
-            {
-                "name": "dependency",
-                "part": [
-                    {"name": "element", "valueUri": f"{CANONICAL_BASE}/property/image-control"},
-                    {
-                        "name": "concept",
-                        "valueCodeableConcept": {"coding": [{"system": IMAGE, "code": "ct"}]},
-                    },
-                ],
-            },
-        ],
-    }
+    body = translate_with_image_control("mwa-liver-percutaneous", "ct")
 
     async def call() -> dict[str, Any]:
         return await AsyncFHIRClient(live_base).execute(

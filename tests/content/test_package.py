@@ -16,6 +16,7 @@ from plugin.config import CANONICAL_BASE
 from plugin.content.loader import build_store
 from plugin.content.package import is_package, read_package, write_package
 from plugin.content.store import TERMINOLOGY_TYPES, Store
+from tests.bodies import translate_with_image_control
 
 OPCS4 = "http://fhir.hl7.org.uk/CodeSystem/OPCS-4"
 PROCEDURE = f"{CANONICAL_BASE}/CodeSystem/mwa-liver-procedure"
@@ -120,25 +121,7 @@ def test_loaded_back_gives_identical_answers(
         a = ours.get(f"/r4/{path_}", params=params)
         b = theirs.get(f"/r4/{path_}", params=params)
         assert (a.status_code, a.json()) == (b.status_code, b.json())
-    body = {
-        "resourceType": "Parameters",
-        "parameter": [
-            {"name": "system", "valueUri": PROCEDURE},
-            {"name": "code", "valueCode": "mwa-liver-percutaneous"},
-            {
-                "name": "dependency",
-                "part": [
-                    {"name": "element", "valueUri": f"{CANONICAL_BASE}/property/image-control"},
-                    {
-                        "name": "concept",
-                        "valueCodeableConcept": {
-                            "coding": [{"system": IMAGE, "code": "ultrasound"}]
-                        },
-                    },
-                ],
-            },
-        ],
-    }
+    body = translate_with_image_control("mwa-liver-percutaneous", "ultrasound")
     a = ours.post("/r4/ConceptMap/$translate", json=body).json()
     assert a == theirs.post("/r4/ConceptMap/$translate", json=body).json()
 
