@@ -6,6 +6,7 @@ Environment variables are the one channel that reaches every worker process: wit
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from starlette.types import ASGIApp
 ENV_CONTENT = "NICE_TX_CONTENT"
 ENV_CORS = "NICE_TX_CORS_ORIGINS"
 ENV_TOKEN = "NICE_TX_AUTH_TOKEN"
+# Set by `nice-tx serve` once it has printed the load report, so workers do not repeat it.
+ENV_REPORTED = "NICE_TX_LOAD_REPORTED"
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,13 @@ class Settings:
 def build_app(settings: Settings) -> ASGIApp:
     """The service app for these settings: content loaded, middleware applied."""
     from plugin.content.loader import build_store
+    from plugin.content.loader import log as loader_log
 
     from .app import create_app
     from .middleware import wrap
 
+    if os.environ.get(ENV_REPORTED):
+        loader_log.setLevel(logging.ERROR)
     store, _ = build_store(settings.content)
     return wrap(create_app(store), cors_origins=settings.cors_origins, token=settings.token)
 

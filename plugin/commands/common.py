@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -65,8 +66,15 @@ def report_load(report: LoadReport, *, verbose: Iterable[str] = ()) -> None:
 def load(content: Sequence[Path], strict: bool, *, quiet: bool = False) -> Store:
     """Build the store (packs + `content`), report it, and apply `--strict`."""
     from plugin.content.loader import build_store, origin_of
+    from plugin.content.loader import log as loader_log
 
-    store, report = build_store(content)
+    # The report below says it all; the loader's own warnings would repeat every refusal.
+    level = loader_log.level
+    loader_log.setLevel(logging.ERROR)
+    try:
+        store, report = build_store(content)
+    finally:
+        loader_log.setLevel(level)
     if not quiet:
         report_load(report, verbose=[origin_of(p) or str(p) for p in content])
     if strict and report.refused:

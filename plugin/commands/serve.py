@@ -91,7 +91,7 @@ def serve(
         cors_origins = Settings.from_env().cors_origins
     load(content, strict)  # the report; each worker loads the same content itself
     settings = Settings(tuple(p.resolve() for p in content), cors_origins, auth_token)
-    os.environ.update(settings.to_env())
+    os.environ.update(settings.to_env(), NICE_TX_LOAD_REPORTED="1")
     click.echo(
         f"nice-tx {SERVER_VERSION}: http://{host}:{port}/r4 ({workers} worker(s)"
         f"{', CORS on' if cors_origins else ''}{', bearer auth on' if auth_token else ''})",

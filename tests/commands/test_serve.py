@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from plugin.commands import serve as serve_module
 
 
 @pytest.fixture
-def no_listen(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def no_listen(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Replace uvicorn.run: record what `serve` would start instead of starting it."""
     import uvicorn
 
@@ -30,9 +31,13 @@ def no_listen(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen.update(kwargs, app=app, env={k: v for k, v in os.environ.items() if "NICE_TX" in k})
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
-    for var in ("NICE_TX_CONTENT", "NICE_TX_CORS_ORIGINS", "NICE_TX_AUTH_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    return seen
+    saved = dict(os.environ)
+    for var in [k for k in os.environ if k.startswith("NICE_TX_")]:
+        del os.environ[var]
+    yield seen
+    # `serve` hands its settings to workers through os.environ: put the test process's back.
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def test_serve_reports_loaded_and_refused(tmp_path: Path, no_listen: dict[str, Any]) -> None:
