@@ -29,6 +29,8 @@ def content_option(func: F) -> F:
         "--content",
         "content",
         multiple=True,
+        # click.Path splits an environment value on the OS path separator (":" or ";").
+        envvar="NICE_TX_CONTENT",
         type=click.Path(path_type=Path),
         help="Extra FHIR resources: a JSON file, a folder, or a FHIR package (.tgz or "
         "unpacked); repeatable. Also NICE_TX_CONTENT (paths joined by the OS path separator).",

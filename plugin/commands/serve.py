@@ -85,8 +85,6 @@ def serve(
 
     from plugin.api.settings import Settings
 
-    if not content and os.environ.get("NICE_TX_CONTENT"):
-        content = Settings.from_env().content
     if not cors_origins:
         cors_origins = Settings.from_env().cors_origins
     load(content, strict)  # the report; each worker loads the same content itself

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,16 @@ def test_list_names_a_package_source(tmp_path: Path) -> None:
 
 def test_unknown_type_is_a_usage_error() -> None:
     assert CliRunner().invoke(main, ["content", "list", "--type", "Patient"]).exit_code == 2
+
+
+def test_content_from_environment(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(
+        '{"resourceType":"ValueSet","url":"http://example.org/fhir/ValueSet/a"}'
+    )
+    (tmp_path / "b.json").write_text(
+        '{"resourceType":"ValueSet","url":"http://example.org/fhir/ValueSet/b"}'
+    )
+    env = {"NICE_TX_CONTENT": f"{tmp_path / 'a.json'}{os.pathsep}{tmp_path / 'b.json'}"}
+    result = CliRunner().invoke(main, ["content", "list", "--json", "--type", "ValueSet"], env=env)
+    urls = {json.loads(line)["url"] for line in result.stdout.splitlines()}
+    assert {"http://example.org/fhir/ValueSet/a", "http://example.org/fhir/ValueSet/b"} <= urls
