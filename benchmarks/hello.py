@@ -13,7 +13,7 @@ _BODY = {"type": "http.response.body", "body": b"hello"}
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Answer every HTTP request with 200 `hello`; accept lifespan events."""
+    """Answer every HTTP request with 200 `hello` (a POST body is read first); accept lifespan."""
     if scope["type"] == "lifespan":
         while True:
             message = await receive()
@@ -22,5 +22,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+    if scope["method"] == "POST":
+        more = True
+        while more:
+            message = await receive()
+            more = message.get("more_body", False) and message["type"] == "http.request"
     await send(_START)
     await send(_BODY)

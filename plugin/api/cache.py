@@ -49,7 +49,7 @@ def _query_key(query: bytes) -> bytes:
     return b"&".join(items)
 
 
-def _content_length(headers: tuple[tuple[bytes, bytes], ...]) -> int | None:
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     for name, value in headers:
         if name == b"content-length":
             return int(value) if value.isdigit() else None
@@ -76,10 +76,10 @@ class ResponseCache:
         if method not in ("GET", "POST") or _REQUEST_SCOPED in query:
             await self.app(scope, receive, send)
             return
-        headers = tuple((n, v) for n, v in scope["headers"] if n in KEY_HEADERS)
+        headers = tuple([h for h in scope["headers"] if h[0] in KEY_HEADERS])
         body = b""
         if method == "POST":
-            length = _content_length(tuple(scope["headers"]))
+            length = _content_length(scope["headers"])
             if length is None or length > MAX_ENTRY_BYTES:
                 await self.app(scope, receive, send)
                 return
@@ -88,8 +88,14 @@ class ResponseCache:
                 await self.app(scope, _replay(pending, receive), send)
                 return
             receive = _replay(pending, receive)
-        key = (method, scope["path"], _query_key(query), headers, body)
-        entry = self._entries.get(key)
+        # The query as sent is looked up first (clients repeat their own spelling); the
+        # name-sorted form finds the same request written in another order.
+        path = scope["path"]
+        raw = key = (method, path, query, headers, body)
+        entry = self._entries.get(raw)
+        if entry is None and b"&" in query:
+            key = (method, path, _query_key(query), headers, body)
+            entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
             self.hits += 1
@@ -97,9 +103,9 @@ class ResponseCache:
             await send(entry[1])
             return
         self.misses += 1
-        await self.app(scope, receive, self._recorder(key, send))
+        await self.app(scope, receive, self._recorder((raw, key), send))
 
-    def _recorder(self, key: Key, send: Send) -> Send:
+    def _recorder(self, keys: tuple[Key, Key], send: Send) -> Send:
         """A `send` that forwards the answer and stores it once it is complete and small."""
         start: Message = {}
         chunks: list[bytes] = []
@@ -111,11 +117,11 @@ class ResponseCache:
             elif message["type"] == "http.response.body" and start.get("status", 500) < 500:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    self._store(key, start, b"".join(chunks))
+                    self._store(keys, start, b"".join(chunks))
 
         return record
 
-    def _store(self, key: Key, start: Message, body: bytes) -> None:
+    def _store(self, keys: tuple[Key, Key], start: Message, body: bytes) -> None:
         if len(body) > MAX_ENTRY_BYTES:
             return
         head = {
@@ -123,8 +129,10 @@ class ResponseCache:
             "status": start["status"],
             "headers": list(start.get("headers", [])),
         }
-        self._entries[key] = (head, {"type": "http.response.body", "body": body})
-        if len(self._entries) > self.size:
+        entry = (head, {"type": "http.response.body", "body": body})
+        for key in set(keys):
+            self._entries[key] = entry
+        while len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
     def __len__(self) -> int:
