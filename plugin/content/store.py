@@ -13,6 +13,7 @@ from typing import Any
 
 from plugin.content.codesystem import CodeSystemIndex
 from plugin.content.conceptmap import ConceptMapIndex
+from plugin.content.shape import check_resource
 from plugin.content.systems import canonical_system
 from plugin.types import Resource
 
@@ -53,6 +54,7 @@ class Entry:
 def make_entry(resource: Resource, origin: str) -> Entry:
     """Index a resource; raises ValueError when it is not a usable terminology resource."""
     rtype = resource.get("resourceType")
+    check_resource(resource)
     if rtype not in TERMINOLOGY_TYPES:
         raise ValueError(f"resourceType {rtype!r} is not a CodeSystem, ValueSet or ConceptMap")
     url = resource.get("url")

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from plugin.content.shape import COMPLEX, check, check_resource
 from plugin.types import Resource
 from plugin.wire.outcome import FhirError, invalid, not_supported
 
@@ -136,6 +137,10 @@ def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
         res = p.get("resource")
         if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
             raise invalid(f"Parameter '{wire}' must carry a resource", path)
+        try:
+            check_resource(res)
+        except ValueError as exc:
+            raise invalid(f"Parameter '{wire}': {exc}", path) from None
         return res
     keys = [k for k in p if k.startswith("value")]
     if len(keys) != 1:
@@ -155,6 +160,10 @@ def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
         if key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool):
             return value
     elif key == "value" + param.type and isinstance(value, dict):
+        try:
+            check(value, COMPLEX.get(param.type, {}), f"{path}.{key}")
+        except ValueError as exc:
+            raise invalid(f"Parameter '{wire}': {exc}", path) from None
         return value
     raise invalid(f"Parameter '{wire}' must be of type {param.type}, not {key}", path)
 

@@ -14,7 +14,7 @@ from plugin.content.conceptmap import (
     Match,
     most_specific,
 )
-from plugin.content.store import Entry, Store
+from plugin.content.store import Entry, Store, make_entry
 from plugin.content.systems import canonical_system
 from plugin.ops.params import (
     Args,
@@ -210,7 +210,10 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
         resource = args.get("conceptMap")
         if resource.get("resourceType") != "ConceptMap":
             raise invalid("Parameter 'conceptMap' must carry a ConceptMap", "conceptMap")
-        maps = [ConceptMapIndex(resource)]
+        try:
+            maps = [make_entry(resource, "request").index]
+        except ValueError as exc:
+            raise invalid(f"The conceptMap cannot be used: {exc}", "conceptMap") from None
     return TranslateRequest(
         codings=codings,
         dependencies=_dependencies(args),
@@ -245,6 +248,16 @@ def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex
     return out
 
 
+_REVERSE_RANK = {
+    "equal": 0,
+    "equivalent": 0,
+    "narrower": 1,
+    "specializes": 1,
+    "wider": 3,
+    "subsumes": 3,
+    "unmatched": 4,
+    "disjoint": 4,
+}
 _INVERSE = {
     "wider": "narrower",
     "narrower": "wider",
@@ -317,6 +330,8 @@ def _reverse(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
                 seen.add(key)
                 source_side = Coding(g.source or "", code, display, g.source_version)
                 out.append(Match(equivalence, source_side, coding, cm.origin))
+    # Most specific sources first: a reverse lookup answers "which concept is this code for?"
+    out.sort(key=lambda m: _REVERSE_RANK.get(m.equivalence, 2))
     return out
 
 
