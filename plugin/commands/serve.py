@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from plugin.api.cache import DEFAULT_SIZE
 from plugin.config import SERVER_VERSION
 
 from .common import content_option, load, strict_option
@@ -53,6 +54,14 @@ from .common import content_option, load, strict_option
     "NICE_TX_AUTH_TOKEN: a flag is visible in the process list.",
 )
 @click.option(
+    "--cache-size",
+    default=DEFAULT_SIZE,
+    show_default=True,
+    type=click.IntRange(0),
+    envvar="NICE_TX_CACHE_SIZE",
+    help="Operation answers memoised per worker (0: off). Env: NICE_TX_CACHE_SIZE.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -67,6 +76,7 @@ def serve(
     strict: bool,
     cors_origins: tuple[str, ...],
     auth_token: str | None,
+    cache_size: int,
     log_level: str,
 ) -> None:
     """Serve the terminology operations (FHIR R4 at /r4, health at /healthz).
@@ -81,26 +91,32 @@ def serve(
       NICE_TX_AUTH_TOKEN=s3cret nice-tx serve
       curl 'http://127.0.0.1:8000/r4/ConceptMap/$translate?system=...&code=...'
     """
-    import uvicorn
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
 
     from plugin.api.settings import Settings
 
     if not cors_origins:
         cors_origins = Settings.from_env().cors_origins
     load(content, strict)  # the report; each worker loads the same content itself
-    settings = Settings(tuple(p.resolve() for p in content), cors_origins, auth_token)
+    settings = Settings(tuple(p.resolve() for p in content), cors_origins, auth_token, cache_size)
     os.environ.update(settings.to_env(), NICE_TX_LOAD_REPORTED="1")
     click.echo(
         f"nice-tx {SERVER_VERSION}: http://{host}:{port}/r4 ({workers} worker(s)"
         f"{', CORS on' if cors_origins else ''}{', bearer auth on' if auth_token else ''})",
         err=True,
     )
-    uvicorn.run(
+    # granian (Rust HTTP server, ASGI) was measured faster than uvicorn+uvloop+httptools on
+    # this app (docs/performance.md). Each worker imports the factory and reads NICE_TX_*.
+    Server(
         "plugin.api.settings:app_from_env",
-        factory=True,
-        host=host,
+        address=host,
         port=port,
+        interface=Interfaces.ASGI,
         workers=workers,
-        log_level=log_level,
-        access_log=False,
-    )
+        factory=True,
+        websockets=False,
+        log_level=LogLevels(log_level),
+        log_access=False,
+    ).serve()

@@ -75,8 +75,20 @@ class Args:
         self.spelled.setdefault(param.name, wire_name)
 
 
+# Wire name -> Param per declaration tuple. Declarations are module constants, so the table is
+# built once per tuple; holding the tuple keeps its id from being reused. Bounded in case a
+# caller builds tuples on the fly.
+_TABLES: dict[int, tuple[Sequence[Param], dict[str, Param]]] = {}
+
+
 def _lookup(params: Sequence[Param]) -> dict[str, Param]:
-    return {n: p for p in params for n in p.names}
+    known = _TABLES.get(id(params))
+    if known is not None and known[0] is params:
+        return known[1]
+    table = {n: p for p in params for n in p.names}
+    if isinstance(params, tuple) and len(_TABLES) < 256:
+        _TABLES[id(params)] = (params, table)
+    return table
 
 
 def _from_text(param: Param, wire: str, text: str) -> Any:

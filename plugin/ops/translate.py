@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from plugin.content.conceptmap import (
@@ -13,7 +14,7 @@ from plugin.content.conceptmap import (
     Match,
     most_specific,
 )
-from plugin.content.store import Store, make_entry
+from plugin.content.store import Entry, Store, make_entry
 from plugin.content.systems import canonical_system
 from plugin.ops.params import (
     Args,
@@ -263,8 +264,12 @@ def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex
     if req.maps is not None:
         return req.maps
     systems = {c.system for c in req.codings}
+    if len(systems) == 1:
+        entries: Iterable[Entry] = store.concept_maps_for(next(iter(systems)))
+    else:
+        entries = store.all("ConceptMap")
     out = []
-    for entry in store.all("ConceptMap"):
+    for entry in entries:
         cm: ConceptMapIndex = entry.index
         if req.source_scope and cm.source_scope and cm.source_scope != req.source_scope:
             continue

@@ -22,15 +22,20 @@ from plugin.commands import serve as serve_module
 
 @pytest.fixture
 def no_listen(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """Replace uvicorn.run: record what `serve` would start instead of starting it."""
-    import uvicorn
+    """Replace the granian server: record what `serve` would start instead of starting it."""
+    from granian import server
 
     seen: dict[str, Any] = {}
 
-    def fake_run(app: str, **kwargs: Any) -> None:
-        seen.update(kwargs, app=app, env={k: v for k, v in os.environ.items() if "NICE_TX" in k})
+    class FakeServer:
+        def __init__(self, target: str, **kwargs: Any) -> None:
+            env = {k: v for k, v in os.environ.items() if "NICE_TX" in k}
+            seen.update(kwargs, app=target, env=env)
 
-    monkeypatch.setattr(uvicorn, "run", fake_run)
+        def serve(self) -> None:
+            seen["served"] = True
+
+    monkeypatch.setattr(server, "Server", FakeServer)
     saved = dict(os.environ)
     for var in [k for k in os.environ if k.startswith("NICE_TX_")]:
         del os.environ[var]
