@@ -239,8 +239,8 @@ def _hapi_translate(out: dict[str, Any]) -> tuple[bool, str | None, list[tuple[s
             True,
             None,
             [
+                ("narrower", PROCEDURE, "mwa-liver-laparoscopic"),  # most specific first
                 ("wider", PROCEDURE, "mwa-liver"),
-                ("narrower", PROCEDURE, "mwa-liver-laparoscopic"),
             ],
         ),
     ],

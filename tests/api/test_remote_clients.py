@@ -126,7 +126,7 @@ def smart(live_base: str) -> smart_client.FHIRClient:
     ("code", "system", "reverse", "expected"),
     [
         ("mwa-liver-open", PROCEDURE, False, ["J03.2"]),
-        ("J127", OPCS4, True, ["mwa-liver", "mwa-liver-percutaneous"]),
+        ("J127", OPCS4, True, ["mwa-liver-percutaneous", "mwa-liver"]),
     ],
 )
 def test_fhirclient_translate(
