@@ -17,6 +17,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from plugin.coding import CodedDescription, code_description
 from plugin.config import SERVER_VERSION as __version__
 from plugin.python_api import (
     Code,
@@ -47,8 +48,10 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, not sorted
     "expand",
     "validate_code",
     "lookup",
+    "code_description",
     # typed results and the service over other content
     "Code",
+    "CodedDescription",
     "Expansion",
     "FhirError",
     "Lookup",
