@@ -48,11 +48,10 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, not sorted
     "expand",
     "validate_code",
     "lookup",
-    # free-text procedure descriptions
     "code_description",
-    "CodedDescription",
     # typed results and the service over other content
     "Code",
+    "CodedDescription",
     "Expansion",
     "FhirError",
     "Lookup",

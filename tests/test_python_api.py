@@ -62,7 +62,7 @@ def test_translate_coded_input(
 def test_translate_reverse(form: str) -> None:
     answer = plugin.translate(OPCS4, form, reverse=True)
     assert [(m.equivalence, m.target.code if m.target else None) for m in answer.matches] == [
-        ("narrower", "mwa-liver-percutaneous"),
+        ("narrower", "mwa-liver-percutaneous"),  # most specific first
         ("wider", "mwa-liver"),
     ]
 

@@ -239,7 +239,7 @@ def _hapi_translate(out: dict[str, Any]) -> tuple[bool, str | None, list[tuple[s
             True,
             None,
             [
-                ("narrower", PROCEDURE, "mwa-liver-laparoscopic"),
+                ("narrower", PROCEDURE, "mwa-liver-laparoscopic"),  # most specific first
                 ("wider", PROCEDURE, "mwa-liver"),
             ],
         ),
