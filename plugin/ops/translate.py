@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from plugin.content.conceptmap import (
@@ -13,7 +14,7 @@ from plugin.content.conceptmap import (
     Match,
     most_specific,
 )
-from plugin.content.store import Store
+from plugin.content.store import Entry, Store, make_entry
 from plugin.content.systems import canonical_system
 from plugin.ops.params import (
     Args,
@@ -78,6 +79,10 @@ PARAMS = (
         max=None,
     ),
 )
+
+
+# The R4 spelling of the source inputs (R5 clients say sourceCode, sourceCoding, ...).
+R4_INPUTS = ("code", "coding", "codeableConcept")
 
 
 @dataclass
@@ -236,7 +241,10 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
         resource = args.get("conceptMap")
         if resource.get("resourceType") != "ConceptMap":
             raise invalid("Parameter 'conceptMap' must carry a ConceptMap", "conceptMap")
-        maps = [ConceptMapIndex(resource)]
+        try:
+            maps = [make_entry(resource, "request").index]
+        except ValueError as exc:
+            raise invalid(f"The conceptMap cannot be used: {exc}", "conceptMap") from None
     if described is not None:
         described.result_system = result_system
         described.source_scope = args.get("source")
@@ -260,8 +268,12 @@ def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex
     if req.maps is not None:
         return req.maps
     systems = {c.system for c in req.codings}
+    if len(systems) == 1:
+        entries: Iterable[Entry] = store.concept_maps_for(next(iter(systems)))
+    else:
+        entries = store.all("ConceptMap")
     out = []
-    for entry in store.all("ConceptMap"):
+    for entry in entries:
         cm: ConceptMapIndex = entry.index
         if req.source_scope and cm.source_scope and cm.source_scope != req.source_scope:
             continue
@@ -273,6 +285,16 @@ def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex
     return out
 
 
+_REVERSE_RANK = {
+    "equal": 0,
+    "equivalent": 0,
+    "narrower": 1,
+    "specializes": 1,
+    "wider": 3,
+    "subsumes": 3,
+    "unmatched": 4,
+    "disjoint": 4,
+}
 _INVERSE = {
     "wider": "narrower",
     "narrower": "wider",
@@ -345,6 +367,8 @@ def _reverse(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
                 seen.add(key)
                 source_side = Coding(g.source or "", code, display, g.source_version)
                 out.append(Match(equivalence, source_side, coding, cm.origin))
+    # Most specific sources first: a reverse lookup answers "which concept is this code for?"
+    out.sort(key=lambda m: _REVERSE_RANK.get(m.equivalence, 2))
     return out
 
 
@@ -376,7 +400,10 @@ def run(ctx: Context) -> Resource:
     req = parse_request(ctx.args, ctx.store)
     if ctx.instance is not None and req.maps is None:
         req.maps = [ctx.instance.index]
-    return render(translate_explained(req, ctx.store), r5=ctx.r5)
+    # R4 names in, R4 reading out: `match.source` is then the map's uri, as R4 defines it and
+    # HAPI's remote terminology client reads it (R5-named requests get R5's meaning instead).
+    r4_form = not ctx.r5 and any(ctx.args.spelled.get(n) == n for n in R4_INPUTS)
+    return render(translate_explained(req, ctx.store), r5=ctx.r5, map_as_source=r4_form)
 
 
 def translate_explained(req: TranslateRequest, store: Store) -> TranslateOutcome:

@@ -1,0 +1,208 @@
+"""In-process cost of one request through the functions the HTTP routes use.
+
+Compute path (a cache miss): parse the query (or Parameters body) -> operation -> render -> JSON
+bytes. Memo path (a repeat): the ResponseCache lookup a served request goes through first.
+
+    python benchmarks/inprocess.py [--rounds 15] [--text-body benchmarks/text-translate.json]
+
+Prints a table of medians (µs per request); every loop is bounded in count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from content import probe_query, write_maps
+
+from plugin.api.app import create_app
+from plugin.api.cache import ResponseCache
+from plugin.content.loader import build_store
+from plugin.content.store import Store
+from plugin.ops import lookup, translate, validate_code
+from plugin.ops.params import parse_parameters, parse_query
+from plugin.ops.registry import Context, Operation
+from plugin.wire.json import dumps, loads
+from plugin.wire.outcome import FhirError
+
+HERE = Path(__file__).resolve().parent
+PROCEDURE = "https://w3id.org/nice-tx/fhir/CodeSystem/mwa-liver-procedure"
+OPCS4 = "http://fhir.hl7.org.uk/CodeSystem/OPCS-4"
+TRANSLATE_Q = f"system={PROCEDURE}&code=mwa-liver-percutaneous"
+VALIDATE_Q = f"url={OPCS4}&code=J12.7"
+LOOKUP_Q = f"system={OPCS4}&code=J12.7"
+
+
+def median_us(fn: Callable[[], object], rounds: int, per_round: int) -> float:
+    """Median over `rounds` of the mean time of `per_round` calls, in microseconds."""
+    fn()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(per_round):
+            fn()
+        samples.append((time.perf_counter() - start) / per_round * 1e6)
+    return statistics.median(samples)
+
+
+def get_path(op: Operation, rtype: str, query: str, store: Store) -> Callable[[], bytes]:
+    """A GET as the route runs it on a cache miss: query -> Args -> operation -> bytes."""
+
+    def call() -> bytes:
+        args = parse_query(op.params, parse_qsl(query, keep_blank_values=True))
+        return dumps(op.run(Context(args, store, rtype, None, False, None)))
+
+    return call
+
+
+def post_path(op: Operation, rtype: str, body: bytes, store: Store) -> Callable[[], bytes]:
+    """A POST as the route runs it on a cache miss: JSON body -> Args -> operation -> bytes."""
+
+    def call() -> bytes:
+        args = parse_parameters(op.params, loads(body))
+        return dumps(op.run(Context(args, store, rtype, None, False, None)))
+
+    return call
+
+
+def memo_path(path: str, query: str) -> Callable[[], object]:
+    """A served GET that the ResponseCache answers (the app runs once, to fill it)."""
+    cache = ResponseCache(create_app())
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [(b"host", b"127.0.0.1"), (b"accept", b"application/fhir+json")],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        return None
+
+    def call() -> object:
+        # A hit never suspends, so the coroutine is driven without an event loop.
+        coro = cache(scope, receive, send)
+        try:
+            coro.send(None)
+        except StopIteration:
+            return None
+        raise RuntimeError("the cached answer suspended: not a hit")
+
+    import asyncio
+
+    asyncio.run(cache(scope, receive, send))  # the miss that fills the cache
+    assert len(cache) >= 1, "the first request was not stored"
+    return call
+
+
+def outcome(fn: Callable[[], bytes]) -> str:
+    """'ok' when the operation answers, else the error it gives (so a row is never silent)."""
+    try:
+        body = loads(fn())
+    except FhirError as exc:
+        return f"error {exc.http_status}: {exc}"[:70]
+    result = next((p for p in body.get("parameter", []) if p.get("name") == "result"), None)
+    return "result=false" if result is not None and not result.get("valueBoolean") else "ok"
+
+
+def descriptions(count: int) -> list[bytes]:
+    """`count` distinct free-text $translate bodies (varied wording, one stated approach)."""
+    approaches = ("Percutaneous", "Open", "Laparoscopic")
+    guidance = ("under ultrasound guidance", "with CT guidance", "")
+    out = []
+    for i in range(count):
+        text = (
+            f"{approaches[i % 3]} microwave ablation of liver metastasis "
+            f"{guidance[(i // 3) % 3]} (case {i})"
+        )
+        cc = {"text": text}
+        out.append(
+            dumps(
+                {
+                    "resourceType": "Parameters",
+                    "parameter": [{"name": "codeableConcept", "valueCodeableConcept": cc}],
+                }
+            )
+        )
+    return out
+
+
+def main() -> None:
+    """Run every in-process measurement and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--per-round", type=int, default=2000)
+    ap.add_argument("--text-body", type=Path, default=HERE / "text-translate.json")
+    ap.add_argument("--maps", default="1,10,100,1000", help="generated ConceptMap counts")
+    ap.add_argument("--bulk", type=int, default=5000, help="descriptions in the bulk run")
+    opts = ap.parse_args()
+    store, _ = build_store()
+    rounds, n = opts.rounds, opts.per_round
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(name: str, fn: Callable[[], bytes], target: str, per_round: int = n) -> float:
+        status = outcome(fn)
+        us = median_us(fn, rounds, per_round) if status in ("ok", "result=false") else float("nan")
+        rows.append((name, f"{us:.1f}", target, status))
+        return us
+
+    tr, vc, lk = translate.OPERATION, validate_code.CODESYSTEM, lookup.OPERATION
+    row("$translate GET coded, compute (miss)", get_path(tr, "ConceptMap", TRANSLATE_Q, store), "")
+    memo = median_us(memo_path("/r4/ConceptMap/$translate", TRANSLATE_Q), rounds, n * 5)
+    rows.append(("$translate GET coded, memo hit", f"{memo:.1f}", "<= 5", "ok"))
+    row("$validate-code GET, compute", get_path(vc, "CodeSystem", VALIDATE_Q, store), "")
+    row("$lookup GET, compute", get_path(lk, "CodeSystem", LOOKUP_Q, store), "")
+    if opts.text_body.is_file():
+        body = opts.text_body.read_bytes()
+        row(
+            "$translate POST free text, compute",
+            post_path(tr, "ConceptMap", body, store),
+            "<= 50",
+            max(1, n // 10),
+        )
+        bodies = descriptions(opts.bulk)
+        first = post_path(tr, "ConceptMap", bodies[0], store)
+        if outcome(first) in ("ok", "result=false"):
+            start = time.perf_counter()
+            for b in bodies:
+                post_path(tr, "ConceptMap", b, store)()
+            rate = len(bodies) / (time.perf_counter() - start)
+            rows.append(
+                (
+                    f"bulk free text, {len(bodies)} distinct (desc/s)",
+                    f"{rate:,.0f}",
+                    ">= 20,000",
+                    "ok",
+                )
+            )
+        else:
+            rows.append(("bulk free text (desc/s)", "-", ">= 20,000", outcome(first)))
+    with tempfile.TemporaryDirectory() as tmp:
+        for count in (int(c) for c in opts.maps.split(",")):
+            folder = write_maps(Path(tmp) / f"maps-{count}", count)
+            big, _ = build_store([folder])
+            row(
+                f"$translate compute, {count} generated maps loaded",
+                get_path(tr, "ConceptMap", probe_query(count), big),
+                "flat",
+            )
+    width = max(len(r[0]) for r in rows)
+    print(f"{f'in-process (median of {rounds} rounds)':<{width}}  {'µs':>8}  {'target':>9}  status")
+    for name, value, target, status in rows:
+        print(f"{name:<{width}}  {value:>8}  {target:>9}  {status}")
+
+
+if __name__ == "__main__":
+    main()
