@@ -32,7 +32,7 @@ _ENGINE_CACHE_LIMIT = 4096
 _TEMPLATE_LIMIT = 32_768
 
 
-class Code(NamedTuple):
+class AnswerCode(NamedTuple):
     """A code in the answer: asserted (the translation) or a candidate only."""
 
     system: str
@@ -44,7 +44,7 @@ class Code(NamedTuple):
     match: int  # which match it belongs to (a candidate's companions share its number)
 
 
-class Term(NamedTuple):
+class RecognisedTerm(NamedTuple):
     """Words of the description recognised as a facet value, and what became of them."""
 
     words: str
@@ -66,18 +66,18 @@ class CodedDescription:
     text: str
     result: bool
     message: str
-    codes: tuple[Code, ...]
-    terms: tuple[Term, ...]
+    codes: tuple[AnswerCode, ...]
+    terms: tuple[RecognisedTerm, ...]
     not_recognised: tuple[str, ...]
     reasons: tuple[str, ...]  # per match, in match order
 
     @property
-    def assigned(self) -> list[Code]:
+    def assigned(self) -> list[AnswerCode]:
         """The asserted codes, in coding order (main code, then its companions)."""
         return [c for c in self.codes if c.asserted]
 
     @property
-    def candidates(self) -> list[Code]:
+    def candidates(self) -> list[AnswerCode]:
         """Main codes offered as candidates only (e.g. the approach is not stated)."""
         return [c for c in self.codes if not c.asserted and c.role == "main"]
 
@@ -94,8 +94,8 @@ class CodedDescription:
         }
 
 
-def _result(outcome: TranslateOutcome) -> tuple[tuple[Code, ...], tuple[str, ...]]:
-    codes: list[Code] = []
+def _result(outcome: TranslateOutcome) -> tuple[tuple[AnswerCode, ...], tuple[str, ...]]:
+    codes: list[AnswerCode] = []
     reasons: list[str] = []
     products = {p.coding for m in outcome.matches for p in m.products}
     for i, m in enumerate(outcome.matches):
@@ -105,11 +105,11 @@ def _result(outcome: TranslateOutcome) -> tuple[tuple[Code, ...], tuple[str, ...
             c = m.concept
             # a code that is elsewhere a companion (product) stays "additional" when asserted alone
             role = "additional" if c in products else "main"
-            codes.append(Code(c.system, c.code, c.display, asserted, role, m.equivalence, i))
+            codes.append(AnswerCode(c.system, c.code, c.display, asserted, role, m.equivalence, i))
         for p in m.products:
             pc = p.coding
             codes.append(
-                Code(pc.system, pc.code, pc.display, asserted, "additional", m.equivalence, i)
+                AnswerCode(pc.system, pc.code, pc.display, asserted, "additional", m.equivalence, i)
             )
     return tuple(codes), tuple(reasons)
 
@@ -128,7 +128,7 @@ class _Template:
     """
 
     result: bool
-    codes: tuple[Code, ...]
+    codes: tuple[AnswerCode, ...]
     message: tuple[str, ...]
     reasons: tuple[tuple[str, ...], ...]
 
@@ -199,7 +199,7 @@ class Coder:
         message = template.fill(template.message, words, unrecognised)
         reasons = tuple(template.fill(r, words, unrecognised) for r in template.reasons)
         terms = tuple(
-            Term(
+            RecognisedTerm(
                 f.words,
                 f.start,
                 f.end,
