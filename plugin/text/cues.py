@@ -30,6 +30,8 @@ NEGATION_BEFORE: tuple[tuple[str, ...], ...] = (
     ("nil",),
     ("never",),
     ("w", "o"),
+    ("instead", "of"),
+    ("rather", "than"),
 )
 NEGATION_AFTER: tuple[tuple[str, ...], ...] = (
     ("not", "used"),
@@ -38,6 +40,8 @@ NEGATION_AFTER: tuple[tuple[str, ...], ...] = (
     ("not", "needed"),
     ("not", "done"),
     ("not", "possible"),
+    ("not", "available"),
+    ("unavailable",),
     ("abandoned",),
 )
 CONVERSION: tuple[tuple[str, ...], ...] = (

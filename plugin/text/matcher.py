@@ -65,6 +65,13 @@ class Matcher:
         self._cache: dict[str, str | None] = {}
         # readings already worked out, by token signature (see `reading.read`)
         self.plans: dict[tuple[str, ...], Any] = {}
+        # word -> the values it names as a whole one-word term (None if it is only part of terms)
+        meaning: dict[str, set[tuple[str, str]]] = {}
+        for terms in vocab.by_first.values():
+            for t in terms:
+                if len(t.words) == 1:
+                    meaning.setdefault(t.words[0], set()).add((t.value.system, t.value.code))
+        self._meaning = {w: frozenset(v) for w, v in meaning.items()}
         self._by_first = {
             w: [(list(t.words), t) for t in terms] for w, terms in vocab.by_first.items()
         }
@@ -83,11 +90,27 @@ class Matcher:
             if allowed:
                 best = min(d for _, d in allowed)
                 nearest = [w for w, d in allowed if d == best]
-                found = nearest[0] if len(nearest) == 1 else None
+                found = nearest[0] if len(nearest) == 1 else self._same_meaning(lower, nearest)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[lower] = found
         return found
+
+    def _same_meaning(self, lower: str, tied: list[str]) -> str | None:
+        """A tie is no ambiguity when every tied word is a whole term of the same value(s)
+        ("metastatis": "metastasis" or "metastatic", both a liver metastasis); the word sharing
+        the longest prefix with the token is taken. Otherwise no match."""
+        meanings = {self._meaning.get(w) for w in tied}
+        if len(meanings) != 1 or None in meanings:
+            return None
+
+        def shared(w: str) -> int:
+            return next(
+                (i for i, (a, b) in enumerate(zip(w, lower, strict=False)) if a != b),
+                min(len(w), len(lower)),
+            )
+
+        return min(tied, key=lambda w: (-shared(w), w))
 
     def tokens(self, text: str) -> list[Token]:
         """The words of `text`, each resolved to a vocabulary word (or None)."""

@@ -88,7 +88,7 @@ _STOP = frozenset(
 
 def _ignorable(lower: str) -> bool:
     # Numbers, counts ("x3"), sizes ("2cm") and Roman numerals ("segment VII") are not coded.
-    if not lower.isalpha() or lower in _STOP or lower in CUE_WORDS:
+    if not lower.isalpha() or lower in _STOP or lower in CUE_WORDS or lower in FILLER:
         return True
     return len(lower) <= 4 and set(lower) <= set("ivxlcdm")
 

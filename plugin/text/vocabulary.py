@@ -254,7 +254,7 @@ def build(store: Store) -> Vocabulary:
         for terms in vocab.by_first.values()
         for t in terms
         for w in t.words
-        if len(w) == 2 and vocab.words.get(w)
+        if len(w) == 2 and w.isalpha() and vocab.words.get(w)
     )
     mapped: set[tuple[str, str]] = set()
     for entry in store.all("ConceptMap"):
