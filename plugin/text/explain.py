@@ -49,7 +49,7 @@ def _others(reading: Reading, labels: dict[int, str]) -> str:
     for status, label in (
         (NOT_CODED, "Not coded (outside this guidance)"),
         (CONFLICT, "Conflicting, so not used"),
-        (NEGATED, "Negated, so not used"),
+        (NEGATED, "Negated or past, so not used"),
         (SUPERSEDED, "Superseded by a more specific or converted-to term"),
     ):
         items = [labels[id(f)] for f in reading.found if f.status == status and not f.implied]
