@@ -4,8 +4,9 @@ These are words of the language, not of any guidance (the vocabulary of the guid
 CodeSystems). The scope rules follow NegEx (Chapman et al., 2001) in a simplified form:
 
 - a negation cue before terms ("no", "not", "without"; and, as NegEx does, cues of past events:
-  "previous", "prior", "history of") negates the first term that follows in the same clause, skipping only filler words ("without the use of ultrasound"), and then further
-  terms of the same facet joined by "or"/"and"/"nor" ("without ultrasound or CT guidance");
+  "previous", "prior", "history of") negates the first term that follows in the same clause,
+  skipping only filler words ("without the use of ultrasound"), and then further terms of the
+  same facet joined by "or"/"and"/"nor" ("without ultrasound or CT guidance");
 - a negation cue after a term ("ultrasound not used") negates that term;
 - a conversion cue ("converted to", "conversion to") marks the term that follows as the value the
   procedure ended with: it supersedes the other values of its facet ("laparoscopic, converted to
