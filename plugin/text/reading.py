@@ -146,6 +146,68 @@ def _qualifies_other(f: Found, found: list[Found], tokens: list[Token]) -> bool:
     return False
 
 
+_LINKS = frozenset({"of", "in", "to", "within", "the", "a", "an"})
+_COORDINATION = frozenset({"and", "or"})
+
+
+def _qualifies_lesion(
+    f: Found, found: list[Found], tokens: list[Token], lesion: frozenset[str]
+) -> bool:
+    """True when the term names where a lesion is: "liver metastasis", "hepatic colorectal
+    metastases" (before the lesion, one word between at most), "metastasis in the liver" (after
+    it, joined by of/in/to/within), or implied by the lesion term itself ("CRLM")."""
+    if f.implied:
+        return True
+    used = [g for g in found if g.status == USED and not g.implied and g is not f]
+    end = f.last
+    after = next((g for g in used if g.first >= end), None)
+    # "liver and lung metastases": a site coordinated with a qualifying site qualifies too
+    while (
+        after is not None
+        and after.value.facet == f.value.facet
+        and after.first - end == 1
+        and tokens[end].lower in _COORDINATION
+        and not any(t.clause_start for t in tokens[end + 1 : after.first + 1])
+    ):
+        end = after.last
+        after = next((g for g in used if g.first >= end), None)
+    if (
+        after is not None
+        and after.value.facet in lesion
+        and after.first - end <= 1
+        and not any(t.clause_start for t in tokens[end : after.first + 1])
+    ):
+        return True
+    before = next((g for g in reversed(used) if g.last <= f.first), None)
+    if before is None or before.value.facet not in lesion:
+        return False
+    between = tokens[before.last : f.first]
+    return (
+        1 <= len(between) <= 2
+        and all(t.lower in _LINKS and not t.clause_start for t in between)
+        and not tokens[f.first].clause_start
+    )
+
+
+def _sites_of_lesions(vocab: Vocabulary, found: list[Found], tokens: list[Token]) -> None:
+    """When a selection facet has several values and some of them name where a lesion is, the
+    others are incidental ("kidney tumour, fatty liver": the kidney is treated; "liver metastases
+    from breast cancer": the liver is) and are not coded."""
+    lesion = vocab.lesion_facets
+    by_facet: dict[str, list[Found]] = {}
+    for f in found:
+        if f.status == USED and f.value.facet in vocab.selection_facets:
+            by_facet.setdefault(f.value.facet, []).append(f)
+    for items in by_facet.values():
+        if len({f.value.code for f in items}) < 2:
+            continue
+        qualified = [f for f in items if _qualifies_lesion(f, found, tokens, lesion)]
+        if qualified and len(qualified) < len(items):
+            for f in items:
+                if f not in qualified:
+                    f.status = NOT_CODED
+
+
 def _choose(vocab: Vocabulary, found: list[Found], tokens: list[Token]) -> list[Procedure]:
     best = _best(vocab, _stated(found))
     if len(best) <= 1:
@@ -291,6 +353,7 @@ def _read(text: str, tokens: list[Token], matcher: Matcher) -> tuple[Reading, li
     mentions = matcher.mentions(tokens)
     found = _found(text, mentions, tokens)
     _supersede(found)
+    _sites_of_lesions(vocab, found, tokens)
     chosen = _choose(vocab, found, tokens)
     reading = Reading(text, found)
     covered = [False] * len(tokens)
