@@ -105,28 +105,39 @@ def _csv_rows(f: IO[str], column: str | None) -> Iterator[tuple[int, Any, str | 
             yield n, rid, row[found]
 
 
-def _csv_writer(out: IO[str]) -> Callable[[Any, CodedDescription], None]:
+# A format: how a result is rendered (once per distinct text) and how a row is written.
+Render = Callable[[CodedDescription], Any]
+Emit = Callable[[Any, Any], None]
+
+
+def _csv_format(out: IO[str]) -> tuple[Render, Emit]:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
 
-    def write(rid: Any, r: CodedDescription) -> None:
+    def render(r: CodedDescription) -> tuple[str, ...]:
         codes = " ".join(f"{system_label(c.system)}|{c.code}" for c in r.assigned)
         groups: dict[int, list[str]] = {}
         for c in r.codes:
             if not c.asserted:
                 groups.setdefault(c.match, []).append(f"{system_label(c.system)}|{c.code}")
         candidates = " ".join("+".join(g) for g in groups.values())
-        writer.writerow((rid, r.text, str(r.result).lower(), codes, candidates, r.message))
+        return (r.text, str(r.result).lower(), codes, candidates, r.message)
 
-    return write
+    def emit(rid: Any, rendered: tuple[str, ...]) -> None:
+        writer.writerow((rid, *rendered))
+
+    return render, emit
 
 
-def _ndjson_writer(out: IO[str]) -> Callable[[Any, CodedDescription], None]:
-    def write(rid: Any, r: CodedDescription) -> None:
-        out.write(orjson.dumps({"id": rid, **r.to_dict()}).decode())
-        out.write("\n")
+def _ndjson_format(out: IO[str]) -> tuple[Render, Emit]:
+    def render(r: CodedDescription) -> str:
+        # the object without its opening brace: the row's id goes first
+        return orjson.dumps(r.to_dict()).decode()[1:]
 
-    return write
+    def emit(rid: Any, rendered: str) -> None:
+        out.write(f'{{"id":{orjson.dumps(rid).decode()},{rendered}\n')
+
+    return render, emit
 
 
 @contextmanager
@@ -167,7 +178,7 @@ def code_file(
 
     coder = coder or default_coder()
     report = BulkReport()
-    cache: dict[str, CodedDescription] = {}
+    cache: dict[str, Any] = {}  # text -> rendered row (identical descriptions recur)
     in_csv = format_of(source, in_format) == "csv"
     rows = _csv_rows if in_csv else _ndjson_rows
     total = max(count_lines(source) - in_csv, 0) if progress else None
@@ -177,8 +188,8 @@ def code_file(
         target.open("w", encoding="utf-8", newline="") as out,
         tqdm(total=total, unit=" rows", disable=not progress, file=sys.stderr) as bar,
     ):
-        make = _csv_writer if format_of(target, out_format) == "csv" else _ndjson_writer
-        write = make(out)
+        make = _csv_format if format_of(target, out_format) == "csv" else _ndjson_format
+        render, emit = make(out)
         for line, rid, text in rows(f, column):
             bar.update(1)
             report.rows += 1
@@ -187,10 +198,10 @@ def code_file(
                 if on_bad:
                     on_bad(line, str(text))
                 continue
-            result = cache.get(text)
-            if result is None:
+            rendered = cache.get(text)
+            if rendered is None:
                 try:
-                    result = coder.code(text)
+                    rendered = render(coder.code(text))
                 except Exception as exc:  # one odd row must not lose the run
                     report.bad.append((line, f"{type(exc).__name__}: {exc}"))
                     if on_bad:
@@ -198,7 +209,7 @@ def code_file(
                     continue
                 if len(cache) >= _TEXT_CACHE_LIMIT:
                     cache.clear()
-                cache[text] = result
-            write(rid, result)
+                cache[text] = rendered
+            emit(rid, rendered)
             report.coded += 1
     return report
