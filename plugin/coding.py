@@ -87,8 +87,33 @@ class CodedDescription:
             "text": self.text,
             "result": self.result,
             "message": self.message,
-            "codes": [c._asdict() for c in self.codes],
-            "terms": [t._asdict() for t in self.terms],
+            "codes": [
+                {
+                    "system": c.system,
+                    "code": c.code,
+                    "display": c.display,
+                    "asserted": c.asserted,
+                    "role": c.role,
+                    "equivalence": c.equivalence,
+                    "match": c.match,
+                }
+                for c in self.codes
+            ],
+            "terms": [
+                {
+                    "words": t.words,
+                    "start": t.start,
+                    "end": t.end,
+                    "facet": t.facet,
+                    "system": t.system,
+                    "value": t.value,
+                    "display": t.display,
+                    "status": t.status,
+                    "corrected": t.corrected,
+                    "implied": t.implied,
+                }
+                for t in self.terms
+            ],
             "not_recognised": list(self.not_recognised),
             "reasons": list(self.reasons),
         }

@@ -77,3 +77,11 @@ def test_templated_explanation_equals_direct(text: str) -> None:
         direct = annotate(translate(req, coder.store), req.reading, coder.vocab)
         assert r.message == direct.message
         assert list(r.reasons) == [m.comment for m in direct.matches]
+
+
+def test_to_dict_has_every_field() -> None:
+    r = code_description("Percutaneous MWA of CRLM under US")
+    d = r.to_dict()
+    assert [set(c) for c in d["codes"]] == [set(c._fields) for c in r.codes]
+    assert [set(t) for t in d["terms"]] == [set(t._fields) for t in r.terms]
+    assert d["codes"][0] == r.codes[0]._asdict()
