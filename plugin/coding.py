@@ -13,7 +13,6 @@ dependencies): content is immutable, and descriptions read to few distinct reque
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
@@ -24,7 +23,7 @@ from plugin.ops.translate import text_request, translate
 from plugin.results import ASSERTING, TranslateOutcome
 from plugin.text import matcher_for
 from plugin.text.explain import annotate
-from plugin.text.reading import Reading
+from plugin.text.reading import Found, Reading
 from plugin.text.vocabulary import Vocabulary
 
 _ENGINE_CACHE_LIMIT = 4096
@@ -159,11 +158,32 @@ class _Template:
 
     @staticmethod
     def of(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> _Template:
-        slotted = copy.copy(reading)
-        slotted.found = [copy.copy(f) for f in reading.found]
-        for k, f in enumerate(slotted.found):
-            f.words = f"{_SLOT}{k}{_SLOT}"
-        slotted.unrecognised = [_UNRECOGNISED] if reading.unrecognised else []
+        found = [
+            Found(
+                f"{_SLOT}{k}{_SLOT}",
+                f.start,
+                f.end,
+                f.value,
+                f.status,
+                f.fuzzy,
+                f.implied,
+                f.converted,
+                f.first,
+                f.last,
+            )
+            for k, f in enumerate(reading.found)
+        ]
+        slotted = Reading(
+            reading.text,
+            found,
+            reading.procedure,
+            reading.codings,
+            reading.dependencies,
+            reading.missing,
+            [_UNRECOGNISED] if reading.unrecognised else [],
+            reading.alternatives,
+            reading.key,
+        )
         explained = annotate(outcome, slotted, vocab)
         codes, reasons = _result(explained)
         return _Template(
