@@ -25,6 +25,7 @@ CSV_COLUMNS = ("id", "text", "result", "codes", "candidates", "message")
 TEXT_COLUMNS = ("text", "description")
 # Identical descriptions recur in real extracts; their answer is the same, so keep recent ones.
 _TEXT_CACHE_LIMIT = 50_000
+_TEXT_CACHE_MAX_CHARS = 2_000  # longer texts are not kept: they seldom recur
 
 
 @dataclass
@@ -209,7 +210,8 @@ def code_file(
                     continue
                 if len(cache) >= _TEXT_CACHE_LIMIT:
                     cache.clear()
-                cache[text] = rendered
+                if len(text) <= _TEXT_CACHE_MAX_CHARS:
+                    cache[text] = rendered
             emit(rid, rendered)
             report.coded += 1
     return report

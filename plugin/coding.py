@@ -23,7 +23,7 @@ from plugin.ops.translate import text_request, translate
 from plugin.results import ASSERTING, TranslateOutcome
 from plugin.text import matcher_for
 from plugin.text.explain import annotate
-from plugin.text.reading import Found, Reading
+from plugin.text.reading import PLAN_MAX_TOKENS, Found, Reading
 from plugin.text.vocabulary import Vocabulary
 
 _ENGINE_CACHE_LIMIT = 4096
@@ -238,7 +238,8 @@ class Coder:
             template = _Template.of(outcome, reading, self.vocab)
             if len(self._templates) >= _TEMPLATE_LIMIT:
                 self._templates.clear()
-            self._templates[tkey] = template
+            if len(reading.key) <= PLAN_MAX_TOKENS:
+                self._templates[tkey] = template
         words = [f.words for f in reading.found]
         unrecognised = ", ".join(reading.unrecognised)
         message = template.fill(template.message, words, unrecognised)

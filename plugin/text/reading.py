@@ -18,6 +18,7 @@ How a description is decided (all generic; the content says what the facets and 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from plugin.content.conceptmap import Coding, Dependency
@@ -134,13 +135,16 @@ def _best(vocab: Vocabulary, stated: set[tuple[str, str]]) -> list[Procedure]:
     return [p for p in fits if len(p.requires) == most]
 
 
-def _qualifies_other(f: Found, found: list[Found], tokens: list[Token]) -> bool:
-    """True when the term is directly followed (same clause, two words at most) by a term of an
-    out-of-scope value of another facet: it qualifies that other procedure."""
-    for g in found:
-        if g.first < f.last or g.status != USED or g.value.facet == f.value.facet:
+def _qualifies_other(i: int, used: list[Found], tokens: list[Token]) -> bool:
+    """True when term `used[i]` is directly followed (same clause, two words at most) by a term
+    of an out-of-scope value of another facet: it qualifies that other procedure."""
+    f = used[i]
+    for g in itertools.islice(used, i + 1, None):
+        if g.first - f.last > 2:
+            return False
+        if g.value.facet == f.value.facet:
             continue
-        if g.first - f.last > 2 or any(t.clause_start for t in tokens[f.last : g.first + 1]):
+        if any(t.clause_start for t in tokens[f.last : g.first + 1]):
             return False
         return g.value.in_scope is False
     return False
@@ -150,61 +154,63 @@ _LINKS = frozenset({"of", "in", "to", "within", "the", "a", "an"})
 _COORDINATION = frozenset({"and", "or"})
 
 
-def _qualifies_lesion(
-    f: Found, found: list[Found], tokens: list[Token], lesion: frozenset[str]
-) -> bool:
-    """True when the term names where a lesion is: "liver metastasis", "hepatic colorectal
-    metastases" (before the lesion, one word between at most), "metastasis in the liver" (after
-    it, joined by of/in/to/within), or implied by the lesion term itself ("CRLM")."""
-    if f.implied:
-        return True
-    used = [g for g in found if g.status == USED and not g.implied and g is not f]
-    end = f.last
-    after = next((g for g in used if g.first >= end), None)
-    # "liver and lung metastases": a site coordinated with a qualifying site qualifies too
-    while (
-        after is not None
-        and after.value.facet == f.value.facet
-        and after.first - end == 1
-        and tokens[end].lower in _COORDINATION
-        and not any(t.clause_start for t in tokens[end + 1 : after.first + 1])
-    ):
-        end = after.last
-        after = next((g for g in used if g.first >= end), None)
-    if (
-        after is not None
-        and after.value.facet in lesion
-        and after.first - end <= 1
-        and not any(t.clause_start for t in tokens[end : after.first + 1])
-    ):
-        return True
-    before = next((g for g in reversed(used) if g.last <= f.first), None)
-    if before is None or before.value.facet not in lesion:
-        return False
-    between = tokens[before.last : f.first]
-    return (
-        1 <= len(between) <= 2
-        and all(t.lower in _LINKS and not t.clause_start for t in between)
-        and not tokens[f.first].clause_start
-    )
+def _lesion_qualified(found: list[Found], tokens: list[Token], lesion: frozenset[str]) -> set[int]:
+    """ids of the terms that name where a lesion is: "liver metastasis", "hepatic colorectal
+    metastases" (before the lesion, one word between at most), "liver and lung metastases" (a
+    term coordinated with one that does), "metastasis in the liver" (after it, joined by
+    of/in/to/within), or implied by the lesion term itself ("CRLM").
+
+    One pass from right to left, so a chain of coordinated terms costs no more than its length.
+    """
+    used = [g for g in found if g.status == USED and not g.implied]
+    out = {id(g) for g in found if g.status == USED and g.implied}
+    after_ok = [False] * (len(used) + 1)
+    for i in range(len(used) - 1, -1, -1):
+        f = used[i]
+        if i + 1 < len(used):
+            g = used[i + 1]
+            gap = g.first - f.last
+            if g.value.facet in lesion:
+                after_ok[i] = gap <= 1 and not any(
+                    t.clause_start for t in tokens[f.last : g.first + 1]
+                )
+            elif g.value.facet == f.value.facet and gap == 1:
+                after_ok[i] = (
+                    tokens[f.last].lower in _COORDINATION
+                    and not tokens[g.first].clause_start
+                    and after_ok[i + 1]
+                )
+        if after_ok[i]:
+            out.add(id(f))
+            continue
+        if i == 0 or used[i - 1].value.facet not in lesion:
+            continue
+        between = tokens[used[i - 1].last : f.first]
+        if (
+            1 <= len(between) <= 2
+            and all(t.lower in _LINKS and not t.clause_start for t in between)
+            and not tokens[f.first].clause_start
+        ):
+            out.add(id(f))
+    return out
 
 
 def _sites_of_lesions(vocab: Vocabulary, found: list[Found], tokens: list[Token]) -> None:
     """When a selection facet has several values and some of them name where a lesion is, the
     others are incidental ("kidney tumour, fatty liver": the kidney is treated; "liver metastases
     from breast cancer": the liver is) and are not coded."""
-    lesion = vocab.lesion_facets
     by_facet: dict[str, list[Found]] = {}
     for f in found:
         if f.status == USED and f.value.facet in vocab.selection_facets:
             by_facet.setdefault(f.value.facet, []).append(f)
-    for items in by_facet.values():
-        if len({f.value.code for f in items}) < 2:
-            continue
-        qualified = [f for f in items if _qualifies_lesion(f, found, tokens, lesion)]
-        if qualified and len(qualified) < len(items):
+    several = [items for items in by_facet.values() if len({f.value.code for f in items}) > 1]
+    if not several:
+        return
+    qualified = _lesion_qualified(found, tokens, vocab.lesion_facets)
+    for items in several:
+        if any(id(f) in qualified for f in items) and not all(id(f) in qualified for f in items):
             for f in items:
-                if f not in qualified:
+                if id(f) not in qualified:
                     f.status = NOT_CODED
 
 
@@ -215,8 +221,9 @@ def _choose(vocab: Vocabulary, found: list[Found], tokens: list[Token]) -> list[
     differing = {f for p in best for f, _ in p.requires} - {
         f for f, _ in set.intersection(*(set(p.requires) for p in best))
     }
-    for f in found:
-        if f.status == USED and f.value.facet in differing and _qualifies_other(f, found, tokens):
+    used = [f for f in found if f.status == USED]
+    for i, f in enumerate(used):
+        if f.value.facet in differing and _qualifies_other(i, used, tokens):
             f.status = NOT_CODED
     best = _best(vocab, _stated(found))
     if len(best) <= 1:
@@ -244,6 +251,8 @@ def _missing(vocab: Vocabulary, stated: set[tuple[str, str]]) -> list[Value | st
 # Words whose identity matters to the reading even though they are not vocabulary (cues, filler).
 _KEEP = CUE_WORDS | FILLER | COORDINATORS | AUX
 _PLAN_LIMIT = 32_768
+# Descriptions are short; a long text's plan would rarely recur and would hold memory.
+PLAN_MAX_TOKENS = 200
 
 
 def _signature(tokens: list[Token]) -> tuple[str, ...]:
@@ -331,6 +340,8 @@ def read(text: str, matcher: Matcher) -> Reading:
         return found
     reading, uncovered = _read(text, tokens, matcher)
     reading.key = key
+    if len(tokens) > PLAN_MAX_TOKENS:
+        return reading
     if len(matcher.plans) >= _PLAN_LIMIT:
         matcher.plans.clear()
     matcher.plans[key] = _Plan(

@@ -104,3 +104,29 @@ def test_100kb_inputs_in_bounded_time(store: Store, name: str) -> None:
     result = coder.code(text)
     assert time.process_time() - started < 30
     check(result)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "liver lung metastasis ",  # many values of one facet, each naming a lesion
+        "open laparoscopic MWA liver biopsy ",  # conflicting approaches, other procedures
+        "liver and lung and ",  # one long coordination chain
+        "no ultrasound or CT or ",  # one long negation scope
+    ],
+)
+def test_time_grows_linearly_with_length(store: Store, unit: str) -> None:
+    # Quadratic work would take ~16x longer on a 4x longer text; linear work ~4x. The ratio
+    # is compared, not absolute times, so a slow or busy machine does not matter.
+    def cost(n: int) -> float:
+        text = unit * n
+        best = float("inf")
+        for _ in range(3):
+            coder = Coder(store)  # fresh caches
+            started = time.process_time()
+            check(coder.code(text))
+            best = min(best, time.process_time() - started)
+        return best
+
+    small = 25_000 // len(unit)
+    assert cost(4 * small) < 10 * max(cost(small), 0.01)
