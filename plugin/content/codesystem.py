@@ -68,6 +68,11 @@ class CodeSystemIndex:
         self.concepts: dict[str, Concept] = {}
         self._folded: dict[str, str] = {}
         self.roots: list[str] = []
+        self.property_uris: dict[str, str] = {
+            p["code"]: p["uri"]
+            for p in resource.get("property", [])
+            if isinstance(p.get("code"), str) and isinstance(p.get("uri"), str)
+        }
         self._index(resource.get("concept", []), None)
         self._link_flat_hierarchy()
 

@@ -11,6 +11,7 @@ from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.store import Store
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.types import Resource
+from plugin.wire.expansion import filter_op
 from plugin.wire.outcome import FhirError, invalid, not_found
 
 
@@ -25,6 +26,7 @@ class Item:
     inactive: bool = False
     abstract: bool = False
     concept: Concept | None = None
+    source: CodeSystemIndex | None = None
 
 
 @dataclass
@@ -79,7 +81,7 @@ def _code_system(store: Store, system: str, version: str | None, where: str) -> 
 
 def _filter(cs: CodeSystemIndex, f: Resource, where: str) -> Callable[[Concept], bool]:
     """A predicate for one compose filter (FHIR filter operators)."""
-    prop, op, value = f.get("property"), f.get("op"), f.get("value")
+    prop, op, value = f.get("property"), filter_op(f), f.get("value")
     if not isinstance(prop, str) or not isinstance(op, str) or not isinstance(value, str):
         raise invalid("A filter needs property, op and value", where)
     if prop in ("concept", "code") and op in (
@@ -130,8 +132,16 @@ def _values(c: Concept, prop: str) -> list[Any]:
         return [c.code]
     if prop == "display":
         return [c.display] if c.display else []
-    vals = c.property_values(prop)
-    return [v.get("code") if isinstance(v, dict) else v for v in vals]
+    return [_text(v) for v in c.property_values(prop)]
+
+
+def _text(value: Any) -> str:
+    """A property value as filter text: FHIR writes booleans `true`/`false`, Codings by code."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return str(value.get("code", ""))
+    return str(value)
 
 
 def _include(
@@ -188,11 +198,15 @@ def _item(
         inactive=concept.inactive if concept else False,
         abstract=concept.not_selectable if concept else False,
         concept=concept,
+        source=cs,
     )
 
 
 def _resolve_vs(store: Store, url: str, where: str) -> Resource:
-    entry = store.resolve("ValueSet", url)
+    # "#id" names a ValueSet contained in the one being expanded (FHIR contained references).
+    entry = (
+        store.by_id("ValueSet", url[1:]) if url.startswith("#") else store.resolve("ValueSet", url)
+    )
     if entry is None:
         raise not_found(f"A definition for the value set '{url}' could not be found", where)
     return entry.resource
@@ -210,6 +224,15 @@ def expand(
     compose = vs.get("compose")
     if not compose:
         return _stated(vs)
+    contained = [
+        r
+        for r in vs.get("contained", [])
+        if isinstance(r, dict)
+        and r.get("resourceType") in ("CodeSystem", "ValueSet")
+        and r.get("url")
+    ]
+    if contained:
+        store = store.overlay(contained)
     out = Expansion()
     seen: set[tuple[str, str]] = set()
     for i, inc in enumerate(compose.get("include", [])):

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from plugin.config import MAX_EXPANSION
 from plugin.content.systems import canonical_system
 from plugin.content.valueset import Item, SystemVersions, expand
+from plugin.ops.expand_render import Layout, can_nest, contains
 from plugin.ops.params import Args, Param, mutually_exclusive
 from plugin.ops.registry import Context, Operation
 from plugin.types import Resource
+from plugin.wire.expansion import expansion_to_r4
 from plugin.wire.outcome import FhirError, invalid, not_found
 
 PARAMS = (
@@ -26,6 +28,7 @@ PARAMS = (
     Param("excludeNested", "boolean", "Return a flat list (expansions here are always flat)"),
     Param("displayLanguage", "code", "Language of the displays"),
     Param("property", "string", "Concept properties to return with each code", max=None),
+    Param("designation", "string", "Designations to return (language or system|code)", max=None),
     Param(
         "system-version",
         "canonical",
@@ -47,6 +50,10 @@ PARAMS = (
     Param("tx-resource", "Resource", "Resources used for this request only", max=None),
 )
 
+_VS_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
+# Elements of the ValueSet not repeated in the expansion answer (compose only on request).
+_NOT_COPIED = frozenset({"expansion", "text", "compose", "contained"})
+
 # Parameters echoed in expansion.parameter, with their FHIR value types.
 _ECHO = {
     "filter": "string",
@@ -56,7 +63,6 @@ _ECHO = {
     "includeDesignations": "boolean",
     "includeDefinition": "boolean",
     "excludeNested": "boolean",
-    "displayLanguage": "code",
 }
 
 
@@ -101,20 +107,57 @@ def _matches(item: Item, words: list[str]) -> bool:
     return all(w in text for w in words)
 
 
-def _contains(item: Item, args: Args) -> Resource:
-    out: Resource = {"system": item.system}
-    if item.abstract:
-        out["abstract"] = True
-    if item.inactive:
-        out["inactive"] = True
-    if item.version:
-        out["version"] = item.version
-    out["code"] = item.code
-    if item.display:
-        out["display"] = item.display
-    if args.get("includeDesignations") and item.concept and item.concept.designations:
-        out["designation"] = item.concept.designations
+def _vs_parameters(vs: Resource) -> dict[str, object]:
+    """Expansion parameters the ValueSet states itself (valueset-expansion-parameter)."""
+    out: dict[str, object] = {}
+    for ext in (vs.get("compose") or {}).get("extension", []):
+        if ext.get("url") != _VS_PARAMETER:
+            continue
+        parts = {e.get("url"): e for e in ext.get("extension", [])}
+        name = parts.get("name", {}).get("valueCode")
+        value = [v for k, v in parts.get("value", {}).items() if k.startswith("value")]
+        if isinstance(name, str) and value:
+            out[name] = value[0]
     return out
+
+
+def _display_language(ctx: Context, vs: Resource) -> str | None:
+    """displayLanguage: the parameter, else Accept-Language, else what the ValueSet states."""
+    if ctx.args.has("displayLanguage"):
+        return str(ctx.args.get("displayLanguage"))
+    if ctx.accept_language:
+        return ctx.accept_language
+    stated = _vs_parameters(vs).get("displayLanguage")
+    return stated if isinstance(stated, str) else None
+
+
+def _echo(args: Args, language: str | None) -> list[Resource]:
+    params: list[Resource] = []
+    for name, vtype in _ECHO.items():
+        if args.has(name):
+            params.append({"name": name, "value" + vtype[0].upper() + vtype[1:]: args.get(name)})
+    if language:
+        params.append({"name": "displayLanguage", "valueCode": language})
+    for name in ("system-version", "check-system-version", "force-system-version"):
+        params.extend({"name": name, "valueCanonical": v} for v in args.all(name))
+    params.extend({"name": "designation", "valueString": v} for v in args.all("designation"))
+    return params
+
+
+def _layout(args: Args, vs: Resource, language: str | None) -> Layout:
+    languages = []
+    for value in args.all("designation"):
+        system, _, code = str(value).rpartition("|")
+        if system in ("", "urn:ietf:bcp:47"):
+            languages.append(code)
+    nested = can_nest(vs, args.get("excludeNested"), args.has("filter"))
+    return Layout(
+        designations=bool(args.get("includeDesignations")),
+        properties=[str(p) for p in args.all("property")],
+        nested=nested,
+        language=language,
+        designation_languages=languages,
+    )
 
 
 def run(ctx: Context) -> Resource:
@@ -144,21 +187,13 @@ def run(ctx: Context) -> Resource:
             ("count",),
         )
     page = items[offset : offset + count if count is not None else None]
-    params: list[Resource] = []
-    for name, vtype in _ECHO.items():
-        if args.has(name):
-            params.append({"name": name, "value" + vtype[0].upper() + vtype[1:]: args.get(name)})
-    for name in ("system-version", "check-system-version", "force-system-version", "property"):
-        vtype = "valueString" if name == "property" else "valueCanonical"
-        params.extend({"name": name, vtype: v} for v in args.all(name))
+    language = _display_language(ctx, vs)
+    params = _echo(args, language)
     for system, version in expansion.used_systems.items():
         params.append(
             {"name": "used-codesystem", "valueUri": f"{system}|{version}" if version else system}
         )
-    out: Resource = {"resourceType": "ValueSet"}
-    for key in ("id", "url", "version", "name", "title", "status"):
-        if key in vs:
-            out[key] = vs[key]
+    out: Resource = {k: v for k, v in vs.items() if k not in _NOT_COPIED}
     if args.get("includeDefinition") and "compose" in vs:
         out["compose"] = vs["compose"]
     body: Resource = {
@@ -170,10 +205,15 @@ def run(ctx: Context) -> Resource:
         body["offset"] = offset
     if params:
         body["parameter"] = params
+    layout = _layout(args, vs, language)
     if page:
-        body["contains"] = [_contains(i, args) for i in page]
+        # Paging cuts through the tree: a page is always flat.
+        layout.nested = layout.nested and len(page) == total
+        body["contains"] = contains(page, layout)
+    if layout.declared:
+        body["property"] = [{"code": c, "uri": u} for c, u in layout.declared.items()]
     out["expansion"] = body
-    return out
+    return out if ctx.r5 else expansion_to_r4(out)
 
 
 OPERATION = Operation(

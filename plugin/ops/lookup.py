@@ -38,13 +38,6 @@ def _properties(cs: CodeSystemIndex, concept: Concept, wanted: set[str] | None) 
     def want(name: str) -> bool:
         return wanted is None or name in wanted
 
-    if concept.definition and want("definition"):
-        out.append(
-            part(
-                "property",
-                [param("code", "code", "definition"), param("value", "string", concept.definition)],
-            )
-        )
     for p in concept.properties:
         code = p.get("code")
         if not isinstance(code, str) or not want(code) or code in ("parent", "child"):
@@ -95,12 +88,21 @@ def run(ctx: Context) -> Resource:
         raise not_found(
             f"Unknown code '{code}' in the CodeSystem '{cs.url}' version '{cs.version}'", "code"
         )
-    wanted = set(args.all("property")) or None
-    out: list[Resource] = [param("name", "string", cs.name or cs.url)]
+    wanted: set[str] | None = set(args.all("property")) or None
+    if wanted is not None and "*" in wanted:
+        wanted = None
+    out: list[Resource] = [
+        param("name", "string", cs.name or cs.url),
+        param("code", "code", concept.code),
+        param("system", "uri", cs.url),
+    ]
     if cs.version:
         out.append(param("version", "string", cs.version))
     if concept.display:
         out.append(param("display", "string", concept.display))
+    if concept.definition:
+        out.append(param("definition", "string", concept.definition))
+    out.append(param("abstract", "boolean", concept.not_selectable))
     for d in concept.designations:
         parts: list[Resource] = []
         if d.get("language"):

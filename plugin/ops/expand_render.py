@@ -1,0 +1,184 @@
+"""Rendering an expansion: `contains` entries, requested properties and the hierarchy.
+
+The layout follows what terminology clients (the HL7 validator, the IG publisher) expect from
+tx.fhir.org: codes nest under their parents unless the client asks for a flat list, and a
+`contains.version` is only stated when one system contributes codes from several versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from plugin.content.valueset import Item
+from plugin.types import Resource
+
+# Base of the FHIR-defined concept properties (http://hl7.org/fhir/concept-properties).
+CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
+PREFERRED_FOR_LANGUAGE = {
+    "system": "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
+    "code": "preferredForLanguage",
+    "display": "Preferred For Language",
+}
+
+
+@dataclass
+class Layout:
+    """What the client asked to see of each code."""
+
+    designations: bool = False
+    properties: Sequence[str] = ()
+    nested: bool = False
+    language: str | None = None
+    designation_languages: Sequence[str] = ()
+    declared: dict[str, str] = field(default_factory=dict)
+
+
+def can_nest(vs: Resource, excluded_nested: bool | None, text_filter: bool) -> bool:
+    """True when the expansion may keep the code system hierarchy (FHIR excludeNested).
+
+    Only whole-system or filter-based includes carry a hierarchy; enumerated concept lists,
+    imported value sets and exclusions give a flat list, and so does a text filter over a whole
+    system (the matches are a search result, not a sub-tree).
+    """
+    if excluded_nested:
+        return False
+    compose = vs.get("compose") or {}
+    if compose.get("exclude"):
+        return False
+    includes = compose.get("include", [])
+    for inc in includes:
+        if "system" not in inc or inc.get("concept") or inc.get("valueSet"):
+            return False
+        if text_filter and not inc.get("filter"):
+            return False
+    return bool(includes)
+
+
+def _property_entries(item: Item, layout: Layout) -> list[Resource]:
+    out: list[Resource] = []
+    concept = item.concept
+    if concept is None:
+        return out
+    for name in layout.properties:
+        if name == "definition":
+            if concept.definition:
+                out.append({"code": name, "valueString": concept.definition})
+                layout.declared.setdefault(name, f"{CONCEPT_PROPERTIES}#definition")
+            continue
+        for p in concept.properties:
+            if p.get("code") != name:
+                continue
+            values = {k: v for k, v in p.items() if k.startswith("value")}
+            if values:
+                out.append({"code": name, **values})
+                uri = item.source.property_uris.get(name) if item.source else None
+                layout.declared.setdefault(name, uri or f"{CONCEPT_PROPERTIES}#{name}")
+    return out
+
+
+def lang_match(have: str, want: str) -> bool:
+    """BCP-47 match: `de` matches `de-CH` and the reverse; case-insensitive."""
+    h, w = have.lower(), want.lower()
+    return h == w or h.startswith(w + "-") or w.startswith(h + "-")
+
+
+def preferred_languages(value: str | None) -> list[str]:
+    """Languages of an Accept-Language style list, best first (`q=0` entries dropped)."""
+    out: list[tuple[float, int, str]] = []
+    for n, part in enumerate((value or "").split(",")):
+        tag, _, rest = part.strip().partition(";")
+        q = 1.0
+        if rest.strip().startswith("q="):
+            try:
+                q = float(rest.strip()[2:])
+            except ValueError:
+                q = 1.0
+        if tag and q > 0:
+            out.append((-q, n, tag))
+    return [tag for _, _, tag in sorted(out)]
+
+
+def _choose_display(item: Item, layout: Layout) -> tuple[str | None, Resource | None]:
+    """(display, designation used for it) for the client's language preferences."""
+    concept = item.concept
+    if not layout.language or concept is None:
+        return item.display, None
+    source_lang = item.source.language if item.source else None
+    for want in preferred_languages(layout.language):
+        if want == "*" or (source_lang and lang_match(source_lang, want)):
+            return item.display, None
+        for d in concept.designations:
+            lang = d.get("language")
+            if isinstance(lang, str) and lang_match(lang, want) and isinstance(d.get("value"), str):
+                return d["value"], d
+    return item.display, None
+
+
+def _designations(item: Item, layout: Layout, used: Resource | None) -> list[Resource]:
+    """The designations returned with a code; the base display becomes one when replaced."""
+    assert item.concept is not None
+    out: list[Resource] = []
+    if used is not None and item.display:
+        base: Resource = {"value": item.display}
+        if item.source and item.source.language:
+            base = {"language": item.source.language, "use": PREFERRED_FOR_LANGUAGE, **base}
+        out.append(base)
+    for d in item.concept.designations:
+        if d is used:
+            continue
+        lang = d.get("language")
+        if layout.designation_languages and not (
+            isinstance(lang, str) and any(lang_match(lang, w) for w in layout.designation_languages)
+        ):
+            continue
+        out.append(d)
+    return out
+
+
+def entry(item: Item, layout: Layout, versioned: bool) -> Resource:
+    """One `expansion.contains` entry (without children)."""
+    out: Resource = {"system": item.system}
+    if item.abstract:
+        out["abstract"] = True
+    if item.inactive:
+        out["inactive"] = True
+    if versioned and item.version:
+        out["version"] = item.version
+    out["code"] = item.code
+    display, used = _choose_display(item, layout)
+    if display:
+        out["display"] = display
+    if layout.designations and item.concept:
+        designations = _designations(item, layout, used)
+        if designations:
+            out["designation"] = designations
+    props = _property_entries(item, layout)
+    if props:
+        out["property"] = props
+    return out
+
+
+def contains(items: Sequence[Item], layout: Layout) -> list[Resource]:
+    """The `expansion.contains` list, nested under parents when the layout allows it."""
+    versions: dict[str, set[str | None]] = {}
+    for i in items:
+        versions.setdefault(i.system, set()).add(i.version)
+    multi = {s for s, v in versions.items() if len(v) > 1}
+    rendered = [entry(i, layout, i.system in multi) for i in items]
+    if not layout.nested:
+        return rendered
+    where = {(i.system, i.version, i.code): n for n, i in enumerate(items)}
+    roots: list[Resource] = []
+    for n, item in enumerate(items):
+        parent = None
+        if item.concept is not None:
+            for p in item.concept.parents:
+                parent = where.get((item.system, item.version, p))
+                if parent is not None:
+                    break
+        if parent is None or parent == n:
+            roots.append(rendered[n])
+        else:
+            rendered[parent].setdefault("contains", []).append(rendered[n])
+    return roots
