@@ -10,7 +10,7 @@ SERVER_NAME = "nice-tx"
 SERVER_VERSION = "0.1.0"
 
 # FHIR versions served, by base path.
-FHIR_VERSIONS = {"r4": "4.0.1"}
+FHIR_VERSIONS = {"r4": "4.0.1", "r5": "5.0.0"}
 
 # Largest request body accepted (bytes). A $translate or $validate-code body is a few kB; the
 # tx-resource payloads of the HL7 test suite stay well under 2 MB.

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.config import FHIR_VERSIONS
 from plugin.content.store import TERMINOLOGY_TYPES, Store
 from plugin.ops import capabilities, expand, lookup, translate, validate_code
 from plugin.ops.params import Args, parse_parameters, parse_query
@@ -99,8 +100,9 @@ def fhir_routes(store: Store, fhir_version: str = "4.0.1", r5: bool = False) -> 
         )
 
     async def versions(request: Request, media: str) -> Response:
+        served = [".".join(v.split(".")[:2]) for v in FHIR_VERSIONS.values()]
         short = ".".join(fhir_version.split(".")[:2])
-        return fhir_response(capabilities.versions([short], short), media=media)
+        return fhir_response(capabilities.versions(served, short), media=media)
 
     async def type_level(request: Request, media: str) -> Response:
         rtype = request.path_params["type"]

@@ -35,6 +35,7 @@ class Expansion:
 
     items: list[Item] = field(default_factory=list)
     used_systems: dict[str, str | None] = field(default_factory=dict)
+    used_valuesets: list[str] = field(default_factory=list)
 
     def keys(self) -> set[tuple[str, str]]:
         """(system, code) of every item."""
@@ -149,10 +150,14 @@ def _include(
 ) -> Expansion:
     """The codes one include (or exclude) selects."""
     out = Expansion()
-    vs_parts = [
-        expand(store, _resolve_vs(store, u, where), rules, depth + 1)
-        for u in inc.get("valueSet", [])
-    ]
+    vs_parts = []
+    imported = []
+    for u in inc.get("valueSet", []):
+        vs = _resolve_vs(store, u, where)
+        vs_parts.append(expand(store, vs, rules, depth + 1))
+        if vs.get("url") and not u.startswith("#"):
+            imported.append(f"{vs['url']}|{vs['version']}" if vs.get("version") else vs["url"])
+        imported.extend(vs_parts[-1].used_valuesets)
     system = inc.get("system")
     if isinstance(system, str):
         system = canonical_system(system)
@@ -184,6 +189,7 @@ def _include(
             keys = part.keys()
             out.items = [i for i in out.items if (i.system, i.code) in keys]
             out.used_systems.update(part.used_systems)
+    out.used_valuesets = imported
     return out
 
 
@@ -238,6 +244,7 @@ def expand(
     for i, inc in enumerate(compose.get("include", [])):
         part = _include(store, inc, f"ValueSet.compose.include[{i}]", depth, rules)
         out.used_systems.update(part.used_systems)
+        out.used_valuesets += [u for u in part.used_valuesets if u not in out.used_valuesets]
         for item in part.items:
             if (item.system, item.code) not in seen:
                 seen.add((item.system, item.code))

@@ -52,7 +52,7 @@ PARAMS = (
 
 _VS_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
 # Elements of the ValueSet not repeated in the expansion answer (compose only on request).
-_NOT_COPIED = frozenset({"expansion", "text", "compose", "contained"})
+_NOT_COPIED = frozenset({"expansion", "text", "compose", "contained", "description"})
 
 # Parameters echoed in expansion.parameter, with their FHIR value types.
 _ECHO = {
@@ -193,6 +193,7 @@ def run(ctx: Context) -> Resource:
         params.append(
             {"name": "used-codesystem", "valueUri": f"{system}|{version}" if version else system}
         )
+    params += [{"name": "used-valueset", "valueUri": u} for u in expansion.used_valuesets]
     out: Resource = {k: v for k, v in vs.items() if k not in _NOT_COPIED}
     if args.get("includeDefinition") and "compose" in vs:
         out["compose"] = vs["compose"]

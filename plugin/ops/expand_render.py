@@ -60,7 +60,11 @@ def _property_entries(item: Item, layout: Layout) -> list[Resource]:
     concept = item.concept
     if concept is None:
         return out
-    for name in layout.properties:
+    names = list(layout.properties)
+    # An inactive code always says why (its status), as clients show it to users.
+    if item.inactive and "status" not in names and concept.property_values("status"):
+        names.append("status")
+    for name in names:
         if name == "definition":
             if concept.definition:
                 out.append({"code": name, "valueString": concept.definition})
@@ -83,43 +87,53 @@ def lang_match(have: str, want: str) -> bool:
     return h == w or h.startswith(w + "-") or w.startswith(h + "-")
 
 
-def preferred_languages(value: str | None) -> list[str]:
-    """Languages of an Accept-Language style list, best first (`q=0` entries dropped)."""
+def preferred_languages(value: str | None) -> tuple[list[str], bool]:
+    """Languages of an Accept-Language style list, best first, and whether `*;q=0` forbids
+    falling back to the code system's own display."""
     out: list[tuple[float, int, str]] = []
+    hard = False
     for n, part in enumerate((value or "").split(",")):
         tag, _, rest = part.strip().partition(";")
+        tag, rest = tag.strip(), rest.strip().replace(" ", "")
         q = 1.0
-        if rest.strip().startswith("q="):
+        if rest.startswith("q="):
             try:
-                q = float(rest.strip()[2:])
+                q = float(rest[2:])
             except ValueError:
                 q = 1.0
+        if tag == "*" and q == 0:
+            hard = True
         if tag and q > 0:
             out.append((-q, n, tag))
-    return [tag for _, _, tag in sorted(out)]
+    return [tag for _, _, tag in sorted(out)], hard
 
 
-def _choose_display(item: Item, layout: Layout) -> tuple[str | None, Resource | None]:
-    """(display, designation used for it) for the client's language preferences."""
+def _choose_display(item: Item, layout: Layout) -> tuple[str | None, Resource | None, bool]:
+    """(display, designation used for it, base display demoted) for the client's languages."""
     concept = item.concept
     if not layout.language or concept is None:
-        return item.display, None
+        return item.display, None, False
     source_lang = item.source.language if item.source else None
-    for want in preferred_languages(layout.language):
+    wanted, hard = preferred_languages(layout.language)
+    for want in wanted:
         if want == "*" or (source_lang and lang_match(source_lang, want)):
-            return item.display, None
+            return item.display, None, False
         for d in concept.designations:
             lang = d.get("language")
             if isinstance(lang, str) and lang_match(lang, want) and isinstance(d.get("value"), str):
-                return d["value"], d
-    return item.display, None
+                return d["value"], d, True
+    if hard and source_lang:
+        return None, None, True
+    return item.display, None, False
 
 
-def _designations(item: Item, layout: Layout, used: Resource | None) -> list[Resource]:
+def _designations(
+    item: Item, layout: Layout, used: Resource | None, demoted: bool
+) -> list[Resource]:
     """The designations returned with a code; the base display becomes one when replaced."""
     assert item.concept is not None
     out: list[Resource] = []
-    if used is not None and item.display:
+    if demoted and item.display:
         base: Resource = {"value": item.display}
         if item.source and item.source.language:
             base = {"language": item.source.language, "use": PREFERRED_FOR_LANGUAGE, **base}
@@ -146,11 +160,11 @@ def entry(item: Item, layout: Layout, versioned: bool) -> Resource:
     if versioned and item.version:
         out["version"] = item.version
     out["code"] = item.code
-    display, used = _choose_display(item, layout)
+    display, used, demoted = _choose_display(item, layout)
     if display:
         out["display"] = display
     if layout.designations and item.concept:
-        designations = _designations(item, layout, used)
+        designations = _designations(item, layout, used, demoted)
         if designations:
             out["designation"] = designations
     props = _property_entries(item, layout)
