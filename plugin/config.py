@@ -19,6 +19,9 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 # Largest expansion returned without paging: above this $expand answers `too-costly`.
 MAX_EXPANSION = 10_000
 
+# Longest time (seconds) one regex filter match may take; a longer one is refused as too-costly.
+REGEX_TIMEOUT = 0.2
+
 # Version of the HL7 terminology ecosystem test suite this build is checked against
 # (fhir-tx-ecosystem-ig, see tests/txsuite/SOURCE.md).
 TX_TEST_VERSION = "1.9.0"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import regex
+
+from plugin.config import REGEX_TIMEOUT
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.store import Store
 from plugin.content.systems import canonical_system, normalise_code
@@ -107,10 +109,10 @@ def _filter(cs: CodeSystemIndex, f: Resource, where: str) -> Callable[[Concept],
         return lambda c: c.code != root and cs.subsumes(root, c.code) and not c.children
     if op == "regex":
         try:
-            pattern = re.compile(value)
-        except re.error:
+            pattern = regex.compile(value)
+        except regex.error:
             raise invalid(f"The regex '{value}' is not valid", where) from None
-        return lambda c: any(pattern.fullmatch(str(v)) for v in _values(c, prop))
+        return lambda c: any(_fullmatch(pattern, v, value, where) for v in _values(c, prop))
     if op == "=":
         return lambda c: any(str(v) == value for v in _values(c, prop))
     if op in ("in", "not-in"):
@@ -126,6 +128,18 @@ def _filter(cs: CodeSystemIndex, f: Resource, where: str) -> Callable[[Concept],
         f"The filter operator '{op}' is not supported for property '{prop}'",
         (where,),
     )
+
+
+def _fullmatch(pattern: regex.Pattern[str], text: str, source: str, where: str) -> bool:
+    """A regex filter match with a time limit: a hostile pattern ("(a+)+") must not hang."""
+    try:
+        return pattern.fullmatch(text, timeout=REGEX_TIMEOUT) is not None
+    except TimeoutError:
+        raise FhirError(
+            "too-costly",
+            f"The regex '{source}' takes too long to evaluate; use a simpler pattern",
+            (where,),
+        ) from None
 
 
 def _values(c: Concept, prop: str) -> list[Any]:
