@@ -154,6 +154,15 @@ class Store:
         return own + (len(self.parent) if self.parent else 0)
 
 
+def version_matches(version: str, pattern: str) -> bool:
+    """True when `version` is `pattern` or fits its wildcard ("1.0.x", "1.x", "1.0.*")."""
+    if version == pattern:
+        return True
+    if pattern.endswith((".x", ".*")):
+        return version.startswith(pattern[:-1])
+    return False
+
+
 def _pick(entries: list[Entry], version: str | None) -> Entry | None:
     if version is None:
         return max(entries, key=lambda e: version_key(e.version)) if entries else None

@@ -10,7 +10,7 @@ import regex
 
 from plugin.config import REGEX_TIMEOUT
 from plugin.content.codesystem import CodeSystemIndex, Concept
-from plugin.content.store import Store
+from plugin.content.store import Store, version_matches
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.types import Resource
 from plugin.wire.expansion import filter_op
@@ -56,15 +56,22 @@ class SystemVersions:
         """The version to use for `system` when the compose pins `pinned` (or nothing)."""
         if system in self.force:
             return self.force[system]
-        if pinned and system in self.check and self.check[system] != pinned:
-            raise FhirError(
-                "exception",
-                f"The value set pins version '{pinned}' of {system}, "
-                f"but version '{self.check[system]}' is required",
-                (where,),
-                tx_code="vs-invalid",
-            )
         return pinned or self.default.get(system)
+
+    def verify(self, system: str, used: str | None) -> None:
+        """check-system-version: the version an expansion used must match the required one."""
+        required = self.check.get(system)
+        if required is None or (used is not None and version_matches(used, required)):
+            return
+        raise FhirError(
+            "exception",
+            f"The version '{used}' is not allowed for system '{system}': required to be "
+            f"'{required}' by a version-check parameter",
+            (),
+            status=400,
+            tx_code="version-error",
+            message_id="VALUESET_VERSION_CHECK",
+        )
 
 
 _NO_RULES = SystemVersions()
@@ -177,6 +184,7 @@ def _include(
         system = canonical_system(system)
         version = rules.pick(system, inc.get("version"), where)
         cs_entry = store.resolve("CodeSystem", system, version)
+        rules.verify(system, cs_entry.version if cs_entry else version)
         if inc.get("concept"):
             cs = cs_entry.index if cs_entry else None
             for c in inc["concept"]:

@@ -138,7 +138,8 @@ def _echo(args: Args, language: str | None) -> list[Resource]:
             params.append({"name": name, "value" + vtype[0].upper() + vtype[1:]: args.get(name)})
     if language:
         params.append({"name": "displayLanguage", "valueCode": language})
-    for name in ("system-version", "check-system-version", "force-system-version"):
+    # check-system-version is a guard, not a choice: it shapes no expansion, so it is not echoed.
+    for name in ("system-version", "force-system-version"):
         params.extend({"name": name, "valueCanonical": v} for v in args.all(name))
     params.extend({"name": "designation", "valueString": v} for v in args.all("designation"))
     return params
