@@ -142,9 +142,9 @@ def _designations(
         if d is used:
             continue
         lang = d.get("language")
-        if layout.designation_languages and not (
-            isinstance(lang, str) and any(lang_match(lang, w) for w in layout.designation_languages)
-        ):
+        # A designation parameter names a language exactly: `de` does not select `de-CH`.
+        wanted = {w.lower() for w in layout.designation_languages}
+        if wanted and not (isinstance(lang, str) and lang.lower() in wanted):
             continue
         out.append(d)
     return out
