@@ -1,0 +1,298 @@
+"""The checks behind $validate-code, one coding at a time, and the answer they add up to.
+
+Each finding is an OperationOutcome issue with its `tx-issue-type` code and the path of the
+element it is about (`code`, `Coding.code`, `CodeableConcept.coding[1].display`, ...), so a
+client such as the HL7 validator can place it on the element its user wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from plugin.content.codesystem import CodeSystemIndex, Concept
+from plugin.content.store import Entry, Store
+from plugin.content.systems import canonical_system, normalise_code
+from plugin.types import Resource
+from plugin.wire.outcome import Issue, operation_outcome
+from plugin.wire.parameters import param, parameters
+
+
+@dataclass
+class Candidate:
+    """One coding to validate, with the path of the element it came from.
+
+    `path` is the prefix of its elements: "" for the code/system/display parameters,
+    "Coding." for a Coding, "CodeableConcept.coding[0]." for a coding of a CodeableConcept.
+    """
+
+    system: str | None
+    code: str
+    display: str | None
+    version: str | None
+    path: str
+
+    def at(self, element: str) -> tuple[str]:
+        """The expression of one element of this candidate."""
+        return (self.path + element,)
+
+    @property
+    def whole(self) -> tuple[str]:
+        """The expression of the coding itself."""
+        return (self.path.rstrip(".") or "code",)
+
+
+@dataclass
+class Rules:
+    """How strict the validation is (request parameters)."""
+
+    active_only: bool = False
+    abstract_ok: bool = True
+    lenient_display: bool = False
+
+
+@dataclass
+class Finding:
+    """What validating one candidate found."""
+
+    cand: Candidate
+    system: str | None
+    entry: Entry | None = None
+    concept: Concept | None = None
+    issues: list[Issue] = field(default_factory=list)
+    unknown_system: str | None = None
+    in_value_set: bool = True
+
+    @property
+    def ok(self) -> bool:
+        """No error-level issue."""
+        return not any(i.severity == "error" for i in self.issues)
+
+
+def _unknown_system(store: Store, cand: Candidate, system: str) -> Issue:
+    known = [e.version for e in store.versions("CodeSystem", system) if e.version]
+    if cand.version and known:
+        text = (
+            f"A definition for CodeSystem '{cand.system}' version '{cand.version}' could not be "
+            f"found, so the code cannot be validated. Valid versions: {', '.join(known)}"
+        )
+        mid = "UNKNOWN_CODESYSTEM_VERSION"
+    else:
+        text = (
+            f"A definition for CodeSystem '{cand.system}' could not be found, "
+            "so the code cannot be validated"
+        )
+        mid = "UNKNOWN_CODESYSTEM"
+    return Issue("error", "not-found", text, cand.at("system"), "not-found", mid)
+
+
+def _valid_displays(concept: Concept, cs: CodeSystemIndex) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    if concept.display:
+        out.append((concept.display, cs.language))
+    for d in concept.designations:
+        value = d.get("value")
+        if isinstance(value, str) and (value, d.get("language")) not in out:
+            out.append((value, d.get("language")))
+    return out
+
+
+def _display_issue(cand: Candidate, concept: Concept, cs: CodeSystemIndex, rules: Rules) -> Issue:
+    choices = _valid_displays(concept, cs)
+    shown = [f"'{v}' ({lang})" if lang else f"'{v}'" for v, lang in choices]
+    valid = (
+        f"Valid display is {shown[0]}"
+        if len(shown) == 1
+        else f"Valid display is one of {len(shown)} choices: {' or '.join(shown)}"
+    )
+    return Issue(
+        "warning" if rules.lenient_display else "error",
+        "invalid",
+        f"Wrong Display Name '{cand.display}' for {cs.url}#{concept.code}. {valid} "
+        "(for the language(s) '--')",
+        cand.at("display"),
+        "invalid-display",
+        "Display_Name_for__should_be_one_of__instead_of",
+    )
+
+
+def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
+    """Look the candidate up in its CodeSystem: unknown system/code, display, status."""
+    if not cand.system:
+        issue = Issue(
+            "error",
+            "invalid",
+            "A coding needs a system to be validated",
+            cand.at("system"),
+            "invalid-data",
+        )
+        return Finding(cand, None, issues=[issue])
+    system = canonical_system(cand.system)
+    found = Finding(cand, system)
+    entry = store.resolve("CodeSystem", system, cand.version)
+    if entry is None:
+        found.issues.append(_unknown_system(store, cand, system))
+        found.unknown_system = f"{system}|{cand.version}" if cand.version else system
+        return found
+    found.entry = entry
+    cs: CodeSystemIndex = entry.index
+    concept = cs.get(cand.code)
+    if concept is None:
+        where = f" version '{entry.version}'" if entry.version else ""
+        found.issues.append(
+            Issue(
+                "error",
+                "code-invalid",
+                f"Unknown code '{cand.code}' in the CodeSystem '{system}'{where}",
+                cand.at("code"),
+                "invalid-code",
+                "Unknown_Code_in_Version",
+            )
+        )
+        return found
+    found.concept = concept
+    if cand.display and cand.display not in {v for v, _ in _valid_displays(concept, cs)}:
+        found.issues.append(_display_issue(cand, concept, cs, rules))
+    if concept.inactive:
+        found.issues.append(
+            Issue(
+                "warning",
+                "business-rule",
+                f"The concept '{concept.code}' has a status of inactive and its use should be "
+                "reviewed",
+                cand.whole,
+                "code-comment",
+                "INACTIVE_CONCEPT_FOUND",
+            )
+        )
+        if rules.active_only:
+            found.issues.append(
+                Issue(
+                    "error",
+                    "business-rule",
+                    f"The concept '{concept.code}' is valid but is not active",
+                    cand.at("code"),
+                    "code-rule",
+                    "STATUS_CODE_WARNING_CODE",
+                )
+            )
+    return found
+
+
+def check_membership(
+    found: Finding, members: Mapping[tuple[str, str], object], vs_canonical: str, rules: Rules
+) -> None:
+    """Add the value set verdict: in it, not in it, or abstract where abstract is not allowed."""
+    cand = found.cand
+    system = found.system
+    if system is None:
+        return
+    key = (system, found.concept.code if found.concept else normalise_code(system, cand.code))
+    concept = found.concept
+    in_vs = key in members and not (rules.active_only and concept is not None and concept.inactive)
+    if in_vs and concept is not None and concept.not_selectable and not rules.abstract_ok:
+        found.issues.append(
+            Issue(
+                "error",
+                "business-rule",
+                f"The code '{concept.code}' is abstract, and not allowed in this context",
+                cand.at("code"),
+                "code-rule",
+                "ABSTRACT_CODE_NOT_ALLOWED",
+            )
+        )
+        in_vs = False
+    if not in_vs:
+        found.in_value_set = False
+        found.issues.append(
+            Issue(
+                "error",
+                "code-invalid",
+                f"The provided code '{system}#{cand.code}' was not found in the value set "
+                f"'{vs_canonical}'",
+                cand.at("code"),
+                "not-in-vs",
+                "None_of_the_provided_codes_are_in_the_value_set_one",
+            )
+        )
+
+
+def _message(issues: list[Issue]) -> str:
+    return "; ".join(i.text for i in issues if i.severity in ("error", "warning"))
+
+
+def _identity(found: Finding) -> list[Resource]:
+    """code / system / version / display / inactive of a finding, as output parameters."""
+    out: list[Resource] = [
+        param("code", "code", found.concept.code if found.concept else found.cand.code)
+    ]
+    if found.system:
+        out.append(param("system", "uri", found.cand.system))
+    if found.entry is not None and found.entry.version:
+        out.append(param("version", "string", found.entry.version))
+    if found.concept is not None:
+        if found.concept.display:
+            out.append(param("display", "string", found.concept.display))
+        if found.concept.inactive:
+            out.append(param("inactive", "boolean", True))
+    return out
+
+
+def answer_single(found: Finding) -> Resource:
+    """The answer for code+system or a Coding."""
+    out = [param("result", "boolean", found.ok), *_identity(found)]
+    if found.unknown_system:
+        out.append(param("x-unknown-system", "canonical", found.unknown_system))
+    if found.issues:
+        out.append(param("message", "string", _message(found.issues)))
+        out.append({"name": "issues", "resource": operation_outcome(found.issues)})
+    return parameters(out)
+
+
+def answer_concept(
+    findings: list[Finding], concept: Resource, vs_canonical: str | None
+) -> Resource:
+    """The answer for a CodeableConcept: valid when one of its codings is."""
+    good = next((f for f in findings if f.ok), None)
+    out: list[Resource] = [param("codeableConcept", "CodeableConcept", concept)]
+    issues: list[Issue] = []
+    if good is not None:
+        out += [param("result", "boolean", True), *_identity(good)]
+        for f in findings:
+            issues += [i for i in f.issues if i.severity != "error" or f is good]
+    else:
+        out.append(param("result", "boolean", False))
+        if vs_canonical is not None:
+            issues.append(
+                Issue(
+                    "error",
+                    "code-invalid",
+                    f"No valid coding was found for the value set '{vs_canonical}'",
+                    (),
+                    "not-in-vs",
+                    "TX_GENERAL_CC_ERROR_MESSAGE",
+                )
+            )
+        for f in findings:
+            for i in f.issues:
+                # One coding missing is information: the verdict is on the whole concept.
+                issues.append(
+                    Issue(
+                        "information",
+                        i.code,
+                        i.text,
+                        i.expression,
+                        "this-code-not-in-vs",
+                        i.message_id,
+                    )
+                    if i.tx_code == "not-in-vs"
+                    else i
+                )
+        if len(findings) == 1:
+            out += [p for p in _identity(findings[0]) if p["name"] in ("code", "system", "version")]
+    unknown = [f.unknown_system for f in findings if f.unknown_system]
+    out += [param("x-unknown-system", "canonical", u) for u in unknown]
+    if issues:
+        out.append(param("message", "string", _message(issues)))
+        out.append({"name": "issues", "resource": operation_outcome(issues)})
+    return parameters(out)
