@@ -121,7 +121,7 @@ def _vs_parameters(vs: Resource) -> dict[str, object]:
     return out
 
 
-def _display_language(ctx: Context, vs: Resource) -> str | None:
+def display_language(ctx: Context, vs: Resource) -> str | None:
     """displayLanguage: the parameter, else Accept-Language, else what the ValueSet states."""
     if ctx.args.has("displayLanguage"):
         return str(ctx.args.get("displayLanguage"))
@@ -188,7 +188,7 @@ def run(ctx: Context) -> Resource:
             ("count",),
         )
     page = items[offset : offset + count if count is not None else None]
-    language = _display_language(ctx, vs)
+    language = display_language(ctx, vs)
     params = _echo(args, language)
     for system, version in expansion.used_systems.items():
         params.append(

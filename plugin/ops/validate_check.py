@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.store import Entry, Store
 from plugin.content.systems import canonical_system, normalise_code
+from plugin.ops.expand_render import lang_match, preferred_languages
 from plugin.types import Resource
 from plugin.wire.outcome import Issue, operation_outcome
 from plugin.wire.parameters import param, parameters
@@ -49,6 +50,8 @@ class Rules:
     active_only: bool = False
     abstract_ok: bool = True
     lenient_display: bool = False
+    # The display language(s) as the client wrote them (displayLanguage / Accept-Language).
+    language: str | None = None
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Finding:
     issues: list[Issue] = field(default_factory=list)
     unknown_system: str | None = None
     in_value_set: bool = True
+    display: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -97,22 +101,72 @@ def _valid_displays(concept: Concept, cs: CodeSystemIndex) -> list[tuple[str, st
     return out
 
 
-def _display_issue(cand: Candidate, concept: Concept, cs: CodeSystemIndex, rules: Rules) -> Issue:
-    choices = _valid_displays(concept, cs)
+def _for_languages(
+    choices: list[tuple[str, str | None]], language: str | None
+) -> list[tuple[str, str | None]]:
+    """The displays in one of the requested languages (all of them when none is requested)."""
+    wanted = [w for w in preferred_languages(language)[0] if w != "*"]
+    if not wanted:
+        return choices
+    return [(v, lang) for v, lang in choices if lang and any(lang_match(lang, w) for w in wanted)]
+
+
+def preferred_display(concept: Concept, cs: CodeSystemIndex, language: str | None) -> str | None:
+    """The display to report: the first one in a requested language, else the default."""
+    shown = _for_languages(_valid_displays(concept, cs), language)
+    return shown[0][0] if shown and language else concept.display
+
+
+def _display_issue(
+    cand: Candidate, concept: Concept, cs: CodeSystemIndex, rules: Rules
+) -> Issue | None:
+    """The finding on a display, or None when it is one of the code's valid displays."""
+    given = cand.display or ""
+    every = _valid_displays(concept, cs)
+    choices = _for_languages(every, rules.language)
+    if given in {v for v, _ in choices}:
+        return None
+    langs = rules.language or "--"
+    severity = "warning" if rules.lenient_display else "error"
+    head = f"Wrong Display Name '{given}' for {cs.url}#{concept.code}."
+    if not choices:
+        if given in {v for v, _ in every}:
+            return Issue(
+                "information",
+                "invalid",
+                f"There are no valid display names found for the code {cs.url}#{concept.code} "
+                f"for language(s) '{langs}'. The display is '{given}' which is a valid display "
+                "for the default language",
+                cand.at("display"),
+                "invalid-display",
+                "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK",
+            )
+        return Issue(
+            severity,
+            "invalid",
+            f"{head} There are no valid display names found for language(s) '{langs}'. "
+            f"Default display is '{concept.display}'",
+            cand.at("display"),
+            "invalid-display",
+            "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR",
+        )
     shown = [f"'{v}' ({lang})" if lang else f"'{v}'" for v, lang in choices]
     valid = (
         f"Valid display is {shown[0]}"
         if len(shown) == 1
         else f"Valid display is one of {len(shown)} choices: {' or '.join(shown)}"
     )
+    mid = "Display_Name_for__should_be_one_of__instead_of"
+    if " ".join(given.split()) in {" ".join(v.split()) for v, _ in choices}:
+        head = f"Wrong whitespace in Display Name '{given}' for {cs.url}#{concept.code}."
+        mid = "Display_Name_WS_for__should_be_one_of__instead_of"
     return Issue(
-        "warning" if rules.lenient_display else "error",
+        severity,
         "invalid",
-        f"Wrong Display Name '{cand.display}' for {cs.url}#{concept.code}. {valid} "
-        "(for the language(s) '--')",
+        f"{head} {valid} (for the language(s) '{langs}')",
         cand.at("display"),
         "invalid-display",
-        "Display_Name_for__should_be_one_of__instead_of",
+        mid,
     )
 
 
@@ -151,8 +205,11 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         )
         return found
     found.concept = concept
-    if cand.display and cand.display not in {v for v, _ in _valid_displays(concept, cs)}:
-        found.issues.append(_display_issue(cand, concept, cs, rules))
+    found.display = preferred_display(concept, cs, rules.language)
+    if cand.display:
+        wrong = _display_issue(cand, concept, cs, rules)
+        if wrong is not None:
+            found.issues.append(wrong)
     if concept.inactive:
         found.issues.append(
             Issue(
@@ -218,7 +275,10 @@ def check_membership(
 
 
 def _message(issues: list[Issue]) -> str:
-    return "; ".join(i.text for i in issues if i.severity in ("error", "warning"))
+    # With errors, the message is about what is wrong; otherwise it carries every note.
+    errors = any(i.severity == "error" for i in issues)
+    keep = ("error", "warning") if errors else ("error", "warning", "information")
+    return "; ".join(i.text for i in issues if i.severity in keep)
 
 
 def _identity(found: Finding) -> list[Resource]:
@@ -231,8 +291,8 @@ def _identity(found: Finding) -> list[Resource]:
     if found.entry is not None and found.entry.version:
         out.append(param("version", "string", found.entry.version))
     if found.concept is not None:
-        if found.concept.display:
-            out.append(param("display", "string", found.concept.display))
+        if found.display:
+            out.append(param("display", "string", found.display))
         if found.concept.inactive:
             out.append(param("inactive", "boolean", True))
     return out
@@ -288,8 +348,6 @@ def answer_concept(
                     if i.tx_code == "not-in-vs"
                     else i
                 )
-        if len(findings) == 1:
-            out += [p for p in _identity(findings[0]) if p["name"] in ("code", "system", "version")]
     unknown = [f.unknown_system for f in findings if f.unknown_system]
     out += [param("x-unknown-system", "canonical", u) for u in unknown]
     if issues:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from plugin.content.valueset import expand
+from plugin.content.valueset import Item, expand
+from plugin.ops.expand import display_language
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
 from plugin.ops.registry import Context, Operation
 from plugin.ops.validate_check import (
@@ -67,12 +68,28 @@ def _candidates(args: Args, system_param: str | None) -> list[Candidate]:
     raise invalid("Give code, coding or codeableConcept to validate", "code")
 
 
-def _rules(args: Args) -> Rules:
+def _rules(ctx: Context, vs: Resource | None = None) -> Rules:
+    args = ctx.args
+    if vs is not None:
+        # The value set's own language is the last resort for judging displays.
+        language = display_language(ctx, vs) or vs.get("language")
+    else:
+        language = args.get("displayLanguage") or ctx.accept_language
     return Rules(
         active_only=bool(args.get("activeOnly")),
         abstract_ok=args.get("abstract") is not False,
         lenient_display=bool(args.get("lenient-display-validation")),
+        language=language,
     )
+
+
+def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) -> None:
+    """A bare code takes the system of the one value set member with that code (inferSystem)."""
+    for c in cands:
+        if c.system is None:
+            systems = {s for s, code in members if code == c.code}
+            if len(systems) == 1:
+                c.system = systems.pop()
 
 
 def run_codesystem(ctx: Context) -> Resource:
@@ -93,7 +110,7 @@ def run_codesystem(ctx: Context) -> Resource:
     for c in cands:
         c.system = c.system or url
         c.version = c.version or args.get("version")
-    rules = _rules(args)
+    rules = _rules(ctx)
     findings = [check_coding(store, c, rules) for c in cands]
     if args.has("codeableConcept"):
         return answer_concept(findings, args.get("codeableConcept"), None)
@@ -126,8 +143,9 @@ def run_valueset(ctx: Context) -> Resource:
     cands = _candidates(args, "system")
     for c in cands:
         c.version = c.version or args.get("systemVersion")
-    rules = _rules(args)
+    rules = _rules(ctx, vs)
     members = {(i.system, i.code): i for i in expand(store, vs).items}
+    _infer_system(cands, members)
     canonical = str(vs.get("url", ""))
     if vs.get("version"):
         canonical += f"|{vs['version']}"
