@@ -108,7 +108,10 @@ def _for_languages(
     wanted = [w for w in preferred_languages(language)[0] if w != "*"]
     if not wanted:
         return choices
-    return [(v, lang) for v, lang in choices if lang and any(lang_match(lang, w) for w in wanted)]
+    # A display of unstated language (no CodeSystem.language) may serve any language.
+    return [
+        (v, lang) for v, lang in choices if lang is None or any(lang_match(lang, w) for w in wanted)
+    ]
 
 
 def preferred_display(concept: Concept, cs: CodeSystemIndex, language: str | None) -> str | None:
@@ -261,11 +264,12 @@ def check_membership(
         in_vs = False
     if not in_vs:
         found.in_value_set = False
+        shown = f" ('{cand.display}')" if cand.display else ""
         found.issues.append(
             Issue(
                 "error",
                 "code-invalid",
-                f"The provided code '{system}#{cand.code}' was not found in the value set "
+                f"The provided code '{system}#{cand.code}{shown}' was not found in the value set "
                 f"'{vs_canonical}'",
                 cand.at("code"),
                 "not-in-vs",
