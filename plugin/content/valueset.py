@@ -236,7 +236,7 @@ def _resolve_vs(store: Store, url: str, where: str) -> Resource:
         store.by_id("ValueSet", url[1:]) if url.startswith("#") else store.resolve("ValueSet", url)
     )
     if entry is None:
-        raise not_found(f"A definition for the value set '{url}' could not be found", where)
+        raise not_found(f"A definition for the value Set '{url}' could not be found", where)
     return entry.resource
 
 

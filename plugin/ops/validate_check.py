@@ -176,17 +176,44 @@ def _display_issue(
 def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
     """Look the candidate up in its CodeSystem: unknown system/code, display, status."""
     if not cand.system:
+        # A warning, not an error: the value set verdict (if any) decides the result.
         issue = Issue(
-            "error",
+            "warning",
             "invalid",
-            "A coding needs a system to be validated",
-            cand.at("system"),
+            "Coding has no system. A code with no system has no defined meaning, and it cannot "
+            "be validated. A system should be provided",
+            cand.whole,
             "invalid-data",
+            "Coding_has_no_system__cannot_validate",
         )
         return Finding(cand, None, issues=[issue])
     system = canonical_system(cand.system)
     found = Finding(cand, system)
     entry = store.resolve("CodeSystem", system, cand.version)
+    if entry is None and store.resolve("ValueSet", system) is not None:
+        found.issues.append(
+            Issue(
+                "error",
+                "invalid",
+                f"The Coding references a value set, not a code system ('{cand.system}')",
+                cand.at("system"),
+                "invalid-data",
+                "Terminology_TX_System_ValueSet2",
+            )
+        )
+        return found
+    if entry is None and ":" not in system:
+        found.issues.append(
+            Issue(
+                "error",
+                "invalid",
+                f"{cand.path or 'Coding.'}system must be an absolute reference, not a local "
+                "reference",
+                cand.at("system"),
+                "invalid-data",
+                "Terminology_TX_System_Relative",
+            )
+        )
     if entry is None:
         found.issues.append(_unknown_system(store, cand, system))
         found.unknown_system = f"{system}|{cand.version}" if cand.version else system
@@ -244,12 +271,14 @@ def check_membership(
 ) -> None:
     """Add the value set verdict: in it, not in it, or abstract where abstract is not allowed."""
     cand = found.cand
-    system = found.system
-    if system is None:
-        return
+    system = found.system or ""
     key = (system, found.concept.code if found.concept else normalise_code(system, cand.code))
     concept = found.concept
-    in_vs = key in members and not (rules.active_only and concept is not None and concept.inactive)
+    in_vs = (
+        found.system is not None
+        and key in members
+        and not (rules.active_only and concept is not None and concept.inactive)
+    )
     if in_vs and concept is not None and concept.not_selectable and not rules.abstract_ok:
         found.issues.append(
             Issue(
@@ -358,3 +387,15 @@ def answer_concept(
         out.append(param("message", "string", _message(issues)))
         out.append({"name": "issues", "resource": operation_outcome(issues)})
     return parameters(out)
+
+
+def unresolved(text: str) -> Resource:
+    """The answer when the value set itself cannot be worked out (e.g. a missing import)."""
+    issue = Issue("error", "not-found", text, (), "not-found", "Unable_to_resolve_value_Set_")
+    return parameters(
+        [
+            param("result", "boolean", False),
+            param("message", "string", text),
+            {"name": "issues", "resource": operation_outcome([issue])},
+        ]
+    )

@@ -13,9 +13,10 @@ from plugin.ops.validate_check import (
     answer_single,
     check_coding,
     check_membership,
+    unresolved,
 )
 from plugin.types import Resource
-from plugin.wire.outcome import invalid, not_found
+from plugin.wire.outcome import FhirError, invalid
 
 _COMMON = (
     Param("code", "code", "The code to validate"),
@@ -134,8 +135,11 @@ def run_valueset(ctx: Context) -> Resource:
     elif args.has("url"):
         entry = store.resolve("ValueSet", args.get("url"), args.get("valueSetVersion"))
         if entry is None:
-            raise not_found(
-                f"A definition for the value set '{args.get('url')}' could not be found", "url"
+            raise FhirError(
+                "not-found",
+                f"A definition for the value set '{args.get('url')}' could not be found",
+                tx_code="not-found",
+                message_id="Unable_to_resolve_value_Set_",
             )
         vs = entry.resource
     else:
@@ -144,7 +148,13 @@ def run_valueset(ctx: Context) -> Resource:
     for c in cands:
         c.version = c.version or args.get("systemVersion")
     rules = _rules(ctx, vs)
-    members = {(i.system, i.code): i for i in expand(store, vs).items}
+    try:
+        members = {(i.system, i.code): i for i in expand(store, vs).items}
+    except FhirError as exc:
+        if exc.code != "not-found":
+            raise
+        # The value set cannot be expanded (a missing import): no verdict, result=false.
+        return unresolved(exc.text)
     _infer_system(cands, members)
     canonical = str(vs.get("url", ""))
     if vs.get("version"):
