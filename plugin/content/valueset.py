@@ -81,10 +81,13 @@ def _code_system(store: Store, system: str, version: str | None, where: str) -> 
     entry = store.resolve("CodeSystem", system, version)
     if entry is None:
         shown = f"{system}|{version}" if version else system
-        raise not_found(
+        raise FhirError(
+            "not-found",
             f"A definition for CodeSystem '{shown}' could not be found, so the "
             "value set cannot be expanded",
-            where,
+            (where,),
+            tx_code="not-found",
+            message_id="UNKNOWN_CODESYSTEM",
         )
     return entry.index  # type: ignore[no-any-return]
 
@@ -93,7 +96,13 @@ def _filter(cs: CodeSystemIndex, f: Resource, where: str) -> Callable[[Concept],
     """A predicate for one compose filter (FHIR filter operators)."""
     prop, op, value = f.get("property"), filter_op(f), f.get("value")
     if not isinstance(prop, str) or not isinstance(op, str) or not isinstance(value, str):
-        raise invalid("A filter needs property, op and value", where)
+        raise FhirError(
+            "invalid",
+            f"The system {cs.url} filter with property = {prop}, op = {op} has no value",
+            (where,),
+            tx_code="vs-invalid",
+            message_id="UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE",
+        )
     if prop in ("concept", "code") and op in (
         "is-a",
         "descendent-of",
@@ -167,7 +176,7 @@ def _text(value: Any) -> str:
 
 
 def _include(
-    store: Store, inc: Resource, where: str, depth: int, rules: SystemVersions
+    store: Store, inc: Resource, where: str, chain: tuple[str, ...], rules: SystemVersions
 ) -> Expansion:
     """The codes one include (or exclude) selects."""
     out = Expansion()
@@ -175,7 +184,16 @@ def _include(
     imported = []
     for u in inc.get("valueSet", []):
         vs = _resolve_vs(store, u, where)
-        vs_parts.append(expand(store, vs, rules, depth + 1))
+        if u in chain:
+            raise FhirError(
+                "processing",
+                f"The value set '{u}' refers to itself through its imports "
+                f"({' -> '.join((*chain, u))}), so it cannot be expanded",
+                (),
+                tx_code="vs-invalid",
+                message_id="VALUESET_CIRCULAR_REFERENCE",
+            )
+        vs_parts.append(expand(store, vs, rules, (*chain, u)))
         if vs.get("url") and not u.startswith("#"):
             imported.append(f"{vs['url']}|{vs['version']}" if vs.get("version") else vs["url"])
         imported.extend(vs_parts[-1].used_valuesets)
@@ -241,14 +259,16 @@ def _resolve_vs(store: Store, url: str, where: str) -> Resource:
 
 
 def expand(
-    store: Store, vs: Resource, rules: SystemVersions = _NO_RULES, depth: int = 0
+    store: Store, vs: Resource, rules: SystemVersions = _NO_RULES, chain: tuple[str, ...] = ()
 ) -> Expansion:
     """Expand a ValueSet resource: includes, minus excludes, de-duplicated, in compose order.
 
     FHIR: a ValueSet with a stated expansion and no compose is taken as it is.
     """
-    if depth > 20:
-        raise invalid("Value set imports are nested too deeply (circular?)", "ValueSet.compose")
+    if not chain and isinstance(vs.get("url"), str):
+        chain = (vs["url"],)
+    if len(chain) > 50:
+        raise invalid("Value set imports are nested too deeply", "ValueSet.compose")
     compose = vs.get("compose")
     if not compose:
         return _stated(vs)
@@ -264,7 +284,7 @@ def expand(
     out = Expansion()
     seen: set[tuple[str, str]] = set()
     for i, inc in enumerate(compose.get("include", [])):
-        part = _include(store, inc, f"ValueSet.compose.include[{i}]", depth, rules)
+        part = _include(store, inc, f"ValueSet.compose.include[{i}]", chain, rules)
         out.used_systems.update(part.used_systems)
         out.used_valuesets += [u for u in part.used_valuesets if u not in out.used_valuesets]
         for item in part.items:
@@ -273,7 +293,7 @@ def expand(
                 out.items.append(item)
     excluded: set[tuple[str, str]] = set()
     for i, exc in enumerate(compose.get("exclude", [])):
-        excluded |= _include(store, exc, f"ValueSet.compose.exclude[{i}]", depth, rules).keys()
+        excluded |= _include(store, exc, f"ValueSet.compose.exclude[{i}]", chain, rules).keys()
     if excluded:
         out.items = [i for i in out.items if (i.system, i.code) not in excluded]
     if compose.get("inactive") is False:

@@ -66,6 +66,7 @@ class Finding:
     unknown_system: str | None = None
     in_value_set: bool = True
     display: str | None = None
+    normalized: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -173,6 +174,30 @@ def _display_issue(
     )
 
 
+def _valid_displays_any(concept: Concept | None, cs: CodeSystemIndex) -> set[str]:
+    return {v for v, _ in _valid_displays(concept, cs)} if concept is not None else set()
+
+
+def _valid_elsewhere(store: Store, cand: Candidate, used: Entry) -> bool:
+    """True when another version of the system has this display for the code.
+
+    A value set may include several versions of one system ("overloading"); a display right
+    in any of them is not wrong when the coding names no version.
+    """
+    for other in store.versions("CodeSystem", used.url):
+        if other is not used and cand.display in _valid_displays_any(
+            other.index.get(cand.code), other.index
+        ):
+            return True
+    return False
+
+
+def _status(concept: Concept) -> str:
+    """How an inactive concept's status reads: "inactive", or e.g. "retired and inactive"."""
+    stated = [str(v) for v in concept.property_values("status") if v != "inactive"]
+    return f"{stated[0]} and inactive" if stated else "inactive"
+
+
 def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
     """Look the candidate up in its CodeSystem: unknown system/code, display, status."""
     if not cand.system:
@@ -235,9 +260,25 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         )
         return found
     found.concept = concept
+    if concept.code != cand.code:
+        found.normalized = concept.code
+        found.issues.append(
+            Issue(
+                "information",
+                "business-rule",
+                f"The code '{cand.code}' differs from the correct code '{concept.code}' by case. "
+                f"Although the code system '{entry.canonical}' is case insensitive, implementers "
+                "are strongly encouraged to use the correct case anyway",
+                cand.at("code"),
+                "code-rule",
+                "CODE_CASE_DIFFERENCE",
+            )
+        )
     found.display = preferred_display(concept, cs, rules.language)
     if cand.display:
         wrong = _display_issue(cand, concept, cs, rules)
+        if wrong is not None and cand.version is None and _valid_elsewhere(store, cand, entry):
+            wrong = None
         if wrong is not None:
             found.issues.append(wrong)
     if concept.inactive:
@@ -245,8 +286,8 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
             Issue(
                 "warning",
                 "business-rule",
-                f"The concept '{concept.code}' has a status of inactive and its use should be "
-                "reviewed",
+                f"The concept '{concept.code}' has a status of {_status(concept)} and its use "
+                "should be reviewed",
                 cand.whole,
                 "code-comment",
                 "INACTIVE_CONCEPT_FOUND",
@@ -284,7 +325,7 @@ def check_membership(
             Issue(
                 "error",
                 "business-rule",
-                f"The code '{concept.code}' is abstract, and not allowed in this context",
+                f"Code '{system}#{concept.code}' is abstract, and not allowed in this context",
                 cand.at("code"),
                 "code-rule",
                 "ABSTRACT_CODE_NOT_ALLOWED",
@@ -308,17 +349,21 @@ def check_membership(
 
 
 def _message(issues: list[Issue]) -> str:
-    # With errors, the message is about what is wrong; otherwise it carries every note.
+    # The message is about problems; a display note is one, a note on letter case is not.
     errors = any(i.severity == "error" for i in issues)
-    keep = ("error", "warning") if errors else ("error", "warning", "information")
-    return "; ".join(i.text for i in issues if i.severity in keep)
+    return "; ".join(
+        i.text
+        for i in issues
+        if i.severity in ("error", "warning")
+        or (not errors and i.severity == "information" and i.tx_code == "invalid-display")
+    )
 
 
 def _identity(found: Finding) -> list[Resource]:
     """code / system / version / display / inactive of a finding, as output parameters."""
-    out: list[Resource] = [
-        param("code", "code", found.concept.code if found.concept else found.cand.code)
-    ]
+    out: list[Resource] = [param("code", "code", found.cand.code)]
+    if found.normalized:
+        out.append(param("normalized-code", "code", found.normalized))
     if found.system:
         out.append(param("system", "uri", found.cand.system))
     if found.entry is not None and found.entry.version:
@@ -331,11 +376,16 @@ def _identity(found: Finding) -> list[Resource]:
     return out
 
 
-def answer_single(found: Finding) -> Resource:
-    """The answer for code+system or a Coding."""
+def answer_single(found: Finding, caused_by_unknown: bool = False) -> Resource:
+    """The answer for code+system or a Coding.
+
+    `caused_by_unknown`: the value set itself could not be expanded for want of the code
+    system, so the verdict is caused by it (x-caused-by-unknown-system), not only about it.
+    """
     out = [param("result", "boolean", found.ok), *_identity(found)]
     if found.unknown_system:
-        out.append(param("x-unknown-system", "canonical", found.unknown_system))
+        name = "x-caused-by-unknown-system" if caused_by_unknown else "x-unknown-system"
+        out.append(param(name, "canonical", found.unknown_system))
     if found.issues:
         out.append(param("message", "string", _message(found.issues)))
         out.append({"name": "issues", "resource": operation_outcome(found.issues)})
@@ -345,48 +395,61 @@ def answer_single(found: Finding) -> Resource:
 def answer_concept(
     findings: list[Finding], concept: Resource, vs_canonical: str | None
 ) -> Resource:
-    """The answer for a CodeableConcept: valid when one of its codings is."""
+    """The answer for a CodeableConcept: valid when one coding is good and none is wrong.
+
+    A coding that is merely outside the value set is information (another coding may carry
+    the meaning); an unknown code or a wrong display stays an error.
+    """
     good = next((f for f in findings if f.ok), None)
     out: list[Resource] = [param("codeableConcept", "CodeableConcept", concept)]
     issues: list[Issue] = []
-    if good is not None:
-        out += [param("result", "boolean", True), *_identity(good)]
-        for f in findings:
-            issues += [i for i in f.issues if i.severity != "error" or f is good]
-    else:
-        out.append(param("result", "boolean", False))
-        if vs_canonical is not None:
+    if good is None and vs_canonical is not None:
+        issues.append(
+            Issue(
+                "error",
+                "code-invalid",
+                f"No valid coding was found for the value set '{vs_canonical}'",
+                (),
+                "not-in-vs",
+                "TX_GENERAL_CC_ERROR_MESSAGE",
+            )
+        )
+    for f in findings:
+        for i in f.issues:
             issues.append(
                 Issue(
-                    "error",
-                    "code-invalid",
-                    f"No valid coding was found for the value set '{vs_canonical}'",
-                    (),
-                    "not-in-vs",
-                    "TX_GENERAL_CC_ERROR_MESSAGE",
+                    "information",
+                    i.code,
+                    i.text,
+                    i.expression,
+                    "this-code-not-in-vs",
+                    i.message_id,
                 )
+                if i.tx_code == "not-in-vs"
+                else i
             )
-        for f in findings:
-            for i in f.issues:
-                # One coding missing is information: the verdict is on the whole concept.
-                issues.append(
-                    Issue(
-                        "information",
-                        i.code,
-                        i.text,
-                        i.expression,
-                        "this-code-not-in-vs",
-                        i.message_id,
-                    )
-                    if i.tx_code == "not-in-vs"
-                    else i
-                )
+    out.append(param("result", "boolean", not any(i.severity == "error" for i in issues)))
+    if good is not None:
+        out += _identity(good)
     unknown = [f.unknown_system for f in findings if f.unknown_system]
     out += [param("x-unknown-system", "canonical", u) for u in unknown]
     if issues:
         out.append(param("message", "string", _message(issues)))
         out.append({"name": "issues", "resource": operation_outcome(issues)})
     return parameters(out)
+
+
+def cannot_infer(cand: Candidate, vs_canonical: str, systems: list[str]) -> Issue:
+    """inferSystem found the code in several systems of the value set."""
+    return Issue(
+        "error",
+        "not-found",
+        f"The System URI could not be determined for the code '{cand.code}' in the ValueSet "
+        f"'{vs_canonical}': value set expansion has multiple matches: [{', '.join(systems)}]",
+        cand.at("code"),
+        "cannot-infer",
+        "Unable_to_resolve_system__value_set_has_multiple_matches",
+    )
 
 
 def unresolved(text: str) -> Resource:

@@ -11,6 +11,7 @@ from plugin.ops.validate_check import (
     Rules,
     answer_concept,
     answer_single,
+    cannot_infer,
     check_coding,
     check_membership,
     unresolved,
@@ -77,20 +78,28 @@ def _rules(ctx: Context, vs: Resource | None = None) -> Rules:
     else:
         language = args.get("displayLanguage") or ctx.accept_language
     return Rules(
-        active_only=bool(args.get("activeOnly")),
+        # A value set that leaves inactive codes out (compose.inactive=false) acts as activeOnly.
+        active_only=bool(args.get("activeOnly"))
+        or (vs is not None and (vs.get("compose") or {}).get("inactive") is False),
         abstract_ok=args.get("abstract") is not False,
         lenient_display=bool(args.get("lenient-display-validation")),
         language=language,
     )
 
 
-def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) -> None:
-    """A bare code takes the system of the one value set member with that code (inferSystem)."""
+def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) -> list[str]:
+    """A bare code takes the system of the one value set member with that code (inferSystem).
+
+    Returns the candidate systems when there are several (the code stays without a system).
+    """
     for c in cands:
         if c.system is None:
-            systems = {s for s, code in members if code == c.code}
+            systems = sorted({s for s, code in members if code == c.code})
             if len(systems) == 1:
-                c.system = systems.pop()
+                c.system = systems[0]
+            elif systems:
+                return systems
+    return []
 
 
 def run_codesystem(ctx: Context) -> Resource:
@@ -153,9 +162,14 @@ def run_valueset(ctx: Context) -> Resource:
     except FhirError as exc:
         if exc.code != "not-found":
             raise
+        if exc.message_id == "UNKNOWN_CODESYSTEM" and not args.has("codeableConcept"):
+            # The value set draws on a code system this server does not have: say which.
+            found = check_coding(store, cands[0], rules)
+            if found.unknown_system:
+                return answer_single(found, caused_by_unknown=True)
         # The value set cannot be expanded (a missing import): no verdict, result=false.
         return unresolved(exc.text)
-    _infer_system(cands, members)
+    ambiguous = _infer_system(cands, members)
     canonical = str(vs.get("url", ""))
     if vs.get("version"):
         canonical += f"|{vs['version']}"
@@ -163,6 +177,9 @@ def run_valueset(ctx: Context) -> Resource:
     for c in cands:
         found = check_coding(store, c, rules)
         check_membership(found, members, canonical, rules)
+        if ambiguous and c.system is None:
+            found.issues = [i for i in found.issues if i.tx_code != "invalid-data"]
+            found.issues.append(cannot_infer(c, canonical, ambiguous))
         findings.append(found)
     if args.has("codeableConcept"):
         return answer_concept(findings, args.get("codeableConcept"), canonical)
