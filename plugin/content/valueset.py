@@ -38,6 +38,7 @@ class Expansion:
     items: list[Item] = field(default_factory=list)
     used_systems: dict[str, str | None] = field(default_factory=dict)
     used_valuesets: list[str] = field(default_factory=list)
+    fragments: dict[str, str | None] = field(default_factory=dict)
 
     def keys(self) -> set[tuple[str, str]]:
         """(system, code) of every item."""
@@ -220,6 +221,8 @@ def _include(
                 if all(p(concept) for p in preds):
                     out.items.append(_item(system, cs, concept, concept.code, None))
         out.used_systems[system] = cs_entry.version if cs_entry else version
+        if cs_entry is not None and cs_entry.index.content == "fragment":
+            out.fragments[system] = cs_entry.version
         for part in vs_parts:
             keys = part.keys()
             out.items = [i for i in out.items if (i.system, i.code) in keys]
@@ -286,6 +289,7 @@ def expand(
     for i, inc in enumerate(compose.get("include", [])):
         part = _include(store, inc, f"ValueSet.compose.include[{i}]", chain, rules)
         out.used_systems.update(part.used_systems)
+        out.fragments.update(part.fragments)
         out.used_valuesets += [u for u in part.used_valuesets if u not in out.used_valuesets]
         for item in part.items:
             if (item.system, item.code) not in seen:

@@ -50,7 +50,8 @@ PARAMS = (
     Param("tx-resource", "Resource", "Resources used for this request only", max=None),
 )
 
-_VS_PARAMETER = "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter"
+_EXT = "http://hl7.org/fhir/StructureDefinition"
+_VS_PARAMETER = f"{_EXT}/valueset-expansion-parameter"
 # Elements of the ValueSet not repeated in the expansion answer (compose only on request).
 _NOT_COPIED = frozenset({"expansion", "text", "compose", "contained", "description"})
 
@@ -131,6 +132,17 @@ def display_language(ctx: Context, vs: Resource) -> str | None:
     return stated if isinstance(stated, str) else None
 
 
+def _unclosed(fragments: dict[str, str | None]) -> list[Resource]:
+    systems = ", ".join(fragments)
+    return [
+        {"url": f"{_EXT}/valueset-unclosed", "valueBoolean": True},
+        {
+            "url": f"{_EXT}/valueset-unclosed-reason",
+            "valueString": f"This extension is based on a fragment of the code system {systems}",
+        },
+    ]
+
+
 def _echo(args: Args, language: str | None) -> list[Resource]:
     params: list[Resource] = []
     for name, vtype in _ECHO.items():
@@ -195,6 +207,10 @@ def run(ctx: Context) -> Resource:
             {"name": "used-codesystem", "valueUri": f"{system}|{version}" if version else system}
         )
     params += [{"name": "used-valueset", "valueUri": u} for u in expansion.used_valuesets]
+    params += [
+        {"name": "used-fragment", "valueUri": f"{s}|{v}" if v else s}
+        for s, v in expansion.fragments.items()
+    ]
     out: Resource = {k: v for k, v in vs.items() if k not in _NOT_COPIED}
     if args.get("includeDefinition") and "compose" in vs:
         out["compose"] = vs["compose"]
@@ -214,6 +230,9 @@ def run(ctx: Context) -> Resource:
         body["contains"] = contains(page, layout)
     if layout.declared:
         body["property"] = [{"code": c, "uri": u} for c, u in layout.declared.items()]
+    if expansion.fragments:
+        # Built on a fragment: the list is not known to be complete (FHIR valueset-unclosed).
+        body = {"extension": _unclosed(expansion.fragments), **body}
     out["expansion"] = body
     return out if ctx.r5 else expansion_to_r4(out)
 

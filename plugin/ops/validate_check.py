@@ -67,6 +67,7 @@ class Finding:
     in_value_set: bool = True
     display: str | None = None
     normalized: str | None = None
+    in_fragment: bool = False
 
     @property
     def ok(self) -> bool:
@@ -246,6 +247,23 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
     found.entry = entry
     cs: CodeSystemIndex = entry.index
     concept = cs.get(cand.code)
+    if concept is None and cs.content == "fragment":
+        # A fragment does not list every code: absence is a warning, not a verdict.
+        where = f" version '{entry.version}'" if entry.version else ""
+        found.issues.append(
+            Issue(
+                "warning",
+                "code-invalid",
+                f"Unknown Code '{cand.code}' in the CodeSystem '{system}'{where} - note that the "
+                "code system is labeled as a fragment, so the code may be valid in some other "
+                "fragment",
+                cand.at("code"),
+                "invalid-code",
+                "UNKNOWN_CODE_IN_FRAGMENT",
+            )
+        )
+        found.in_fragment = True
+        return found
     if concept is None:
         where = f" version '{entry.version}'" if entry.version else ""
         found.issues.append(
@@ -312,6 +330,8 @@ def check_membership(
 ) -> None:
     """Add the value set verdict: in it, not in it, or abstract where abstract is not allowed."""
     cand = found.cand
+    if found.in_fragment:
+        return
     system = found.system or ""
     key = (system, found.concept.code if found.concept else normalise_code(system, cand.code))
     concept = found.concept
@@ -387,7 +407,8 @@ def answer_single(found: Finding, caused_by_unknown: bool = False) -> Resource:
         name = "x-caused-by-unknown-system" if caused_by_unknown else "x-unknown-system"
         out.append(param(name, "canonical", found.unknown_system))
     if found.issues:
-        out.append(param("message", "string", _message(found.issues)))
+        if _message(found.issues):
+            out.append(param("message", "string", _message(found.issues)))
         out.append({"name": "issues", "resource": operation_outcome(found.issues)})
     return parameters(out)
 
@@ -434,7 +455,8 @@ def answer_concept(
     unknown = [f.unknown_system for f in findings if f.unknown_system]
     out += [param("x-unknown-system", "canonical", u) for u in unknown]
     if issues:
-        out.append(param("message", "string", _message(issues)))
+        if _message(issues):
+            out.append(param("message", "string", _message(issues)))
         out.append({"name": "issues", "resource": operation_outcome(issues)})
     return parameters(out)
 
