@@ -368,14 +368,21 @@ def check_membership(
         )
 
 
+# Notes that qualify a valid answer without being a problem to tell the user about.
+_QUIET = frozenset({"UNKNOWN_CODE_IN_FRAGMENT", "CODE_CASE_DIFFERENCE"})
+
+
 def _message(issues: list[Issue]) -> str:
-    # The message is about problems; a display note is one, a note on letter case is not.
+    """The `message` parameter: the problems found (display notes count, quiet notes not)."""
     errors = any(i.severity == "error" for i in issues)
     return "; ".join(
         i.text
         for i in issues
-        if i.severity in ("error", "warning")
-        or (not errors and i.severity == "information" and i.tx_code == "invalid-display")
+        if i.message_id not in _QUIET
+        and (
+            i.severity in ("error", "warning")
+            or (not errors and i.severity == "information" and i.tx_code == "invalid-display")
+        )
     )
 
 
