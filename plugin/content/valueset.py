@@ -10,6 +10,7 @@ import regex
 
 from plugin.config import REGEX_TIMEOUT
 from plugin.content.codesystem import CodeSystemIndex, Concept
+from plugin.content.status import canonical, standing
 from plugin.content.store import Store, version_matches
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.types import Resource
@@ -29,6 +30,8 @@ class Item:
     abstract: bool = False
     concept: Concept | None = None
     source: CodeSystemIndex | None = None
+    # Extensions the value set puts on the concept (e.g. valueset-deprecated).
+    extensions: list[Resource] = field(default_factory=list)
 
 
 @dataclass
@@ -39,6 +42,14 @@ class Expansion:
     used_systems: dict[str, str | None] = field(default_factory=dict)
     used_valuesets: list[str] = field(default_factory=list)
     fragments: dict[str, str | None] = field(default_factory=dict)
+    # canonical -> (standing, resource type) of used content not in good standing.
+    standings: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def merge_used(self, other: Expansion) -> None:
+        """Take over what `other` used (systems, fragments, standings)."""
+        self.used_systems.update(other.used_systems)
+        self.fragments.update(other.fragments)
+        self.standings.update(other.standings)
 
     def keys(self) -> set[tuple[str, str]]:
         """(system, code) of every item."""
@@ -211,7 +222,9 @@ def _include(
                 concept = cs.get(code) if cs else None
                 if cs is not None and concept is None and cs.content == "complete":
                     continue  # not a code of the system: contributes nothing
-                out.items.append(_item(system, cs, concept, code, c.get("display")))
+                item = _item(system, cs, concept, code, c.get("display"))
+                item.extensions = list(c.get("extension", []))
+                out.items.append(item)
         else:
             cs = _code_system(store, system, version, where)
             preds = [
@@ -223,15 +236,18 @@ def _include(
         out.used_systems[system] = cs_entry.version if cs_entry else version
         if cs_entry is not None and cs_entry.index.content == "fragment":
             out.fragments[system] = cs_entry.version
+        if cs_entry is not None and (note := standing(cs_entry.resource)):
+            out.standings[canonical(cs_entry.resource)] = (note, "CodeSystem")
         for part in vs_parts:
             keys = part.keys()
             out.items = [i for i in out.items if (i.system, i.code) in keys]
+            out.merge_used(part)
     elif vs_parts:
         out = vs_parts[0]
         for part in vs_parts[1:]:
             keys = part.keys()
             out.items = [i for i in out.items if (i.system, i.code) in keys]
-            out.used_systems.update(part.used_systems)
+            out.merge_used(part)
     out.used_valuesets = imported
     return out
 
@@ -288,8 +304,7 @@ def expand(
     seen: set[tuple[str, str]] = set()
     for i, inc in enumerate(compose.get("include", [])):
         part = _include(store, inc, f"ValueSet.compose.include[{i}]", chain, rules)
-        out.used_systems.update(part.used_systems)
-        out.fragments.update(part.fragments)
+        out.merge_used(part)
         out.used_valuesets += [u for u in part.used_valuesets if u not in out.used_valuesets]
         for item in part.items:
             if (item.system, item.code) not in seen:
@@ -302,6 +317,8 @@ def expand(
         out.items = [i for i in out.items if (i.system, i.code) not in excluded]
     if compose.get("inactive") is False:
         out.items = [i for i in out.items if not i.inactive]
+    if note := standing(vs, lifecycle=False):
+        out.standings[canonical(vs)] = (note, "ValueSet")
     return out
 
 

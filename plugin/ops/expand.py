@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from plugin.config import MAX_EXPANSION
+from plugin.content.status import STANDARDS_STATUS
 from plugin.content.systems import canonical_system
 from plugin.content.valueset import Item, SystemVersions, expand
 from plugin.ops.expand_render import Layout, can_nest, contains
@@ -208,10 +209,18 @@ def run(ctx: Context) -> Resource:
         )
     params += [{"name": "used-valueset", "valueUri": u} for u in expansion.used_valuesets]
     params += [
+        {"name": f"warning-{note}", "valueUri": c} for c, (note, _) in expansion.standings.items()
+    ]
+    params += [
         {"name": "used-fragment", "valueUri": f"{s}|{v}" if v else s}
         for s, v in expansion.fragments.items()
     ]
     out: Resource = {k: v for k, v in vs.items() if k not in _NOT_COPIED}
+    # The definition's own status extensions describe it, not this expansion.
+    kept = [e for e in vs.get("extension", []) if e.get("url") != STANDARDS_STATUS]
+    out.pop("extension", None)
+    if kept:
+        out["extension"] = kept
     if args.get("includeDefinition") and "compose" in vs:
         out["compose"] = vs["compose"]
     body: Resource = {

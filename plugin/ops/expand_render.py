@@ -153,6 +153,8 @@ def _designations(
 def entry(item: Item, layout: Layout, versioned: bool) -> Resource:
     """One `expansion.contains` entry (without children)."""
     out: Resource = {"system": item.system}
+    if item.extensions:
+        out["extension"] = item.extensions
     if item.abstract:
         out["abstract"] = True
     if item.inactive:

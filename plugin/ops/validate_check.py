@@ -369,7 +369,32 @@ def check_membership(
 
 
 # Notes that qualify a valid answer without being a problem to tell the user about.
-_QUIET = frozenset({"UNKNOWN_CODE_IN_FRAGMENT", "CODE_CASE_DIFFERENCE"})
+_QUIET = frozenset(
+    {
+        "UNKNOWN_CODE_IN_FRAGMENT",
+        "CODE_CASE_DIFFERENCE",
+        "CONCEPT_DEPRECATED_IN_VALUESET",
+        "MSG_DRAFT",
+        "MSG_EXPERIMENTAL",
+        "MSG_DEPRECATED",
+        "MSG_WITHDRAWN",
+    }
+)
+
+
+def standing_notes(standings: Mapping[str, tuple[str, str]]) -> list[Issue]:
+    """Information issues for used content that is draft, experimental, deprecated, withdrawn."""
+    return [
+        Issue(
+            "information",
+            "business-rule",
+            f"Reference to {note} {rtype} {canonical}",
+            (),
+            "status-check",
+            f"MSG_{note.upper()}",
+        )
+        for canonical, (note, rtype) in standings.items()
+    ]
 
 
 def _message(issues: list[Issue]) -> str:
@@ -421,7 +446,10 @@ def answer_single(found: Finding, caused_by_unknown: bool = False) -> Resource:
 
 
 def answer_concept(
-    findings: list[Finding], concept: Resource, vs_canonical: str | None
+    findings: list[Finding],
+    concept: Resource,
+    vs_canonical: str | None,
+    notes: list[Issue] | None = None,
 ) -> Resource:
     """The answer for a CodeableConcept: valid when one coding is good and none is wrong.
 
@@ -456,6 +484,7 @@ def answer_concept(
                 if i.tx_code == "not-in-vs"
                 else i
             )
+    issues += notes or []
     out.append(param("result", "boolean", not any(i.severity == "error" for i in issues)))
     if good is not None:
         out += _identity(good)

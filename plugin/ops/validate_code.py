@@ -14,6 +14,7 @@ from plugin.ops.validate_check import (
     cannot_infer,
     check_coding,
     check_membership,
+    standing_notes,
     unresolved,
 )
 from plugin.types import Resource
@@ -158,7 +159,8 @@ def run_valueset(ctx: Context) -> Resource:
         c.version = c.version or args.get("systemVersion")
     rules = _rules(ctx, vs)
     try:
-        members = {(i.system, i.code): i for i in expand(store, vs).items}
+        expansion = expand(store, vs)
+        members = {(i.system, i.code): i for i in expansion.items}
     except FhirError as exc:
         if exc.code != "not-found":
             raise
@@ -181,8 +183,10 @@ def run_valueset(ctx: Context) -> Resource:
             found.issues = [i for i in found.issues if i.tx_code != "invalid-data"]
             found.issues.append(cannot_infer(c, canonical, ambiguous))
         findings.append(found)
+    notes = standing_notes(expansion.standings)
     if args.has("codeableConcept"):
-        return answer_concept(findings, args.get("codeableConcept"), canonical)
+        return answer_concept(findings, args.get("codeableConcept"), canonical, notes)
+    findings[0].issues += notes
     return answer_single(findings[0])
 
 
