@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from plugin.content.codesystem import CodeSystemIndex, Concept
+from plugin.content.status import concept_deprecated
 from plugin.content.store import Entry, Store
 from plugin.content.systems import canonical_system, normalise_code
+from plugin.content.valueset import Item
 from plugin.ops.expand_render import lang_match, preferred_languages
 from plugin.types import Resource
 from plugin.wire.outcome import Issue, operation_outcome
@@ -335,6 +337,20 @@ def check_membership(
     system = found.system or ""
     key = (system, found.concept.code if found.concept else normalise_code(system, cand.code))
     concept = found.concept
+    member = members.get(key) if found.system is not None else None
+    if isinstance(member, Item) and concept_deprecated({"extension": member.extensions}):
+        found.issues.append(
+            Issue(
+                "warning",
+                "business-rule",
+                f"The presence of the concept '{cand.code}' in the system '{system}' in the value "
+                f"set {vs_canonical} is marked with a status of deprecated and its use should be "
+                "reviewed",
+                cand.at("code"),
+                "code-comment",
+                "CONCEPT_DEPRECATED_IN_VALUESET",
+            )
+        )
     in_vs = (
         found.system is not None
         and key in members
