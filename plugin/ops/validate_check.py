@@ -105,6 +105,16 @@ def _valid_displays(concept: Concept, cs: CodeSystemIndex) -> list[tuple[str, st
     return out
 
 
+def _offered_displays(concept: Concept) -> list[str]:
+    """The displays worth suggesting: the display and designations meant as displays."""
+    out = [concept.display] if concept.display else []
+    for d in concept.designations:
+        use = d.get("use") or {}
+        if isinstance(d.get("value"), str) and use.get("code") in (None, "preferredForLanguage"):
+            out.append(d["value"])
+    return out
+
+
 def _for_languages(
     choices: list[tuple[str, str | None]], language: str | None
 ) -> list[tuple[str, str | None]]:
@@ -157,7 +167,11 @@ def _display_issue(
             "invalid-display",
             "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR",
         )
-    shown = [f"'{v}' ({lang})" if lang else f"'{v}'" for v, lang in choices]
+    # Designations with a special use (e.g. an old-English rendering) are accepted but not
+    # offered as the display to use.
+    offered = set(_offered_displays(concept))
+    listed = [(v, lang) for v, lang in choices if v in offered] or choices
+    shown = [f"'{v}' ({lang})" if lang else f"'{v}'" for v, lang in listed]
     valid = (
         f"Valid display is {shown[0]}"
         if len(shown) == 1
@@ -441,6 +455,9 @@ def _identity(found: Finding) -> list[Resource]:
             out.append(param("display", "string", found.display))
         if found.concept.inactive:
             out.append(param("inactive", "boolean", True))
+            status = [v for v in found.concept.property_values("status") if isinstance(v, str)]
+            if status:
+                out.append(param("status", "code", status[0]))
     return out
 
 

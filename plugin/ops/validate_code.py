@@ -68,7 +68,11 @@ def _candidates(args: Args, system_param: str | None) -> list[Candidate]:
     if args.has("code"):
         system = args.get(system_param) if system_param else None
         return [Candidate(system, args.get("code"), args.get("display"), None, "")]
-    raise invalid("Give code, coding or codeableConcept to validate", "code")
+    raise FhirError(
+        "invalid",
+        "Unable to find code to validate (looked for coding | codeableConcept | code+system | "
+        "code+inferSystem in parameters",
+    )
 
 
 def _rules(ctx: Context, vs: Resource | None = None) -> Rules:
