@@ -11,7 +11,7 @@ import regex
 from plugin.config import REGEX_TIMEOUT
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.status import canonical, standing
-from plugin.content.store import Store, version_matches
+from plugin.content.store import Store, version_key, version_matches
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.types import Resource
 from plugin.wire.expansion import filter_op
@@ -39,7 +39,10 @@ class Expansion:
     """An expansion before paging: ordered items and the code system versions used."""
 
     items: list[Item] = field(default_factory=list)
-    used_systems: dict[str, str | None] = field(default_factory=dict)
+    # `system|version` (or bare system) of every code system version drawn on, in order.
+    used_systems: dict[str, None] = field(default_factory=dict)
+    # True when codes of different versions of one system were matched by code alone.
+    versions_matched: bool = False
     used_valuesets: list[str] = field(default_factory=list)
     fragments: dict[str, str | None] = field(default_factory=dict)
     # canonical -> (standing, resource type) of used content not in good standing.
@@ -233,7 +236,8 @@ def _include(
             for concept in cs.concepts.values():
                 if all(p(concept) for p in preds):
                     out.items.append(_item(system, cs, concept, concept.code, None))
-        out.used_systems[system] = cs_entry.version if cs_entry else version
+        used = cs_entry.version if cs_entry else version
+        out.used_systems[f"{system}|{used}" if used else system] = None
         if cs_entry is not None and cs_entry.index.content == "fragment":
             out.fragments[system] = cs_entry.version
         if cs_entry is not None and (note := standing(cs_entry.resource)):
@@ -300,26 +304,53 @@ def expand(
     ]
     if contained:
         store = store.overlay(contained)
-    out = Expansion()
-    seen: set[tuple[str, str]] = set()
+    # versionsMatch (a valueset-expansion-parameter): true merges versions of a system by code.
+    versions_match = _stated_parameter(compose, "versionsMatch")
+    out = Expansion(versions_matched=versions_match is True)
+    index: dict[tuple[str, ...], int] = {}
     for i, inc in enumerate(compose.get("include", [])):
         part = _include(store, inc, f"ValueSet.compose.include[{i}]", chain, rules)
         out.merge_used(part)
         out.used_valuesets += [u for u in part.used_valuesets if u not in out.used_valuesets]
         for item in part.items:
-            if (item.system, item.code) not in seen:
-                seen.add((item.system, item.code))
+            key = _identity(item, versions_match is True)
+            at = index.get(key)
+            if at is None:
+                index[key] = len(out.items)
                 out.items.append(item)
-    excluded: set[tuple[str, str]] = set()
+            elif version_key(item.version) > version_key(out.items[at].version):
+                out.items[at] = item  # merged by code: the latest version speaks
     for i, exc in enumerate(compose.get("exclude", [])):
-        excluded |= _include(store, exc, f"ValueSet.compose.exclude[{i}]", chain, rules).keys()
-    if excluded:
-        out.items = [i for i in out.items if (i.system, i.code) not in excluded]
+        part = _include(store, exc, f"ValueSet.compose.exclude[{i}]", chain, rules)
+        # A listed or filtered exclusion of one version removes that version's codes; a whole
+        # other version excludes by code, unless the value set says versions do not match.
+        exact = bool(exc.get("version")) and (
+            bool(exc.get("concept") or exc.get("filter")) or versions_match is False
+        )
+        gone = {_identity(x, not exact) for x in part.items}
+        out.items = [x for x in out.items if _identity(x, not exact) not in gone]
+        out.versions_matched |= bool(exc.get("version")) and not exact
     if compose.get("inactive") is False:
         out.items = [i for i in out.items if not i.inactive]
     if note := standing(vs, lifecycle=False):
         out.standings[canonical(vs)] = (note, "ValueSet")
     return out
+
+
+def _identity(item: Item, by_code: bool) -> tuple[str, ...]:
+    return (item.system, item.code) if by_code else (item.system, item.version or "", item.code)
+
+
+def _stated_parameter(compose: Resource, name: str) -> bool | None:
+    """A boolean expansion parameter the value set states (valueset-expansion-parameter)."""
+    for ext in compose.get("extension", []):
+        parts = {e.get("url"): e for e in ext.get("extension", [])}
+        if parts.get("name", {}).get("valueCode") == name:
+            value = next(
+                (v for k, v in parts.get("value", {}).items() if k.startswith("value")), None
+            )
+            return value in (True, "true")
+    return None
 
 
 def _stated(vs: Resource) -> Expansion:

@@ -203,10 +203,9 @@ def run(ctx: Context) -> Resource:
     page = items[offset : offset + count if count is not None else None]
     language = display_language(ctx, vs)
     params = _echo(args, language)
-    for system, version in expansion.used_systems.items():
-        params.append(
-            {"name": "used-codesystem", "valueUri": f"{system}|{version}" if version else system}
-        )
+    params += [{"name": "used-codesystem", "valueUri": u} for u in expansion.used_systems]
+    if expansion.versions_matched:
+        params.append({"name": "versionsMatch", "valueBoolean": True})
     params += [{"name": "used-valueset", "valueUri": u} for u in expansion.used_valuesets]
     params += [
         {"name": f"warning-{note}", "valueUri": c} for c, (note, _) in expansion.standings.items()
