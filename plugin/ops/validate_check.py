@@ -1,4 +1,4 @@
-"""The checks behind $validate-code, one coding at a time, and the answer they add up to.
+"""The checks behind $validate-code, one coding at a time (see validate_answer for the answer).
 
 Each finding is an OperationOutcome issue with its `tx-issue-type` code and the path of the
 element it is about (`code`, `Coding.code`, `CodeableConcept.coding[1].display`, ...), so a
@@ -15,10 +15,8 @@ from plugin.content.status import concept_deprecated
 from plugin.content.store import Entry, Store
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.content.valueset import Item
-from plugin.ops.expand_render import lang_match, preferred_languages
-from plugin.types import Resource
-from plugin.wire.outcome import Issue, operation_outcome
-from plugin.wire.parameters import param, parameters
+from plugin.ops.validate_display import display_issue, preferred_display, valid_elsewhere
+from plugin.wire.outcome import Issue
 
 
 @dataclass
@@ -92,121 +90,6 @@ def _unknown_system(store: Store, cand: Candidate, system: str) -> Issue:
         )
         mid = "UNKNOWN_CODESYSTEM"
     return Issue("error", "not-found", text, cand.at("system"), "not-found", mid)
-
-
-def _valid_displays(concept: Concept, cs: CodeSystemIndex) -> list[tuple[str, str | None]]:
-    out: list[tuple[str, str | None]] = []
-    if concept.display:
-        out.append((concept.display, cs.language))
-    for d in concept.designations:
-        value = d.get("value")
-        if isinstance(value, str) and (value, d.get("language")) not in out:
-            out.append((value, d.get("language")))
-    return out
-
-
-def _offered_displays(concept: Concept) -> list[str]:
-    """The displays worth suggesting: the display and designations meant as displays."""
-    out = [concept.display] if concept.display else []
-    for d in concept.designations:
-        use = d.get("use") or {}
-        if isinstance(d.get("value"), str) and use.get("code") in (None, "preferredForLanguage"):
-            out.append(d["value"])
-    return out
-
-
-def _for_languages(
-    choices: list[tuple[str, str | None]], language: str | None
-) -> list[tuple[str, str | None]]:
-    """The displays in one of the requested languages (all of them when none is requested)."""
-    wanted = [w for w in preferred_languages(language)[0] if w != "*"]
-    if not wanted:
-        return choices
-    # A display of unstated language (no CodeSystem.language) may serve any language.
-    return [
-        (v, lang) for v, lang in choices if lang is None or any(lang_match(lang, w) for w in wanted)
-    ]
-
-
-def preferred_display(concept: Concept, cs: CodeSystemIndex, language: str | None) -> str | None:
-    """The display to report: the first one in a requested language, else the default."""
-    shown = _for_languages(_valid_displays(concept, cs), language)
-    return shown[0][0] if shown and language else concept.display
-
-
-def _display_issue(
-    cand: Candidate, concept: Concept, cs: CodeSystemIndex, rules: Rules
-) -> Issue | None:
-    """The finding on a display, or None when it is one of the code's valid displays."""
-    given = cand.display or ""
-    every = _valid_displays(concept, cs)
-    choices = _for_languages(every, rules.language)
-    if given in {v for v, _ in choices}:
-        return None
-    langs = rules.language or "--"
-    severity = "warning" if rules.lenient_display else "error"
-    head = f"Wrong Display Name '{given}' for {cs.url}#{concept.code}."
-    if not choices:
-        if given in {v for v, _ in every}:
-            return Issue(
-                "information",
-                "invalid",
-                f"There are no valid display names found for the code {cs.url}#{concept.code} "
-                f"for language(s) '{langs}'. The display is '{given}' which is a valid display "
-                "for the default language",
-                cand.at("display"),
-                "invalid-display",
-                "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK",
-            )
-        return Issue(
-            severity,
-            "invalid",
-            f"{head} There are no valid display names found for language(s) '{langs}'. "
-            f"Default display is '{concept.display}'",
-            cand.at("display"),
-            "invalid-display",
-            "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR",
-        )
-    # Designations with a special use (e.g. an old-English rendering) are accepted but not
-    # offered as the display to use.
-    offered = set(_offered_displays(concept))
-    listed = [(v, lang) for v, lang in choices if v in offered] or choices
-    shown = [f"'{v}' ({lang})" if lang else f"'{v}'" for v, lang in listed]
-    valid = (
-        f"Valid display is {shown[0]}"
-        if len(shown) == 1
-        else f"Valid display is one of {len(shown)} choices: {' or '.join(shown)}"
-    )
-    mid = "Display_Name_for__should_be_one_of__instead_of"
-    if " ".join(given.split()) in {" ".join(v.split()) for v, _ in choices}:
-        head = f"Wrong whitespace in Display Name '{given}' for {cs.url}#{concept.code}."
-        mid = "Display_Name_WS_for__should_be_one_of__instead_of"
-    return Issue(
-        severity,
-        "invalid",
-        f"{head} {valid} (for the language(s) '{langs}')",
-        cand.at("display"),
-        "invalid-display",
-        mid,
-    )
-
-
-def _valid_displays_any(concept: Concept | None, cs: CodeSystemIndex) -> set[str]:
-    return {v for v, _ in _valid_displays(concept, cs)} if concept is not None else set()
-
-
-def _valid_elsewhere(store: Store, cand: Candidate, used: Entry) -> bool:
-    """True when another version of the system has this display for the code.
-
-    A value set may include several versions of one system ("overloading"); a display right
-    in any of them is not wrong when the coding names no version.
-    """
-    for other in store.versions("CodeSystem", used.url):
-        if other is not used and cand.display in _valid_displays_any(
-            other.index.get(cand.code), other.index
-        ):
-            return True
-    return False
 
 
 def _status(concept: Concept) -> str:
@@ -310,8 +193,8 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         )
     found.display = preferred_display(concept, cs, rules.language)
     if cand.display:
-        wrong = _display_issue(cand, concept, cs, rules)
-        if wrong is not None and cand.version is None and _valid_elsewhere(store, cand, entry):
+        wrong = display_issue(cand, concept, cs, rules)
+        if wrong is not None and cand.version is None and valid_elsewhere(store, cand, entry):
             wrong = None
         if wrong is not None:
             found.issues.append(wrong)
@@ -396,160 +279,3 @@ def check_membership(
                 "None_of_the_provided_codes_are_in_the_value_set_one",
             )
         )
-
-
-# Notes that qualify a valid answer without being a problem to tell the user about.
-_QUIET = frozenset(
-    {
-        "UNKNOWN_CODE_IN_FRAGMENT",
-        "CODE_CASE_DIFFERENCE",
-        "CONCEPT_DEPRECATED_IN_VALUESET",
-        "MSG_DRAFT",
-        "MSG_EXPERIMENTAL",
-        "MSG_DEPRECATED",
-        "MSG_WITHDRAWN",
-    }
-)
-
-
-def standing_notes(standings: Mapping[str, tuple[str, str]]) -> list[Issue]:
-    """Information issues for used content that is draft, experimental, deprecated, withdrawn."""
-    return [
-        Issue(
-            "information",
-            "business-rule",
-            f"Reference to {note} {rtype} {canonical}",
-            (),
-            "status-check",
-            f"MSG_{note.upper()}",
-        )
-        for canonical, (note, rtype) in standings.items()
-    ]
-
-
-def _message(issues: list[Issue]) -> str:
-    """The `message` parameter: the problems found (display notes count, quiet notes not)."""
-    errors = any(i.severity == "error" for i in issues)
-    return "; ".join(
-        i.text
-        for i in issues
-        if i.message_id not in _QUIET
-        and (
-            i.severity in ("error", "warning")
-            or (not errors and i.severity == "information" and i.tx_code == "invalid-display")
-        )
-    )
-
-
-def _identity(found: Finding) -> list[Resource]:
-    """code / system / version / display / inactive of a finding, as output parameters."""
-    out: list[Resource] = [param("code", "code", found.cand.code)]
-    if found.normalized:
-        out.append(param("normalized-code", "code", found.normalized))
-    if found.system:
-        out.append(param("system", "uri", found.cand.system))
-    if found.entry is not None and found.entry.version:
-        out.append(param("version", "string", found.entry.version))
-    if found.concept is not None:
-        if found.display:
-            out.append(param("display", "string", found.display))
-        if found.concept.inactive:
-            out.append(param("inactive", "boolean", True))
-            status = [v for v in found.concept.property_values("status") if isinstance(v, str)]
-            if status:
-                out.append(param("status", "code", status[0]))
-    return out
-
-
-def answer_single(found: Finding, caused_by_unknown: bool = False) -> Resource:
-    """The answer for code+system or a Coding.
-
-    `caused_by_unknown`: the value set itself could not be expanded for want of the code
-    system, so the verdict is caused by it (x-caused-by-unknown-system), not only about it.
-    """
-    out = [param("result", "boolean", found.ok), *_identity(found)]
-    if found.unknown_system:
-        name = "x-caused-by-unknown-system" if caused_by_unknown else "x-unknown-system"
-        out.append(param(name, "canonical", found.unknown_system))
-    if found.issues:
-        if _message(found.issues):
-            out.append(param("message", "string", _message(found.issues)))
-        out.append({"name": "issues", "resource": operation_outcome(found.issues)})
-    return parameters(out)
-
-
-def answer_concept(
-    findings: list[Finding],
-    concept: Resource,
-    vs_canonical: str | None,
-    notes: list[Issue] | None = None,
-) -> Resource:
-    """The answer for a CodeableConcept: valid when one coding is good and none is wrong.
-
-    A coding that is merely outside the value set is information (another coding may carry
-    the meaning); an unknown code or a wrong display stays an error.
-    """
-    good = next((f for f in findings if f.ok), None)
-    out: list[Resource] = [param("codeableConcept", "CodeableConcept", concept)]
-    issues: list[Issue] = []
-    if good is None and vs_canonical is not None:
-        issues.append(
-            Issue(
-                "error",
-                "code-invalid",
-                f"No valid coding was found for the value set '{vs_canonical}'",
-                (),
-                "not-in-vs",
-                "TX_GENERAL_CC_ERROR_MESSAGE",
-            )
-        )
-    for f in findings:
-        for i in f.issues:
-            issues.append(
-                Issue(
-                    "information",
-                    i.code,
-                    i.text,
-                    i.expression,
-                    "this-code-not-in-vs",
-                    i.message_id,
-                )
-                if i.tx_code == "not-in-vs"
-                else i
-            )
-    issues += notes or []
-    out.append(param("result", "boolean", not any(i.severity == "error" for i in issues)))
-    if good is not None:
-        out += _identity(good)
-    unknown = [f.unknown_system for f in findings if f.unknown_system]
-    out += [param("x-unknown-system", "canonical", u) for u in unknown]
-    if issues:
-        if _message(issues):
-            out.append(param("message", "string", _message(issues)))
-        out.append({"name": "issues", "resource": operation_outcome(issues)})
-    return parameters(out)
-
-
-def cannot_infer(cand: Candidate, vs_canonical: str, systems: list[str]) -> Issue:
-    """inferSystem found the code in several systems of the value set."""
-    return Issue(
-        "error",
-        "not-found",
-        f"The System URI could not be determined for the code '{cand.code}' in the ValueSet "
-        f"'{vs_canonical}': value set expansion has multiple matches: [{', '.join(systems)}]",
-        cand.at("code"),
-        "cannot-infer",
-        "Unable_to_resolve_system__value_set_has_multiple_matches",
-    )
-
-
-def unresolved(text: str) -> Resource:
-    """The answer when the value set itself cannot be worked out (e.g. a missing import)."""
-    issue = Issue("error", "not-found", text, (), "not-found", "Unable_to_resolve_value_Set_")
-    return parameters(
-        [
-            param("result", "boolean", False),
-            param("message", "string", text),
-            {"name": "issues", "resource": operation_outcome([issue])},
-        ]
-    )

@@ -6,17 +6,14 @@ from plugin.content.valueset import Item, expand
 from plugin.ops.expand import display_language
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
 from plugin.ops.registry import Context, Operation
-from plugin.ops.validate_check import (
-    Candidate,
-    Rules,
+from plugin.ops.validate_answer import (
     answer_concept,
     answer_single,
     cannot_infer,
-    check_coding,
-    check_membership,
     standing_notes,
     unresolved,
 )
+from plugin.ops.validate_check import Candidate, Rules, check_coding, check_membership
 from plugin.types import Resource
 from plugin.wire.outcome import FhirError, invalid
 
