@@ -153,7 +153,7 @@ def _echo(args: Args, language: str | None) -> list[Resource]:
         params.append({"name": "displayLanguage", "valueCode": language})
     # check-system-version is a guard, not a choice: it shapes no expansion, so it is not echoed.
     for name in ("system-version", "force-system-version"):
-        params.extend({"name": name, "valueCanonical": v} for v in args.all(name))
+        params.extend({"name": name, "valueUri": v} for v in args.all(name))
     params.extend({"name": "designation", "valueString": v} for v in args.all("designation"))
     return params
 

@@ -77,10 +77,15 @@ class Finding:
 
 def _unknown_system(store: Store, cand: Candidate, system: str) -> Issue:
     known = [e.version for e in store.versions("CodeSystem", system) if e.version]
-    if cand.version and known:
+    if cand.version:
+        valid = (
+            f"Valid versions: {', '.join(known)}"
+            if known
+            else "No versions of this code system are known"
+        )
         text = (
             f"A definition for CodeSystem '{cand.system}' version '{cand.version}' could not be "
-            f"found, so the code cannot be validated. Valid versions: {', '.join(known)}"
+            f"found, so the code cannot be validated. {valid}"
         )
         mid = "UNKNOWN_CODESYSTEM_VERSION"
     else:

@@ -146,9 +146,12 @@ def run_valueset(ctx: Context) -> Resource:
     elif args.has("url"):
         entry = store.resolve("ValueSet", args.get("url"), args.get("valueSetVersion"))
         if entry is None:
+            shown = args.get("url")
+            if args.has("valueSetVersion"):
+                shown += f"|{args.get('valueSetVersion')}"
             raise FhirError(
                 "not-found",
-                f"A definition for the value set '{args.get('url')}' could not be found",
+                f"A definition for the value Set '{shown}' could not be found",
                 tx_code="not-found",
                 message_id="Unable_to_resolve_value_Set_",
             )
