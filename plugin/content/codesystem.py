@@ -12,6 +12,7 @@ from plugin.types import Resource
 # Concept properties that carry the hierarchy in a flat CodeSystem.
 _PARENT_PROPS = frozenset({"parent", "subsumedBy"})
 _CHILD_PROPS = frozenset({"child"})
+_CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
 
 
 @dataclass(slots=True)
@@ -25,12 +26,15 @@ class Concept:
     properties: list[Resource]
     parents: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
+    # Local property code -> FHIR concept-property name, from the system's property URIs.
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def property_values(self, name: str) -> list[Any]:
-        """Values of concept property `name`, whatever their value[x] type."""
+        """Values of concept property `name` (or the local property with its FHIR URI)."""
         out: list[Any] = []
         for p in self.properties:
-            if p.get("code") == name:
+            code = p.get("code")
+            if code == name or self.aliases.get(str(code)) == name:
                 out.extend(v for k, v in p.items() if k.startswith("value"))
         return out
 
@@ -73,6 +77,13 @@ class CodeSystemIndex:
             for p in resource.get("property", [])
             if isinstance(p.get("code"), str) and isinstance(p.get("uri"), str)
         }
+        # A system may name a FHIR-defined property its own way ("not-selectable" with the URI
+        # of notSelectable): the URI says what it means.
+        self._aliases = {
+            code: uri.split("#", 1)[1]
+            for code, uri in self.property_uris.items()
+            if uri.startswith(_CONCEPT_PROPERTIES + "#")
+        }
         self._index(resource.get("concept", []), None)
         self._link_flat_hierarchy()
 
@@ -91,6 +102,7 @@ class CodeSystemIndex:
                 definition=c.get("definition"),
                 designations=list(c.get("designation", [])),
                 properties=list(c.get("property", [])),
+                aliases=self._aliases,
             )
             self.concepts[code] = concept
             self._folded.setdefault(code.lower(), code)
