@@ -104,7 +104,11 @@ def answer_concept(
     A coding that is merely outside the value set is information (another coding may carry
     the meaning); an unknown code or a wrong display stays an error.
     """
-    good = next((f for f in findings if f.ok), None)
+    # The coding that carries the concept: a known code in the value set (its display may
+    # still be wrong, which makes the result false but does not hide the match).
+    good = next(
+        (f for f in findings if (f.concept is not None or f.in_fragment) and f.in_value_set), None
+    )
     out: list[Resource] = [param("codeableConcept", "CodeableConcept", concept)]
     issues: list[Issue] = []
     if good is None and vs_canonical is not None:
