@@ -160,7 +160,7 @@ _WILD = frozenset({"x", "X", "*"})
 def version_matches(version: str, pattern: str) -> bool:
     """True when `version` is `pattern` or fits its wildcards ("1.0.x", "1.x.x", "1.x", "1.*").
 
-    Each `x`/`*` part matches any one part; parts after the pattern's last are free.
+    Each `x`/`*` part matches any one part (which must exist); later parts are free.
     """
     if version == pattern:
         return True
@@ -168,7 +168,9 @@ def version_matches(version: str, pattern: str) -> bool:
     if not _WILD.intersection(wanted):
         return False
     have = version.split(".")
-    return all(w in _WILD or (i < len(have) and have[i] == w) for i, w in enumerate(wanted))
+    return len(have) >= len(wanted) and all(
+        w in _WILD or have[i] == w for i, w in enumerate(wanted)
+    )
 
 
 def _pick(entries: list[Entry], version: str | None) -> Entry | None:
