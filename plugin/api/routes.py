@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.config import FHIR_VERSIONS
 from plugin.content.store import TERMINOLOGY_TYPES, Store
+from plugin.content.supplements import with_supplements
 from plugin.ops import batch, capabilities, expand, lookup, translate, validate_code
 from plugin.ops.params import Args, parse_parameters, parse_query
 from plugin.ops.registry import Context, Operation
@@ -66,6 +67,8 @@ def _operation_endpoint(op: Operation, rtype: str | None, store: Store, r5: bool
                 view = store.overlay(extra)
             except ValueError as exc:
                 raise invalid(f"A tx-resource cannot be used: {exc}", "tx-resource") from None
+        if any(p.name == "useSupplement" for p in op.params):
+            view = with_supplements(view, args.all("useSupplement"))
         instance = None
         rid = request.path_params.get("id")
         if rid is not None and rtype is not None:

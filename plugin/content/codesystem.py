@@ -15,6 +15,34 @@ _CHILD_PROPS = frozenset({"child"})
 _CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
 
 
+_EXT = "http://hl7.org/fhir/StructureDefinition/"
+# Concept extensions that state a FHIR concept property: extension -> (property, value type).
+_PROPERTY_EXTENSIONS = {
+    _EXT + "codesystem-conceptOrder": ("order", "valueDecimal"),
+    _EXT + "codesystem-label": ("label", "valueString"),
+    _EXT + "itemWeight": ("weight", "valueDecimal"),
+    _EXT + "structuredefinition-standards-status": ("status", "valueCode"),
+}
+_RENDERING_EXTENSIONS = frozenset({_EXT + "rendering-style", _EXT + "rendering-xhtml"})
+# URIs of the derived properties, for expansion.property.
+DERIVED_URIS = {
+    "order": "http://hl7.org/fhir/concept-properties#order",
+    "label": "http://hl7.org/fhir/concept-properties#label",
+    "weight": "http://hl7.org/fhir/concept-properties#itemWeight",
+    "status": "http://hl7.org/fhir/concept-properties#status",
+}
+
+
+def _derived(concept: Resource) -> list[Resource]:
+    out: list[Resource] = []
+    for ext in concept.get("extension", []):
+        known = _PROPERTY_EXTENSIONS.get(ext.get("url"))
+        value = next((v for k, v in ext.items() if k.startswith("value")), None)
+        if known and value is not None:
+            out.append({"code": known[0], known[1]: value})
+    return out
+
+
 @dataclass(slots=True)
 class Concept:
     """One concept of a CodeSystem with its hierarchy resolved."""
@@ -28,6 +56,10 @@ class Concept:
     children: list[str] = field(default_factory=list)
     # Local property code -> FHIR concept-property name, from the system's property URIs.
     aliases: dict[str, str] = field(default_factory=dict)
+    # Properties stated as FHIR extensions (conceptOrder, label, itemWeight, standards-status).
+    derived: list[Resource] = field(default_factory=list)
+    # Rendering hints (rendering-style, rendering-xhtml) passed on to clients as they are.
+    rendering: list[Resource] = field(default_factory=list)
 
     def property_values(self, name: str) -> list[Any]:
         """Values of concept property `name` (or the local property with its FHIR URI)."""
@@ -72,6 +104,9 @@ class CodeSystemIndex:
         self.concepts: dict[str, Concept] = {}
         self._folded: dict[str, str] = {}
         self.roots: list[str] = []
+        # Set when this index is a base system with supplements applied (request-scoped).
+        self.applied_supplements: list[str] = []
+        self.designation_sources: dict[tuple[str, str], str] = {}
         self.property_uris: dict[str, str] = {
             p["code"]: p["uri"]
             for p in resource.get("property", [])
@@ -103,6 +138,10 @@ class CodeSystemIndex:
                 designations=list(c.get("designation", [])),
                 properties=list(c.get("property", [])),
                 aliases=self._aliases,
+                derived=_derived(c),
+                rendering=[
+                    e for e in c.get("extension", []) if e.get("url") in _RENDERING_EXTENSIONS
+                ],
             )
             self.concepts[code] = concept
             self._folded.setdefault(code.lower(), code)

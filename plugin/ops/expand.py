@@ -49,6 +49,7 @@ PARAMS = (
         max=None,
     ),
     Param("tx-resource", "Resource", "Resources used for this request only", max=None),
+    Param("useSupplement", "canonical", "CodeSystem supplements to apply", max=None),
 )
 
 _EXT = "http://hl7.org/fhir/StructureDefinition"
@@ -204,6 +205,10 @@ def run(ctx: Context) -> Resource:
     language = display_language(ctx, vs)
     params = _echo(args, language)
     params += [{"name": "used-codesystem", "valueUri": u} for u in expansion.used_systems]
+    for used in expansion.used_systems:
+        entry = ctx.store.resolve("CodeSystem", used)
+        applied = entry.index.applied_supplements if entry is not None else []
+        params += [{"name": "used-supplement", "valueUri": a} for a in applied]
     if expansion.versions_matched:
         params.append({"name": "versionsMatch", "valueBoolean": True})
     params += [{"name": "used-valueset", "valueUri": u} for u in expansion.used_valuesets]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from plugin.content.codesystem import DERIVED_URIS
 from plugin.content.valueset import Item
 from plugin.types import Resource
 
@@ -60,9 +61,13 @@ def _property_entries(item: Item, layout: Layout) -> list[Resource]:
     concept = item.concept
     if concept is None:
         return out
-    names = list(layout.properties)
+    for d in concept.derived:
+        out.append(d)
+        layout.declared.setdefault(d["code"], DERIVED_URIS[d["code"]])
+    names = [n for n in layout.properties if n not in {d["code"] for d in concept.derived}]
     # An inactive code always says why (its status), as clients show it to users.
-    if item.inactive and "status" not in names and concept.property_values("status"):
+    stated = "status" in names or any(d["code"] == "status" for d in concept.derived)
+    if item.inactive and not stated and concept.property_values("status"):
         names.append("status")
     for name in names:
         if name == "definition":
@@ -153,8 +158,9 @@ def _designations(
 def entry(item: Item, layout: Layout, versioned: bool) -> Resource:
     """One `expansion.contains` entry (without children)."""
     out: Resource = {"system": item.system}
-    if item.extensions:
-        out["extension"] = item.extensions
+    extensions = item.extensions + (item.concept.rendering if item.concept else [])
+    if extensions:
+        out["extension"] = extensions
     if item.abstract:
         out["abstract"] = True
     if item.inactive:

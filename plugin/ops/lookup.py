@@ -20,6 +20,7 @@ PARAMS = (
     Param("displayLanguage", "code", "Language for the display"),
     Param("property", "code", "Properties to return (all when absent)", max=None),
     Param("tx-resource", "Resource", "CodeSystem used for this request only", max=None),
+    Param("useSupplement", "canonical", "CodeSystem supplements to apply", max=None),
 )
 
 
@@ -109,9 +110,13 @@ def run(ctx: Context) -> Resource:
             parts.append(param("language", "code", d["language"]))
         if d.get("use"):
             parts.append(param("use", "Coding", d["use"]))
+        source = cs.designation_sources.get((concept.code, str(d.get("value"))))
+        if source:
+            parts.append(param("source", "canonical", source))
         parts.append(param("value", "string", d.get("value", "")))
         out.append(part("designation", parts))
     out.extend(_properties(cs, concept, wanted))
+    out += [param("used-supplement", "canonical", a) for a in cs.applied_supplements]
     return parameters(out)
 
 

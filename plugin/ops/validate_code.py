@@ -24,6 +24,7 @@ _COMMON = (
     Param("codeableConcept", "CodeableConcept", "A CodeableConcept: valid if any coding is"),
     Param("displayLanguage", "code", "Language of the display"),
     Param("tx-resource", "Resource", "Resources used for this request only", max=None),
+    Param("useSupplement", "canonical", "CodeSystem supplements to apply", max=None),
 )
 CS_PARAMS = (
     Param("url", "uri", "The CodeSystem to validate against", aliases=("system",)),
