@@ -78,3 +78,15 @@ def with_supplements(store: Store, urls: Iterable[str]) -> Store:
         }
         view.add(new)
     return view
+
+
+VS_SUPPLEMENT = "http://hl7.org/fhir/StructureDefinition/valueset-supplement"
+
+
+def declared_supplements(vs: Resource) -> list[str]:
+    """Supplements a ValueSet says it needs (valueset-supplement extension)."""
+    return [
+        str(e.get("valueCanonical"))
+        for e in vs.get("extension", [])
+        if e.get("url") == VS_SUPPLEMENT and e.get("valueCanonical")
+    ]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from plugin.config import MAX_EXPANSION
 from plugin.content.status import STANDARDS_STATUS
+from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system
 from plugin.content.valueset import Item, SystemVersions, expand
 from plugin.ops.expand_render import Layout, can_nest, contains
@@ -186,6 +187,7 @@ def run(ctx: Context) -> Resource:
     if (count is not None and count < 0) or offset < 0:
         raise invalid("count and offset must not be negative", "count")
     vs = _resolve(ctx)
+    ctx.store = with_supplements(ctx.store, declared_supplements(vs))
     expansion = expand(ctx.store, vs, system_versions(args))
     items = expansion.items
     if args.has("filter"):

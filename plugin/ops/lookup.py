@@ -5,6 +5,7 @@ from __future__ import annotations
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.store import Store
 from plugin.content.systems import canonical_system
+from plugin.ops.expand_render import PREFERRED_FOR_LANGUAGE
 from plugin.ops.params import Param, coding_of, mutually_exclusive
 from plugin.ops.registry import Context, Operation
 from plugin.types import Resource
@@ -104,6 +105,14 @@ def run(ctx: Context) -> Resource:
     if concept.definition:
         out.append(param("definition", "string", concept.definition))
     out.append(param("abstract", "boolean", concept.not_selectable))
+    if cs.language and concept.display:
+        # The display is the preferred designation in the system's own language.
+        preferred = [
+            param("language", "code", cs.language),
+            param("use", "Coding", PREFERRED_FOR_LANGUAGE),
+            param("value", "string", concept.display),
+        ]
+        out.append(part("designation", preferred))
     for d in concept.designations:
         parts: list[Resource] = []
         if d.get("language"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.valueset import Item, expand
 from plugin.ops.expand import display_language
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
@@ -163,6 +164,7 @@ def run_valueset(ctx: Context) -> Resource:
     for c in cands:
         c.version = c.version or args.get("systemVersion")
     rules = _rules(ctx, vs)
+    store = with_supplements(store, declared_supplements(vs))
     try:
         expansion = expand(store, vs)
         members = {(i.system, i.code): i for i in expansion.items}
