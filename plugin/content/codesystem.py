@@ -23,6 +23,11 @@ _PROPERTY_EXTENSIONS = {
     _EXT + "itemWeight": ("weight", "valueDecimal"),
     _EXT + "structuredefinition-standards-status": ("status", "valueCode"),
 }
+# The same, stated by a value set for one of its listed concepts.
+VS_PROPERTY_EXTENSIONS = {
+    _EXT + "valueset-conceptOrder": ("order", "valueDecimal"),
+    _EXT + "valueset-label": ("label", "valueString"),
+}
 _RENDERING_EXTENSIONS = frozenset({_EXT + "rendering-style", _EXT + "rendering-xhtml"})
 # URIs of the derived properties, for expansion.property.
 DERIVED_URIS = {
@@ -33,10 +38,13 @@ DERIVED_URIS = {
 }
 
 
-def _derived(concept: Resource) -> list[Resource]:
+def derived_properties(
+    concept: Resource, table: dict[str, tuple[str, str]] | None = None
+) -> list[Resource]:
+    """Concept properties stated as extensions (`table`: extension url -> property, type)."""
     out: list[Resource] = []
     for ext in concept.get("extension", []):
-        known = _PROPERTY_EXTENSIONS.get(ext.get("url"))
+        known = (table or _PROPERTY_EXTENSIONS).get(ext.get("url"))
         value = next((v for k, v in ext.items() if k.startswith("value")), None)
         if known and value is not None:
             out.append({"code": known[0], known[1]: value})
@@ -138,7 +146,7 @@ class CodeSystemIndex:
                 designations=list(c.get("designation", [])),
                 properties=list(c.get("property", [])),
                 aliases=self._aliases,
-                derived=_derived(c),
+                derived=derived_properties(c),
                 rendering=[
                     e for e in c.get("extension", []) if e.get("url") in _RENDERING_EXTENSIONS
                 ],

@@ -9,8 +9,13 @@ from typing import Any
 import regex
 
 from plugin.config import REGEX_TIMEOUT
-from plugin.content.codesystem import CodeSystemIndex, Concept
-from plugin.content.status import canonical, standing
+from plugin.content.codesystem import (
+    VS_PROPERTY_EXTENSIONS,
+    CodeSystemIndex,
+    Concept,
+    derived_properties,
+)
+from plugin.content.status import STANDARDS_STATUS, VS_DEPRECATED, canonical, standing
 from plugin.content.store import Store, version_key, version_matches
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.types import Resource
@@ -32,6 +37,8 @@ class Item:
     source: CodeSystemIndex | None = None
     # Extensions the value set puts on the concept (e.g. valueset-deprecated).
     extensions: list[Resource] = field(default_factory=list)
+    # Properties the value set states for the concept (its own order and label win).
+    stated: list[Resource] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +97,9 @@ class SystemVersions:
 
 
 _NO_RULES = SystemVersions()
+
+# Extensions on a value set's listed concept that clients need to see in the expansion.
+_PASSED_ON = frozenset({VS_DEPRECATED, STANDARDS_STATUS})
 
 
 def _code_system(store: Store, system: str, version: str | None, where: str) -> CodeSystemIndex:
@@ -226,7 +236,8 @@ def _include(
                 if cs is not None and concept is None and cs.content == "complete":
                     continue  # not a code of the system: contributes nothing
                 item = _item(system, cs, concept, code, c.get("display"))
-                item.extensions = list(c.get("extension", []))
+                item.extensions = [e for e in c.get("extension", []) if e.get("url") in _PASSED_ON]
+                item.stated = derived_properties(c, VS_PROPERTY_EXTENSIONS)
                 out.items.append(item)
         else:
             cs = _code_system(store, system, version, where)

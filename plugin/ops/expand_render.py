@@ -61,12 +61,13 @@ def _property_entries(item: Item, layout: Layout) -> list[Resource]:
     concept = item.concept
     if concept is None:
         return out
-    for d in concept.derived:
+    derived = {d["code"]: d for d in concept.derived} | {d["code"]: d for d in item.stated}
+    for d in derived.values():
         out.append(d)
         layout.declared.setdefault(d["code"], DERIVED_URIS[d["code"]])
-    names = [n for n in layout.properties if n not in {d["code"] for d in concept.derived}]
+    names = [n for n in layout.properties if n not in derived]
     # An inactive code always says why (its status), as clients show it to users.
-    stated = "status" in names or any(d["code"] == "status" for d in concept.derived)
+    stated = "status" in names or "status" in derived
     if item.inactive and not stated and concept.property_values("status"):
         names.append("status")
     for name in names:
