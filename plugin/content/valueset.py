@@ -39,6 +39,8 @@ class Item:
     extensions: list[Resource] = field(default_factory=list)
     # Properties the value set states for the concept (its own order and label win).
     stated: list[Resource] = field(default_factory=list)
+    # Designations the value set adds for the concept.
+    designations: list[Resource] = field(default_factory=list)
 
 
 @dataclass
@@ -99,7 +101,13 @@ class SystemVersions:
 _NO_RULES = SystemVersions()
 
 # Extensions on a value set's listed concept that clients need to see in the expansion.
-_PASSED_ON = frozenset({VS_DEPRECATED, STANDARDS_STATUS})
+_PASSED_ON = frozenset(
+    {
+        VS_DEPRECATED,
+        STANDARDS_STATUS,
+        "http://hl7.org/fhir/StructureDefinition/valueset-concept-definition",
+    }
+)
 
 
 def _code_system(store: Store, system: str, version: str | None, where: str) -> CodeSystemIndex:
@@ -238,6 +246,7 @@ def _include(
                 item = _item(system, cs, concept, code, c.get("display"))
                 item.extensions = [e for e in c.get("extension", []) if e.get("url") in _PASSED_ON]
                 item.stated = derived_properties(c, VS_PROPERTY_EXTENSIONS)
+                item.designations = list(c.get("designation", []))
                 out.items.append(item)
         else:
             cs = _code_system(store, system, version, where)

@@ -144,7 +144,7 @@ def _designations(
         if item.source and item.source.language:
             base = {"language": item.source.language, "use": PREFERRED_FOR_LANGUAGE, **base}
         out.append(base)
-    for d in item.concept.designations:
+    for d in [*item.concept.designations, *item.designations]:
         if d is used:
             continue
         lang = d.get("language")
