@@ -27,8 +27,9 @@ _PROPERTY_EXTENSIONS = {
 VS_PROPERTY_EXTENSIONS = {
     _EXT + "valueset-conceptOrder": ("order", "valueDecimal"),
     _EXT + "valueset-label": ("label", "valueString"),
+    _EXT + "itemWeight": ("weight", "valueDecimal"),
 }
-_RENDERING_EXTENSIONS = frozenset({_EXT + "rendering-style", _EXT + "rendering-xhtml"})
+RENDERING_EXTENSIONS = frozenset({_EXT + "rendering-style", _EXT + "rendering-xhtml"})
 # URIs of the derived properties, for expansion.property.
 DERIVED_URIS = {
     "order": "http://hl7.org/fhir/concept-properties#order",
@@ -148,7 +149,7 @@ class CodeSystemIndex:
                 aliases=self._aliases,
                 derived=derived_properties(c),
                 rendering=[
-                    e for e in c.get("extension", []) if e.get("url") in _RENDERING_EXTENSIONS
+                    e for e in c.get("extension", []) if e.get("url") in RENDERING_EXTENSIONS
                 ],
             )
             self.concepts[code] = concept

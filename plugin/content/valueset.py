@@ -10,6 +10,7 @@ import regex
 
 from plugin.config import REGEX_TIMEOUT
 from plugin.content.codesystem import (
+    RENDERING_EXTENSIONS,
     VS_PROPERTY_EXTENSIONS,
     CodeSystemIndex,
     Concept,
@@ -244,7 +245,11 @@ def _include(
                 if cs is not None and concept is None and cs.content == "complete":
                     continue  # not a code of the system: contributes nothing
                 item = _item(system, cs, concept, code, c.get("display"))
-                item.extensions = [e for e in c.get("extension", []) if e.get("url") in _PASSED_ON]
+                item.extensions = [
+                    e
+                    for e in c.get("extension", [])
+                    if e.get("url") in _PASSED_ON or e.get("url") in RENDERING_EXTENSIONS
+                ]
                 item.stated = derived_properties(c, VS_PROPERTY_EXTENSIONS)
                 item.designations = list(c.get("designation", []))
                 out.items.append(item)

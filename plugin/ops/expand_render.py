@@ -159,7 +159,11 @@ def _designations(
 def entry(item: Item, layout: Layout, versioned: bool) -> Resource:
     """One `expansion.contains` entry (without children)."""
     out: Resource = {"system": item.system}
-    extensions = item.extensions + (item.concept.rendering if item.concept else [])
+    own = {e.get("url") for e in item.extensions}
+    inherited = [
+        e for e in (item.concept.rendering if item.concept else []) if e.get("url") not in own
+    ]
+    extensions = inherited + item.extensions
     if extensions:
         out["extension"] = extensions
     if item.abstract:
