@@ -73,7 +73,7 @@ class Concept:
     def property_values(self, name: str) -> list[Any]:
         """Values of concept property `name` (or the local property with its FHIR URI)."""
         out: list[Any] = []
-        for p in self.properties:
+        for p in [*self.properties, *self.derived]:
             code = p.get("code")
             if code == name or self.aliases.get(str(code)) == name:
                 out.extend(v for k, v in p.items() if k.startswith("value"))

@@ -70,6 +70,7 @@ def _identity(found: Finding) -> list[Resource]:
             out.append(param("display", "string", found.display))
         if found.concept.inactive:
             out.append(param("inactive", "boolean", True))
+        if found.concept.inactive or found.concept.deprecated:
             status = [v for v in found.concept.property_values("status") if isinstance(v, str)]
             if status:
                 out.append(param("status", "code", status[0]))

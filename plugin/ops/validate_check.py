@@ -203,6 +203,17 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
             wrong = None
         if wrong is not None:
             found.issues.append(wrong)
+    if concept.deprecated and not concept.inactive:
+        found.issues.append(
+            Issue(
+                "warning",
+                "business-rule",
+                f"The concept '{concept.code}' is deprecated and its use should be reviewed",
+                cand.at("code"),
+                "code-comment",
+                "DEPRECATED_CONCEPT_FOUND",
+            )
+        )
     if concept.inactive:
         found.issues.append(
             Issue(
