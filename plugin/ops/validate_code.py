@@ -41,6 +41,7 @@ VS_PARAMS = (
     Param("systemVersion", "string", "Version of the system", aliases=("version",)),
     Param("abstract", "boolean", "Whether abstract codes are valid"),
     Param("activeOnly", "boolean", "Whether inactive codes are invalid"),
+    Param("valueset-membership-only", "boolean", "Only check membership of the value set"),
     Param(
         "lenient-display-validation",
         "boolean",
@@ -97,7 +98,8 @@ def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) 
     Returns the candidate systems when there are several (the code stays without a system).
     """
     for c in cands:
-        if c.system is None:
+        # Only a bare code may take its system from the value set; a Coding says its own.
+        if c.system is None and not c.path:
             systems = sorted({s for s, code in members if code == c.code})
             if len(systems) == 1:
                 c.system = systems[0]
@@ -186,6 +188,9 @@ def run_valueset(ctx: Context) -> Resource:
     for c in cands:
         found = check_coding(store, c, rules)
         check_membership(found, members, canonical, rules)
+        if args.get("valueset-membership-only"):
+            # Only the value set verdict was asked for: the code system's own findings go.
+            found.issues = [i for i in found.issues if i.tx_code == "not-in-vs"]
         if ambiguous and c.system is None:
             found.issues = [i for i in found.issues if i.tx_code != "invalid-data"]
             found.issues.append(cannot_infer(c, canonical, ambiguous))
