@@ -81,7 +81,8 @@ class SystemVersions:
         """The version to use for `system` when the compose pins `pinned` (or nothing)."""
         if system in self.force:
             return self.force[system]
-        return pinned or self.default.get(system)
+        # Unpinned: the default version, else the newest one the check allows.
+        return pinned or self.default.get(system) or self.check.get(system)
 
     def verify(self, system: str, used: str | None) -> None:
         """check-system-version: the version an expansion used must match the required one."""

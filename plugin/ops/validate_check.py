@@ -14,7 +14,7 @@ from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.status import concept_deprecated
 from plugin.content.store import Entry, Store
 from plugin.content.systems import canonical_system, normalise_code
-from plugin.content.valueset import Item
+from plugin.content.valueset import Item, SystemVersions
 from plugin.ops.validate_display import display_issue, preferred_display, valid_elsewhere
 from plugin.wire.outcome import Issue
 
@@ -32,6 +32,8 @@ class Candidate:
     display: str | None
     version: str | None
     path: str
+    # The version the value set uses for this code, when the coding names none.
+    implied_version: str | None = None
 
     def at(self, element: str) -> tuple[str]:
         """The expression of one element of this candidate."""
@@ -52,6 +54,8 @@ class Rules:
     lenient_display: bool = False
     # The display language(s) as the client wrote them (displayLanguage / Accept-Language).
     language: str | None = None
+    # system-version / check-system-version / force-system-version of the request.
+    versions: SystemVersions | None = None
 
 
 @dataclass
@@ -119,7 +123,9 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         return Finding(cand, None, issues=[issue])
     system = canonical_system(cand.system)
     found = Finding(cand, system)
-    entry = store.resolve("CodeSystem", system, cand.version)
+    stated = cand.version or cand.implied_version
+    version = rules.versions.pick(system, stated, "") if rules.versions else stated
+    entry = store.resolve("CodeSystem", system, version)
     if entry is None and store.resolve("ValueSet", system) is not None:
         found.issues.append(
             Issue(

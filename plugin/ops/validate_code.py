@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from plugin.content.supplements import declared_supplements, with_supplements
-from plugin.content.valueset import Item, expand
-from plugin.ops.expand import display_language
+from plugin.content.systems import canonical_system, normalise_code
+from plugin.content.valueset import Item, SystemVersions, expand
+from plugin.ops.expand import display_language, system_versions
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
 from plugin.ops.registry import Context, Operation
 from plugin.ops.validate_answer import (
@@ -26,6 +27,14 @@ _COMMON = (
     Param("displayLanguage", "code", "Language of the display"),
     Param("tx-resource", "Resource", "Resources used for this request only", max=None),
     Param("useSupplement", "canonical", "CodeSystem supplements to apply", max=None),
+    Param("system-version", "canonical", "Default version of a system (system|version)", max=None),
+    Param(
+        "check-system-version",
+        "canonical",
+        "Required version of a system (system|version)",
+        max=None,
+    ),
+    Param("force-system-version", "canonical", "Version to use (system|version)", max=None),
 )
 CS_PARAMS = (
     Param("url", "uri", "The CodeSystem to validate against", aliases=("system",)),
@@ -89,6 +98,7 @@ def _rules(ctx: Context, vs: Resource | None = None) -> Rules:
         abstract_ok=args.get("abstract") is not False,
         lenient_display=bool(args.get("lenient-display-validation")),
         language=language,
+        versions=system_versions(args),
     )
 
 
@@ -168,7 +178,9 @@ def run_valueset(ctx: Context) -> Resource:
     rules = _rules(ctx, vs)
     store = with_supplements(store, declared_supplements(vs))
     try:
-        expansion = expand(store, vs)
+        # The check applies to the version the coding is judged against, not to the members.
+        versions = rules.versions or SystemVersions()
+        expansion = expand(store, vs, SystemVersions(versions.default, {}, versions.force))
         members = {(i.system, i.code): i for i in expansion.items}
     except FhirError as exc:
         if exc.code != "not-found":
@@ -181,6 +193,11 @@ def run_valueset(ctx: Context) -> Resource:
         # The value set cannot be expanded (a missing import): no verdict, result=false.
         return unresolved(exc.text)
     ambiguous = _infer_system(cands, members)
+    for c in cands:
+        if c.system and not c.version:
+            system = canonical_system(c.system)
+            member = members.get((system, normalise_code(system, c.code)))
+            c.implied_version = member.version if member is not None else None
     canonical = str(vs.get("url", ""))
     if vs.get("version"):
         canonical += f"|{vs['version']}"
