@@ -163,6 +163,19 @@ def cannot_infer(cand: Candidate, vs_canonical: str, systems: list[str]) -> Issu
     )
 
 
+def version_mismatch(cand: Candidate, system: str, used: str | None, stated: str) -> Issue:
+    """The coding names another version of the system than the value set includes."""
+    return Issue(
+        "error",
+        "invalid",
+        f"The code system '{system}' version '{used}' in the ValueSet include is different to "
+        f"the one in the value ('{stated}')",
+        cand.at("version"),
+        "vs-invalid",
+        "VALUESET_VALUE_MISMATCH",
+    )
+
+
 def unresolved(text: str) -> Resource:
     """The answer when the value set itself cannot be worked out (e.g. a missing import)."""
     issue = Issue("error", "not-found", text, (), "not-found", "Unable_to_resolve_value_Set_")

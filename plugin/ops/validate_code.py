@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plugin.content.store import version_matches
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.content.valueset import Item, SystemVersions, expand
@@ -14,6 +15,7 @@ from plugin.ops.validate_answer import (
     cannot_infer,
     standing_notes,
     unresolved,
+    version_mismatch,
 )
 from plugin.ops.validate_check import Candidate, Rules, check_coding, check_membership
 from plugin.types import Resource
@@ -118,6 +120,16 @@ def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) 
     return []
 
 
+def _pins_other(vs: Resource, system: str, version: str) -> bool:
+    """True when the value set pins `system` to versions that exclude `version`."""
+    pins = [
+        str(inc["version"])
+        for inc in (vs.get("compose") or {}).get("include", [])
+        if inc.get("version") and canonical_system(str(inc.get("system", ""))) == system
+    ]
+    return bool(pins) and not any(version_matches(version, p) for p in pins)
+
+
 def run_codesystem(ctx: Context) -> Resource:
     """CodeSystem/$validate-code: is the code in the system, and is its display right?
 
@@ -193,18 +205,38 @@ def run_valueset(ctx: Context) -> Resource:
         # The value set cannot be expanded (a missing import): no verdict, result=false.
         return unresolved(exc.text)
     ambiguous = _infer_system(cands, members)
-    for c in cands:
-        if c.system and not c.version:
-            system = canonical_system(c.system)
-            member = members.get((system, normalise_code(system, c.code)))
-            c.implied_version = member.version if member is not None else None
+    versioned = {(i.system, i.version, i.code) for i in expansion.items}
+    mismatched: dict[int, str] = {}
+    for n, c in enumerate(cands):
+        if not c.system:
+            continue
+        system = canonical_system(c.system)
+        code = normalise_code(system, c.code)
+        member = members.get((system, code))
+        if member is None or member.version is None:
+            continue
+        if not c.version:
+            c.implied_version = member.version
+        elif (
+            (system, c.version, code) not in versioned
+            and store.resolve("CodeSystem", system, c.version)
+            and _pins_other(vs, system, c.version)
+        ):
+            # The coding names another (known) version than the value set uses: judge the code
+            # in the value set's version and say so.
+            mismatched[n] = c.version
+            c.version, c.implied_version = None, member.version
     canonical = str(vs.get("url", ""))
     if vs.get("version"):
         canonical += f"|{vs['version']}"
     findings = []
-    for c in cands:
+    for n, c in enumerate(cands):
         found = check_coding(store, c, rules)
         check_membership(found, members, canonical, rules)
+        if n in mismatched and found.entry is not None:
+            found.issues.append(
+                version_mismatch(c, found.entry.url, found.entry.version, mismatched[n])
+            )
         if args.get("valueset-membership-only"):
             # Only the value set verdict was asked for: the code system's own findings go.
             found.issues = [i for i in found.issues if i.tx_code == "not-in-vs"]
