@@ -84,6 +84,8 @@ def answer_single(found: Finding, caused_by_unknown: bool = False) -> Resource:
     system, so the verdict is caused by it (x-caused-by-unknown-system), not only about it.
     """
     out = [param("result", "boolean", found.ok), *_identity(found)]
+    if found.caused_by:
+        out.append(param("x-caused-by-unknown-system", "canonical", found.caused_by))
     if found.unknown_system:
         name = "x-caused-by-unknown-system" if caused_by_unknown else "x-unknown-system"
         out.append(param(name, "canonical", found.unknown_system))
@@ -163,8 +165,20 @@ def cannot_infer(cand: Candidate, vs_canonical: str, systems: list[str]) -> Issu
     )
 
 
-def version_mismatch(cand: Candidate, system: str, used: str | None, stated: str) -> Issue:
+def version_mismatch(
+    cand: Candidate, system: str, used: str | None, stated: str, pinned: bool = True
+) -> Issue:
     """The coding names another version of the system than the value set includes."""
+    if not pinned:
+        return Issue(
+            "warning",
+            "invalid",
+            f"The code system '{system}' version '{used}' for the versionless include in the "
+            f"ValueSet include is different to the one in the value ('{stated}')",
+            cand.at("version"),
+            "vs-invalid",
+            "VALUESET_VALUE_MISMATCH_DEFAULT",
+        )
     return Issue(
         "error",
         "invalid",

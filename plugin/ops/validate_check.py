@@ -72,6 +72,8 @@ class Finding:
     display: str | None = None
     normalized: str | None = None
     in_fragment: bool = False
+    # The coding's own version is unknown: the verdict is caused by it.
+    caused_by: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -79,11 +81,11 @@ class Finding:
         return not any(i.severity == "error" for i in self.issues)
 
 
-def _unknown_system(store: Store, cand: Candidate, system: str) -> Issue:
+def unknown_system(store: Store, cand: Candidate, system: str) -> Issue:
     known = [e.version for e in store.versions("CodeSystem", system) if e.version]
     if cand.version:
         valid = (
-            f"Valid versions: {', '.join(known)}"
+            f"Valid versions: {' or '.join(known)}"
             if known
             else "No versions of this code system are known"
         )
@@ -151,7 +153,7 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
             )
         )
     if entry is None:
-        found.issues.append(_unknown_system(store, cand, system))
+        found.issues.append(unknown_system(store, cand, system))
         found.unknown_system = f"{system}|{cand.version}" if cand.version else system
         return found
     found.entry = entry

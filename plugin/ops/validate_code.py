@@ -17,7 +17,13 @@ from plugin.ops.validate_answer import (
     unresolved,
     version_mismatch,
 )
-from plugin.ops.validate_check import Candidate, Rules, check_coding, check_membership
+from plugin.ops.validate_check import (
+    Candidate,
+    Rules,
+    check_coding,
+    check_membership,
+    unknown_system,
+)
 from plugin.types import Resource
 from plugin.wire.outcome import FhirError, invalid
 
@@ -207,6 +213,7 @@ def run_valueset(ctx: Context) -> Resource:
     ambiguous = _infer_system(cands, members)
     versioned = {(i.system, i.version, i.code) for i in expansion.items}
     mismatched: dict[int, str] = {}
+    unknown: dict[int, str] = {}
     for n, c in enumerate(cands):
         if not c.system:
             continue
@@ -217,6 +224,11 @@ def run_valueset(ctx: Context) -> Resource:
             continue
         if not c.version:
             c.implied_version = member.version
+        elif store.resolve("CodeSystem", system, c.version) is None:
+            # An unknown version of a known system: judge the code in the value set's version,
+            # and say the answer is caused by the unknown version.
+            unknown[n] = c.version
+            c.version, c.implied_version = None, member.version
         elif (
             (system, c.version, code) not in versioned
             and store.resolve("CodeSystem", system, c.version)
@@ -233,6 +245,14 @@ def run_valueset(ctx: Context) -> Resource:
     for n, c in enumerate(cands):
         found = check_coding(store, c, rules)
         check_membership(found, members, canonical, rules)
+        if n in unknown and found.entry is not None:
+            stated = Candidate(c.system, c.code, c.display, unknown[n], c.path)
+            found.issues.insert(0, unknown_system(store, stated, found.entry.url))
+            pinned = _pins_other(vs, found.entry.url, unknown[n])
+            found.issues.append(
+                version_mismatch(c, found.entry.url, found.entry.version, unknown[n], pinned)
+            )
+            found.caused_by = f"{found.entry.url}|{unknown[n]}"
         if n in mismatched and found.entry is not None:
             found.issues.append(
                 version_mismatch(c, found.entry.url, found.entry.version, mismatched[n])
