@@ -126,6 +126,13 @@ def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) 
     return []
 
 
+def _pinned(vs: Resource, system: str) -> bool:
+    return any(
+        inc.get("version") and canonical_system(str(inc.get("system", ""))) == system
+        for inc in (vs.get("compose") or {}).get("include", [])
+    )
+
+
 def _pins_other(vs: Resource, system: str, version: str) -> bool:
     """True when the value set pins `system` to versions that exclude `version`."""
     pins = [
@@ -223,7 +230,8 @@ def run_valueset(ctx: Context) -> Resource:
         if member is None or member.version is None:
             continue
         if not c.version:
-            c.implied_version = member.version
+            # The value set's own pin decides; otherwise the request's version rules do.
+            c.implied_version = member.version if _pinned(vs, system) else None
         elif store.resolve("CodeSystem", system, c.version) is None:
             # An unknown version of a known system: judge the code in the value set's version,
             # and say the answer is caused by the unknown version.
