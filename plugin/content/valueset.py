@@ -112,17 +112,27 @@ _PASSED_ON = frozenset(
 )
 
 
+@dataclass
+class UnknownCodeSystem(FhirError):
+    """A value set draws on a code system (version) this server does not have."""
+
+    system: str = ""
+    version: str | None = None
+
+
 def _code_system(store: Store, system: str, version: str | None, where: str) -> CodeSystemIndex:
     entry = store.resolve("CodeSystem", system, version)
     if entry is None:
         shown = f"{system}|{version}" if version else system
-        raise FhirError(
+        raise UnknownCodeSystem(
             "not-found",
             f"A definition for CodeSystem '{shown}' could not be found, so the "
             "value set cannot be expanded",
             (where,),
             tx_code="not-found",
             message_id="UNKNOWN_CODESYSTEM",
+            system=system,
+            version=version,
         )
     return entry.index  # type: ignore[no-any-return]
 

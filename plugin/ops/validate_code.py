@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from plugin.content.store import version_matches
+from plugin.content.store import Store, version_matches
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system, normalise_code
-from plugin.content.valueset import Item, SystemVersions, expand
+from plugin.content.valueset import Item, SystemVersions, UnknownCodeSystem, expand
 from plugin.ops.expand import display_language, system_versions
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
 from plugin.ops.registry import Context, Operation
@@ -126,6 +126,19 @@ def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) 
     return []
 
 
+def _caused_by(store: Store, cand: Candidate, rules: Rules, exc: UnknownCodeSystem) -> Resource:
+    """The answer when the value set needs a code system (version) that is not known."""
+    found = check_coding(store, cand, rules)
+    if found.unknown_system:
+        return answer_single(found, caused_by_unknown=True)
+    if exc.version and found.system == exc.system:
+        stated = Candidate(cand.system, cand.code, cand.display, exc.version, cand.path)
+        found.issues = [unknown_system(store, stated, exc.system)]
+        found.caused_by = f"{exc.system}|{exc.version}"
+        return answer_single(found)
+    return unresolved(exc.text)
+
+
 def _pinned(vs: Resource, system: str) -> bool:
     return any(
         inc.get("version") and canonical_system(str(inc.get("system", ""))) == system
@@ -207,14 +220,12 @@ def run_valueset(ctx: Context) -> Resource:
         versions = rules.versions or SystemVersions()
         expansion = expand(store, vs, SystemVersions(versions.default, {}, versions.force))
         members = {(i.system, i.code): i for i in expansion.items}
+    except UnknownCodeSystem as exc:
+        # The value set draws on a code system (version) this server does not have: say which.
+        return _caused_by(store, cands[0], rules, exc) if len(cands) == 1 else unresolved(exc.text)
     except FhirError as exc:
         if exc.code != "not-found":
             raise
-        if exc.message_id == "UNKNOWN_CODESYSTEM" and not args.has("codeableConcept"):
-            # The value set draws on a code system this server does not have: say which.
-            found = check_coding(store, cands[0], rules)
-            if found.unknown_system:
-                return answer_single(found, caused_by_unknown=True)
         # The value set cannot be expanded (a missing import): no verdict, result=false.
         return unresolved(exc.text)
     ambiguous = _infer_system(cands, members)
