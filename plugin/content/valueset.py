@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-import regex
-
-from plugin.config import REGEX_TIMEOUT
 from plugin.content.codesystem import (
     RENDERING_EXTENSIONS,
     VS_PROPERTY_EXTENSIONS,
@@ -16,11 +12,11 @@ from plugin.content.codesystem import (
     Concept,
     derived_properties,
 )
+from plugin.content.filters import compose_filter
 from plugin.content.status import STANDARDS_STATUS, VS_DEPRECATED, canonical, standing
 from plugin.content.store import Store, version_key, version_matches
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.types import Resource
-from plugin.wire.expansion import filter_op
 from plugin.wire.outcome import FhirError, invalid, not_found
 
 
@@ -137,89 +133,6 @@ def _code_system(store: Store, system: str, version: str | None, where: str) -> 
     return entry.index  # type: ignore[no-any-return]
 
 
-def _filter(cs: CodeSystemIndex, f: Resource, where: str) -> Callable[[Concept], bool]:
-    """A predicate for one compose filter (FHIR filter operators)."""
-    prop, op, value = f.get("property"), filter_op(f), f.get("value")
-    if not isinstance(prop, str) or not isinstance(op, str) or not isinstance(value, str):
-        raise FhirError(
-            "invalid",
-            f"The system {cs.url} filter with property = {prop}, op = {op} has no value",
-            (where,),
-            tx_code="vs-invalid",
-            message_id="UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE",
-        )
-    if prop in ("concept", "code") and op in (
-        "is-a",
-        "descendent-of",
-        "is-not-a",
-        "generalizes",
-        "child-of",
-        "descendent-leaf",
-    ):
-        root = normalise_code(cs.url, value)
-        if op == "is-a":
-            return lambda c: cs.subsumes(root, c.code)
-        if op == "descendent-of":
-            return lambda c: c.code != root and cs.subsumes(root, c.code)
-        if op == "is-not-a":
-            return lambda c: not cs.subsumes(root, c.code)
-        if op == "generalizes":
-            return lambda c: cs.subsumes(c.code, root)
-        if op == "child-of":
-            return lambda c: root in c.parents
-        return lambda c: c.code != root and cs.subsumes(root, c.code) and not c.children
-    if op == "regex":
-        try:
-            pattern = regex.compile(value)
-        except regex.error:
-            raise invalid(f"The regex '{value}' is not valid", where) from None
-        return lambda c: any(_fullmatch(pattern, v, value, where) for v in _values(c, prop))
-    if op == "=":
-        return lambda c: any(str(v) == value for v in _values(c, prop))
-    if op in ("in", "not-in"):
-        wanted = {v.strip() for v in value.split(",")}
-        if op == "in":
-            return lambda c: any(str(v) in wanted for v in _values(c, prop))
-        return lambda c: not any(str(v) in wanted for v in _values(c, prop))
-    if op == "exists":
-        want = value == "true"
-        return lambda c: bool(_values(c, prop)) == want
-    raise FhirError(
-        "not-supported",
-        f"The filter operator '{op}' is not supported for property '{prop}'",
-        (where,),
-    )
-
-
-def _fullmatch(pattern: regex.Pattern[str], text: str, source: str, where: str) -> bool:
-    """A regex filter match with a time limit: a hostile pattern ("(a+)+") must not hang."""
-    try:
-        return pattern.fullmatch(text, timeout=REGEX_TIMEOUT) is not None
-    except TimeoutError:
-        raise FhirError(
-            "too-costly",
-            f"The regex '{source}' takes too long to evaluate; use a simpler pattern",
-            (where,),
-        ) from None
-
-
-def _values(c: Concept, prop: str) -> list[Any]:
-    if prop in ("code", "concept"):
-        return [c.code]
-    if prop == "display":
-        return [c.display] if c.display else []
-    return [_text(v) for v in c.property_values(prop)]
-
-
-def _text(value: Any) -> str:
-    """A property value as filter text: FHIR writes booleans `true`/`false`, Codings by code."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return str(value.get("code", ""))
-    return str(value)
-
-
 def _include(
     store: Store, inc: Resource, where: str, chain: tuple[str, ...], rules: SystemVersions
 ) -> Expansion:
@@ -267,7 +180,8 @@ def _include(
         else:
             cs = _code_system(store, system, version, where)
             preds = [
-                _filter(cs, f, f"{where}.filter[{i}]") for i, f in enumerate(inc.get("filter", []))
+                compose_filter(cs, f, f"{where}.filter[{i}]")
+                for i, f in enumerate(inc.get("filter", []))
             ]
             for concept in cs.concepts.values():
                 if all(p(concept) for p in preds):
