@@ -258,7 +258,7 @@ def expand(
     versions_match = _stated_parameter(compose, "versionsMatch")
     out = Expansion(versions_matched=versions_match is True)
     index: dict[tuple[str, ...], int] = {}
-    for i, inc in enumerate(compose.get("include", [])):
+    for i, inc in _include_order(compose.get("include", [])):
         part = _include(store, inc, f"ValueSet.compose.include[{i}]", chain, rules)
         out.merge_used(part)
         out.used_valuesets += [u for u in part.used_valuesets if u not in out.used_valuesets]
@@ -285,6 +285,25 @@ def expand(
     if note := standing(vs, lifecycle=False):
         out.standings[canonical(vs)] = (note, "ValueSet")
     return out
+
+
+def _include_order(includes: list[Resource]) -> list[tuple[int, Resource]]:
+    """Includes in processing order: several pinned versions of one system, newest first.
+
+    The order decides which version of a code comes first in the expansion; clients (and the
+    HL7 test suite) expect the newest pinned version before older ones.
+    """
+    order = list(enumerate(includes))
+    by_system: dict[str, list[int]] = {}
+    for n, inc in order:
+        if inc.get("version") and isinstance(inc.get("system"), str):
+            by_system.setdefault(inc["system"], []).append(n)
+    for slots in by_system.values():
+        if len(slots) > 1:
+            ranked = sorted(slots, key=lambda n: version_key(includes[n]["version"]), reverse=True)
+            for slot, n in zip(slots, ranked, strict=True):
+                order[slot] = (n, includes[n])
+    return order
 
 
 def _identity(item: Item, by_code: bool) -> tuple[str, ...]:

@@ -219,7 +219,10 @@ def run_valueset(ctx: Context) -> Resource:
         # The check applies to the version the coding is judged against, not to the members.
         versions = rules.versions or SystemVersions()
         expansion = expand(store, vs, SystemVersions(versions.default, {}, versions.force))
-        members = {(i.system, i.code): i for i in expansion.items}
+        members: dict[tuple[str, str], Item] = {}
+        for item in expansion.items:
+            # Several versions of one code: the first (newest pinned) speaks for it.
+            members.setdefault((item.system, item.code), item)
     except UnknownCodeSystem as exc:
         # The value set draws on a code system (version) this server does not have: say which.
         return _caused_by(store, cands[0], rules, exc) if len(cands) == 1 else unresolved(exc.text)
