@@ -72,11 +72,15 @@ class SystemVersions:
     default: dict[str, str] = field(default_factory=dict)
     check: dict[str, str] = field(default_factory=dict)
     force: dict[str, str] = field(default_factory=dict)
+    # Systems whose default version (system-version) an expansion actually used.
+    applied: set[str] = field(default_factory=set)
 
     def pick(self, system: str, pinned: str | None, where: str) -> str | None:
         """The version to use for `system` when the compose pins `pinned` (or nothing)."""
         if system in self.force:
             return self.force[system]
+        if not pinned and system in self.default:
+            self.applied.add(system)
         # Unpinned: the default version, else the newest one the check allows.
         return pinned or self.default.get(system) or self.check.get(system)
 
@@ -272,6 +276,7 @@ def expand(
                 out.items[at] = item  # merged by code: the latest version speaks
     for i, exc in enumerate(compose.get("exclude", [])):
         part = _include(store, exc, f"ValueSet.compose.exclude[{i}]", chain, rules)
+        out.merge_used(part)
         # A listed or filtered exclusion of one version removes that version's codes; a whole
         # other version excludes by code, unless the value set says versions do not match.
         exact = bool(exc.get("version")) and (

@@ -146,16 +146,23 @@ def _unclosed(fragments: dict[str, str | None]) -> list[Resource]:
     ]
 
 
-def _echo(args: Args, language: str | None) -> list[Resource]:
+def _echo(args: Args, language: str | None, applied: set[str]) -> list[Resource]:
     params: list[Resource] = []
     for name, vtype in _ECHO.items():
         if args.has(name):
             params.append({"name": name, "value" + vtype[0].upper() + vtype[1:]: args.get(name)})
     if language:
         params.append({"name": "displayLanguage", "valueCode": language})
-    # check-system-version is a guard, not a choice: it shapes no expansion, so it is not echoed.
-    for name in ("system-version", "force-system-version"):
-        params.extend({"name": name, "valueUri": v} for v in args.all(name))
+    # force-system-version is echoed; a default (system-version) only when it was used; a guard
+    # (check-system-version) never: its effect shows in the used-codesystem versions.
+    params.extend(
+        {"name": "force-system-version", "valueUri": v} for v in args.all("force-system-version")
+    )
+    params.extend(
+        {"name": "system-version", "valueUri": v}
+        for v in args.all("system-version")
+        if canonical_system(str(v).partition("|")[0]) in applied
+    )
     params.extend({"name": "designation", "valueString": v} for v in args.all("designation"))
     return params
 
@@ -188,7 +195,8 @@ def run(ctx: Context) -> Resource:
         raise invalid("count and offset must not be negative", "count")
     vs = _resolve(ctx)
     ctx.store = with_supplements(ctx.store, declared_supplements(vs))
-    expansion = expand(ctx.store, vs, system_versions(args))
+    rules = system_versions(args)
+    expansion = expand(ctx.store, vs, rules)
     items = expansion.items
     if args.has("filter"):
         words = args.get("filter").lower().split()
@@ -205,7 +213,7 @@ def run(ctx: Context) -> Resource:
         )
     page = items[offset : offset + count if count is not None else None]
     language = display_language(ctx, vs)
-    params = _echo(args, language)
+    params = _echo(args, language, rules.applied)
     params += [{"name": "used-codesystem", "valueUri": u} for u in expansion.used_systems]
     for used in expansion.used_systems:
         entry = ctx.store.resolve("CodeSystem", used)
@@ -242,7 +250,7 @@ def run(ctx: Context) -> Resource:
     if page:
         # Paging cuts through the tree: a page is always flat.
         layout.nested = layout.nested and len(page) == total
-        body["contains"] = contains(page, layout)
+        body["contains"] = contains(page, layout, expansion.used_systems)
     if layout.declared:
         body["property"] = [{"code": c, "uri": u} for c, u in layout.declared.items()]
     if expansion.fragments:

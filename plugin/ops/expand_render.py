@@ -7,7 +7,7 @@ tx.fhir.org: codes nest under their parents unless the client asks for a flat li
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from plugin.content.codesystem import DERIVED_URIS
@@ -186,11 +186,18 @@ def entry(item: Item, layout: Layout, versioned: bool) -> Resource:
     return out
 
 
-def contains(items: Sequence[Item], layout: Layout) -> list[Resource]:
-    """The `expansion.contains` list, nested under parents when the layout allows it."""
+def contains(items: Sequence[Item], layout: Layout, used: Iterable[str] = ()) -> list[Resource]:
+    """The `expansion.contains` list, nested under parents when the layout allows it.
+
+    A code states its version when the expansion drew on several versions of its system
+    (`used`: the used-codesystem canonicals), so the reader can tell them apart.
+    """
     versions: dict[str, set[str | None]] = {}
     for i in items:
         versions.setdefault(i.system, set()).add(i.version)
+    for canonical in used:
+        system, _, version = canonical.partition("|")
+        versions.setdefault(system, set()).add(version or None)
     multi = {s for s, v in versions.items() if len(v) > 1}
     rendered = [entry(i, layout, i.system in multi) for i in items]
     if not layout.nested:
