@@ -209,7 +209,7 @@ def run(ctx: Context) -> Resource:
             "too-costly",
             f"The expansion has {total} codes, more than the "
             f"{MAX_EXPANSION} this server returns at once; use count and offset",
-            ("count",),
+            message_id="VALUESET_TOO_COSTLY",
         )
     page = items[offset : offset + count if count is not None else None]
     language = display_language(ctx, vs)

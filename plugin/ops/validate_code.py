@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from plugin.content.store import Store, version_matches
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system, normalise_code
@@ -92,8 +94,26 @@ def _candidates(args: Args, system_param: str | None) -> list[Candidate]:
     )
 
 
+_LANGUAGE_TAG = re.compile(r"^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$")
+
+
+def _check_language(value: str) -> None:
+    """displayLanguage is a list of BCP-47 tags (optionally weighted): refuse anything else."""
+    for part in value.split(","):
+        tag = part.split(";", 1)[0].strip()
+        if not _LANGUAGE_TAG.match(tag):
+            raise FhirError(
+                "processing",
+                f"Invalid displayLanguage: '{value}'",
+                tx_code="invalid-display",
+                message_id="INVALID_DISPLAY_NAME",
+            )
+
+
 def _rules(ctx: Context, vs: Resource | None = None) -> Rules:
     args = ctx.args
+    if args.has("displayLanguage"):
+        _check_language(str(args.get("displayLanguage")))
     if vs is not None:
         # The value set's own language is the last resort for judging displays.
         language = display_language(ctx, vs) or vs.get("language")
