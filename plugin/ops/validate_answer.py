@@ -190,13 +190,15 @@ def version_mismatch(
     )
 
 
-def unresolved(text: str) -> Resource:
+def unresolved(text: str, concept: Resource | None = None) -> Resource:
     """The answer when the value set itself cannot be worked out (e.g. a missing import)."""
     issue = Issue("error", "not-found", text, (), "not-found", "Unable_to_resolve_value_Set_")
-    return parameters(
-        [
-            param("result", "boolean", False),
-            param("message", "string", text),
-            {"name": "issues", "resource": operation_outcome([issue])},
-        ]
-    )
+    out: list[Resource] = []
+    if concept is not None:
+        out.append(param("codeableConcept", "CodeableConcept", concept))
+    out += [
+        param("result", "boolean", False),
+        param("message", "string", text),
+        {"name": "issues", "resource": operation_outcome([issue])},
+    ]
+    return parameters(out)

@@ -250,7 +250,7 @@ def run_valueset(ctx: Context) -> Resource:
         if exc.code != "not-found":
             raise
         # The value set cannot be expanded (a missing import): no verdict, result=false.
-        return unresolved(exc.text)
+        return unresolved(exc.text, args.get("codeableConcept"))
     ambiguous = _infer_system(cands, members)
     versioned = {(i.system, i.version, i.code) for i in expansion.items}
     mismatched: dict[int, str] = {}
