@@ -280,7 +280,7 @@ def run_valueset(ctx: Context) -> Resource:
             # in the value set's version and say so.
             mismatched[n] = c.version
             c.version, c.implied_version = None, member.version
-    canonical = str(vs.get("url", ""))
+    canonical = str(vs.get("url") or "(unidentified)")
     if vs.get("version"):
         canonical += f"|{vs['version']}"
     findings = []
