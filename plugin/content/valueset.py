@@ -74,6 +74,8 @@ class SystemVersions:
     force: dict[str, str] = field(default_factory=dict)
     # Systems whose default version (system-version) an expansion actually used.
     applied: set[str] = field(default_factory=set)
+    # default-valueset-version: value set url -> version for unversioned imports.
+    valuesets: dict[str, str] = field(default_factory=dict)
 
     def pick(self, system: str, pinned: str | None, where: str) -> str | None:
         """The version to use for `system` when the compose pins `pinned` (or nothing)."""
@@ -145,7 +147,7 @@ def _include(
     vs_parts = []
     imported = []
     for u in inc.get("valueSet", []):
-        vs = _resolve_vs(store, u, where)
+        vs = _resolve_vs(store, u, where, rules)
         if u in chain:
             raise FhirError(
                 "processing",
@@ -225,11 +227,23 @@ def _item(
     )
 
 
-def _resolve_vs(store: Store, url: str, where: str) -> Resource:
+def _resolve_vs(store: Store, url: str, where: str, rules: SystemVersions = _NO_RULES) -> Resource:
     # "#id" names a ValueSet contained in the one being expanded (FHIR contained references).
-    entry = (
-        store.by_id("ValueSet", url[1:]) if url.startswith("#") else store.resolve("ValueSet", url)
-    )
+    if url.startswith("#"):
+        entry = store.by_id("ValueSet", url[1:])
+    elif "|" not in url and url in rules.valuesets:
+        # default-valueset-version: the version to use for an unversioned import.
+        version = rules.valuesets[url]
+        entry = store.resolve("ValueSet", url, version)
+        if entry is None:
+            raise FhirError(
+                "not-found",
+                f"A definition for the value Set '{url}|{version}' could not be found",
+                tx_code="not-found",
+                message_id="VS_EXP_IMPORT_UNK_PINNED",
+            )
+    else:
+        entry = store.resolve("ValueSet", url)
     if entry is None:
         raise not_found(f"A definition for the value Set '{url}' could not be found", where)
     return entry.resource

@@ -50,6 +50,12 @@ PARAMS = (
         max=None,
     ),
     Param("tx-resource", "Resource", "Resources used for this request only", max=None),
+    Param(
+        "default-valueset-version",
+        "canonical",
+        "Version of an imported value set the compose names without one (url|version)",
+        max=None,
+    ),
     Param("useSupplement", "canonical", "CodeSystem supplements to apply", max=None),
 )
 
@@ -103,6 +109,14 @@ def system_versions(args: Args) -> SystemVersions:
             if not sep or not version:
                 raise invalid(f"Parameter '{name}' must be written system|version", name)
             table[canonical_system(system)] = version
+    for value in args.all("default-valueset-version"):
+        url, sep, version = str(value).partition("|")
+        if not sep or not version:
+            raise invalid(
+                "Parameter 'default-valueset-version' must be written url|version",
+                "default-valueset-version",
+            )
+        rules.valuesets[url] = version
     return rules
 
 
@@ -153,6 +167,10 @@ def _echo(args: Args, language: str | None, applied: set[str]) -> list[Resource]
             params.append({"name": name, "value" + vtype[0].upper() + vtype[1:]: args.get(name)})
     if language:
         params.append({"name": "displayLanguage", "valueCode": language})
+    params.extend(
+        {"name": "default-valueset-version", "valueUri": v}
+        for v in args.all("default-valueset-version")
+    )
     # force-system-version is echoed; a default (system-version) only when it was used; a guard
     # (check-system-version) never: its effect shows in the used-codesystem versions.
     params.extend(

@@ -45,6 +45,12 @@ _COMMON = (
         max=None,
     ),
     Param("force-system-version", "canonical", "Version to use (system|version)", max=None),
+    Param(
+        "default-valueset-version",
+        "canonical",
+        "Version of an imported value set the compose names without one (url|version)",
+        max=None,
+    ),
 )
 CS_PARAMS = (
     Param("url", "uri", "The CodeSystem to validate against", aliases=("system",)),
@@ -238,7 +244,11 @@ def run_valueset(ctx: Context) -> Resource:
     try:
         # The check applies to the version the coding is judged against, not to the members.
         versions = rules.versions or SystemVersions()
-        expansion = expand(store, vs, SystemVersions(versions.default, {}, versions.force))
+        expansion = expand(
+            store,
+            vs,
+            SystemVersions(versions.default, {}, versions.force, valuesets=versions.valuesets),
+        )
         members: dict[tuple[str, str], Item] = {}
         for item in expansion.items:
             # Several versions of one code: the first (newest pinned) speaks for it.
