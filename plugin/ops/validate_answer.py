@@ -152,16 +152,24 @@ def answer_concept(
     return parameters(out)
 
 
-def cannot_infer(cand: Candidate, vs_canonical: str, systems: list[str]) -> Issue:
-    """inferSystem found the code in several systems of the value set."""
+def cannot_infer(
+    cand: Candidate, vs_canonical: str, systems: list[str], candidates: list[str]
+) -> Issue:
+    """inferSystem could not choose a system: several have the code, or none of them does."""
+    if systems:
+        why = f"value set expansion has multiple matches: [{', '.join(systems)}]"
+        mid = "Unable_to_resolve_system__value_set_has_multiple_matches"
+    else:
+        why = f"no system of the value set has it (looked in {', '.join(candidates)})"
+        mid = "UNABLE_TO_INFER_CODESYSTEM"
     return Issue(
         "error",
         "not-found",
         f"The System URI could not be determined for the code '{cand.code}' in the ValueSet "
-        f"'{vs_canonical}': value set expansion has multiple matches: [{', '.join(systems)}]",
+        f"'{vs_canonical}': {why}",
         cand.at("code"),
         "cannot-infer",
-        "Unable_to_resolve_system__value_set_has_multiple_matches",
+        mid,
     )
 
 

@@ -66,6 +66,7 @@ VS_PARAMS = (
     Param("systemVersion", "string", "Version of the system", aliases=("version",)),
     Param("abstract", "boolean", "Whether abstract codes are valid"),
     Param("activeOnly", "boolean", "Whether inactive codes are invalid"),
+    Param("inferSystem", "boolean", "Take the code's system from the value set"),
     Param("valueset-membership-only", "boolean", "Only check membership of the value set"),
     Param(
         "lenient-display-validation",
@@ -312,9 +313,10 @@ def run_valueset(ctx: Context) -> Resource:
         if args.get("valueset-membership-only"):
             # Only the value set verdict was asked for: the code system's own findings go.
             found.issues = [i for i in found.issues if i.tx_code == "not-in-vs"]
-        if ambiguous and c.system is None:
+        if c.system is None and not c.path and (ambiguous or args.get("inferSystem")):
             found.issues = [i for i in found.issues if i.tx_code != "invalid-data"]
-            found.issues.append(cannot_infer(c, canonical, ambiguous))
+            known = sorted({i.system for i in expansion.items})
+            found.issues.append(cannot_infer(c, canonical, ambiguous, known))
         findings.append(found)
     notes = standing_notes(expansion.standings)
     if args.has("codeableConcept"):
