@@ -125,14 +125,16 @@ class UnknownCodeSystem(FhirError):
 def _code_system(store: Store, system: str, version: str | None, where: str) -> CodeSystemIndex:
     entry = store.resolve("CodeSystem", system, version)
     if entry is None:
-        shown = f"{system}|{version}" if version else system
+        known = [e.version for e in store.versions("CodeSystem", system) if e.version]
+        what = f"CodeSystem '{system}' version '{version}'" if version else f"CodeSystem '{system}'"
+        valid = f". Valid versions: {' or '.join(known)}" if version and known else ""
         raise UnknownCodeSystem(
             "not-found",
-            f"A definition for CodeSystem '{shown}' could not be found, so the "
-            "value set cannot be expanded",
-            (where,),
+            f"A definition for {what} could not be found, so the value set cannot be "
+            f"expanded{valid}",
+            (),
             tx_code="not-found",
-            message_id="UNKNOWN_CODESYSTEM",
+            message_id="UNKNOWN_CODESYSTEM_VERSION_EXP" if version else "UNKNOWN_CODESYSTEM",
             system=system,
             version=version,
         )
@@ -166,7 +168,8 @@ def _include(
         system = canonical_system(system)
         version = rules.pick(system, inc.get("version"), where)
         cs_entry = store.resolve("CodeSystem", system, version)
-        rules.verify(system, cs_entry.version if cs_entry else version)
+        if cs_entry is not None:
+            rules.verify(system, cs_entry.version)
         if inc.get("concept"):
             cs = cs_entry.index if cs_entry else None
             for c in inc["concept"]:
