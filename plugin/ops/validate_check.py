@@ -156,6 +156,20 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         found.issues.append(unknown_system(store, cand, system))
         found.unknown_system = f"{system}|{cand.version}" if cand.version else system
         return found
+    if entry.index.supplements:
+        # A supplement adds to another system; it is not a system codes can come from.
+        found.issues.append(
+            Issue(
+                "error",
+                "invalid",
+                f"CodeSystem {entry.canonical} is a supplement, so can't be used as a value in "
+                f"{cand.path or 'Coding.'}system",
+                cand.at("system"),
+                "invalid-data",
+                "CODESYSTEM_CS_NO_SUPPLEMENT",
+            )
+        )
+        return found
     found.entry = entry
     cs: CodeSystemIndex = entry.index
     concept = cs.get(cand.code)
