@@ -263,9 +263,17 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
 
 
 def check_membership(
-    found: Finding, members: Mapping[tuple[str, str], object], vs_canonical: str, rules: Rules
+    found: Finding,
+    members: Mapping[tuple[str, str], object],
+    vs_canonical: str,
+    rules: Rules,
+    versioned: frozenset[tuple[str, str | None, str]] = frozenset(),
 ) -> None:
-    """Add the value set verdict: in it, not in it, or abstract where abstract is not allowed."""
+    """Add the value set verdict: in it, not in it, or abstract where abstract is not allowed.
+
+    `versioned` holds (system, version, code) of the members: a coding that names a version the
+    value set includes must be a member in that version.
+    """
     cand = found.cand
     if found.in_fragment:
         return
@@ -291,6 +299,10 @@ def check_membership(
         and key in members
         and not (rules.active_only and concept is not None and concept.inactive)
     )
+    named = cand.version if any(v == cand.version for s, v, _ in versioned if s == system) else None
+    if in_vs and named and (system, named, key[1]) not in versioned:
+        in_vs = False
+        system = f"{system}|{named}"
     if in_vs and concept is not None and concept.not_selectable and not rules.abstract_ok:
         found.issues.append(
             Issue(
