@@ -221,8 +221,12 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
     found.display = preferred_display(concept, cs, rules.language)
     if cand.display:
         wrong = display_issue(cand, concept, cs, rules)
-        if wrong is not None and cand.version is None and valid_elsewhere(store, cand, entry):
-            wrong = None
+        other = valid_elsewhere(store, cand, entry) if wrong and cand.version is None else None
+        if other is not None:
+            # The display is right in another version: that version is the one meant.
+            wrong, found.entry = None, other
+            found.concept = concept = other.index.get(cand.code)
+            found.display = preferred_display(concept, other.index, rules.language)
         if wrong is not None:
             found.issues.append(wrong)
     if concept.deprecated and not concept.inactive:

@@ -119,8 +119,8 @@ def _valid_displays_any(concept: Concept | None, cs: CodeSystemIndex) -> set[str
     return {v for v, _ in _valid_displays(concept, cs)} if concept is not None else set()
 
 
-def valid_elsewhere(store: Store, cand: Candidate, used: Entry) -> bool:
-    """True when another version of the system has this display for the code.
+def valid_elsewhere(store: Store, cand: Candidate, used: Entry) -> Entry | None:
+    """Another version of the system that has this display for the code, if any.
 
     A value set may include several versions of one system ("overloading"); a display right
     in any of them is not wrong when the coding names no version.
@@ -129,5 +129,5 @@ def valid_elsewhere(store: Store, cand: Candidate, used: Entry) -> bool:
         if other is not used and cand.display in _valid_displays_any(
             other.index.get(cand.code), other.index
         ):
-            return True
-    return False
+            return other
+    return None
