@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from plugin.content.codesystem import CodeSystemIndex, Concept
+from plugin.content.status import STANDARDS_STATUS
 from plugin.content.store import Entry, Store
 from plugin.ops.expand_render import lang_match, preferred_languages
 from plugin.wire.outcome import Issue
@@ -27,6 +28,20 @@ def _valid_displays(concept: Concept, cs: CodeSystemIndex) -> list[tuple[str, st
         if isinstance(value, str) and (value, d.get("language")) not in out:
             out.append((value, d.get("language")))
     return out
+
+
+def _retired_designation(concept: Concept, value: str) -> str | None:
+    """The status of a designation with this value that is marked deprecated or withdrawn."""
+    for d in concept.designations:
+        if d.get("value") != value:
+            continue
+        for ext in d.get("extension", []):
+            if ext.get("url") == STANDARDS_STATUS and ext.get("valueCode") in (
+                "deprecated",
+                "withdrawn",
+            ):
+                return str(ext["valueCode"])
+    return None
 
 
 def _offered_displays(concept: Concept) -> list[str]:
@@ -63,6 +78,17 @@ def display_issue(
 ) -> Issue | None:
     """The finding on a display, or None when it is one of the code's valid displays."""
     given = cand.display or ""
+    retired = _retired_designation(concept, given)
+    if retired is not None:
+        return Issue(
+            "warning",
+            "invalid",
+            f"'{given}' is no longer considered a correct display for code '{concept.code}' "
+            f'(status = {retired}). The correct display is one of "{concept.display}".',
+            cand.at("display"),
+            "display-comment",
+            "INACTIVE_DISPLAY_FOUND",
+        )
     every = _valid_displays(concept, cs)
     choices = _for_languages(every, rules.language)
     if given in {v for v, _ in choices}:
