@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 
 from plugin.config import MAX_EXPANSION
-from plugin.content.status import STANDARDS_STATUS
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system
 from plugin.content.valueset import Item, SystemVersions, expand
@@ -61,8 +60,9 @@ PARAMS = (
 
 _EXT = "http://hl7.org/fhir/StructureDefinition"
 _VS_PARAMETER = f"{_EXT}/valueset-expansion-parameter"
-# Elements of the ValueSet not repeated in the expansion answer (compose only on request).
-_NOT_COPIED = frozenset({"expansion", "text", "compose", "contained", "description"})
+# Elements of the ValueSet not repeated in the expansion answer (compose and extensions only
+# with includeDefinition).
+_NOT_COPIED = frozenset({"expansion", "text", "compose", "contained", "description", "extension"})
 
 # Parameters echoed in expansion.parameter, with their FHIR value types.
 _ECHO = {
@@ -248,13 +248,11 @@ def run(ctx: Context) -> Resource:
         for s, v in expansion.fragments.items()
     ]
     out: Resource = {k: v for k, v in vs.items() if k not in _NOT_COPIED}
-    # The definition's own status extensions describe it, not this expansion.
-    kept = [e for e in vs.get("extension", []) if e.get("url") != STANDARDS_STATUS]
-    out.pop("extension", None)
-    if kept:
-        out["extension"] = kept
-    if args.get("includeDefinition") and "compose" in vs:
-        out["compose"] = vs["compose"]
+    if args.get("includeDefinition"):
+        # The definition was asked for: its compose and its extensions come with it.
+        for key in ("compose", "extension"):
+            if key in vs:
+                out[key] = vs[key]
     body: Resource = {
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
