@@ -161,6 +161,8 @@ def _caused_by(store: Store, cand: Candidate, rules: Rules, exc: UnknownCodeSyst
     if exc.version and found.system == exc.system:
         stated = Candidate(cand.system, cand.code, cand.display, exc.version, cand.path)
         found.issues = [unknown_system(store, stated, exc.system)]
+        if cand.version and cand.version != exc.version:
+            found.issues.append(version_mismatch(cand, exc.system, exc.version, cand.version))
         found.caused_by = f"{exc.system}|{exc.version}"
         return answer_single(found)
     return unresolved(exc.text)
