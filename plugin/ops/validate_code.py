@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plugin.content.store import Store, version_matches
+from plugin.content.store import Entry, Store, version_matches
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.content.valueset import Item, SystemVersions, UnknownCodeSystem, expand
@@ -27,7 +27,8 @@ from plugin.ops.validate_check import (
     unknown_system,
 )
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, invalid
+from plugin.wire.outcome import FhirError, Issue, invalid
+from plugin.wire.parameters import param
 
 _COMMON = (
     Param("code", "code", "The code to validate"),
@@ -153,7 +154,32 @@ def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) 
     return []
 
 
-def _caused_by(store: Store, cand: Candidate, rules: Rules, exc: UnknownCodeSystem) -> Resource:
+def _unknown_version_note(
+    vs: Resource, cand: Candidate, used: Entry, stated: str, rules: Rules
+) -> Issue:
+    """How the version the code was judged in differs from the coding's unknown one."""
+    pins = _pins(vs, used.url)
+    versions = rules.versions or SystemVersions()
+    rule = versions.force.get(used.url) or (
+        None if pins else versions.default.get(used.url) or versions.check.get(used.url)
+    )
+    if rule is not None:
+        return Issue(
+            "error",
+            "invalid",
+            f"The code system '{used.url}' version '{rule}' resulting from the version "
+            f"'{pins[0] if pins else ''}' in the ValueSet include is different to the one in "
+            f"the value ('{stated}')",
+            cand.at("version"),
+            "vs-invalid",
+            "VALUESET_VALUE_MISMATCH_CHANGED",
+        )
+    return version_mismatch(cand, used.url, used.version, stated, bool(pins))
+
+
+def _caused_by(
+    store: Store, cand: Candidate, rules: Rules, exc: UnknownCodeSystem, concept: Resource | None
+) -> Resource:
     """The answer when the value set needs a code system (version) that is not known."""
     found = check_coding(store, cand, rules)
     if found.unknown_system:
@@ -164,24 +190,27 @@ def _caused_by(store: Store, cand: Candidate, rules: Rules, exc: UnknownCodeSyst
         if cand.version and cand.version != exc.version:
             found.issues.append(version_mismatch(cand, exc.system, exc.version, cand.version))
         found.caused_by = f"{exc.system}|{exc.version}"
-        return answer_single(found)
-    return unresolved(exc.text)
+        answer = answer_single(found)
+        if concept is not None:
+            # A CodeableConcept is answered as such: the concept, not one coding's identity.
+            kept = [p for p in answer["parameter"] if p["name"] not in ("code", "system")]
+            answer["parameter"] = [param("codeableConcept", "CodeableConcept", concept), *kept]
+        return answer
+    return unresolved(exc.text, concept)
 
 
-def _pinned(vs: Resource, system: str) -> bool:
-    return any(
-        inc.get("version") and canonical_system(str(inc.get("system", ""))) == system
-        for inc in (vs.get("compose") or {}).get("include", [])
-    )
-
-
-def _pins_other(vs: Resource, system: str, version: str) -> bool:
-    """True when the value set pins `system` to versions that exclude `version`."""
-    pins = [
+def _pins(vs: Resource, system: str) -> list[str]:
+    """The versions the value set's includes pin for `system`."""
+    return [
         str(inc["version"])
         for inc in (vs.get("compose") or {}).get("include", [])
         if inc.get("version") and canonical_system(str(inc.get("system", ""))) == system
     ]
+
+
+def _pins_other(vs: Resource, system: str, version: str) -> bool:
+    """True when the value set pins `system` to versions that exclude `version`."""
+    pins = _pins(vs, system)
     return bool(pins) and not any(version_matches(version, p) for p in pins)
 
 
@@ -258,7 +287,10 @@ def run_valueset(ctx: Context) -> Resource:
             members.setdefault((item.system, item.code), item)
     except UnknownCodeSystem as exc:
         # The value set draws on a code system (version) this server does not have: say which.
-        return _caused_by(store, cands[0], rules, exc) if len(cands) == 1 else unresolved(exc.text)
+        concept = args.get("codeableConcept")
+        if len(cands) == 1:
+            return _caused_by(store, cands[0], rules, exc, concept)
+        return unresolved(exc.text, concept)
     except FhirError as exc:
         if exc.code != "not-found":
             raise
@@ -278,7 +310,7 @@ def run_valueset(ctx: Context) -> Resource:
             continue
         if not c.version:
             # The value set's own pin decides; otherwise the request's version rules do.
-            c.implied_version = member.version if _pinned(vs, system) else None
+            c.implied_version = member.version if bool(_pins(vs, system)) else None
         elif store.resolve("CodeSystem", system, c.version) is None:
             # An unknown version of a known system: judge the code in the value set's version,
             # and say the answer is caused by the unknown version.
@@ -303,10 +335,7 @@ def run_valueset(ctx: Context) -> Resource:
         if n in unknown and found.entry is not None:
             stated = Candidate(c.system, c.code, c.display, unknown[n], c.path)
             found.issues.insert(0, unknown_system(store, stated, found.entry.url))
-            pinned = _pins_other(vs, found.entry.url, unknown[n])
-            found.issues.append(
-                version_mismatch(c, found.entry.url, found.entry.version, unknown[n], pinned)
-            )
+            found.issues.append(_unknown_version_note(vs, c, found.entry, unknown[n], rules))
             found.caused_by = f"{found.entry.url}|{unknown[n]}"
         if n in mismatched and found.entry is not None:
             found.issues.append(
