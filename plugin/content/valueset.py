@@ -86,20 +86,28 @@ class SystemVersions:
         # Unpinned: the default version, else the newest one the check allows.
         return pinned or self.default.get(system) or self.check.get(system)
 
-    def verify(self, system: str, used: str | None) -> None:
-        """check-system-version: the version an expansion used must match the required one."""
+    def violation(self, system: str, used: str | None) -> str | None:
+        """Why `used` breaks the check-system-version rule for `system`, or None."""
         required = self.check.get(system)
         if required is None or (used is not None and version_matches(used, required)):
-            return
-        raise FhirError(
-            "exception",
+            return None
+        return (
             f"The version '{used}' is not allowed for system '{system}': required to be "
-            f"'{required}' by a version-check parameter",
-            (),
-            status=400,
-            tx_code="version-error",
-            message_id="VALUESET_VERSION_CHECK",
+            f"'{required}' by a version-check parameter"
         )
+
+    def verify(self, system: str, used: str | None) -> None:
+        """check-system-version: the version an expansion used must match the required one."""
+        text = self.violation(system, used)
+        if text is not None:
+            raise FhirError(
+                "exception",
+                text,
+                (),
+                status=400,
+                tx_code="version-error",
+                message_id="VALUESET_VERSION_CHECK",
+            )
 
 
 _NO_RULES = SystemVersions()

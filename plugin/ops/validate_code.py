@@ -337,6 +337,19 @@ def run_valueset(ctx: Context) -> Resource:
             found.issues.insert(0, unknown_system(store, stated, found.entry.url))
             found.issues.append(_unknown_version_note(vs, c, found.entry, unknown[n], rules))
             found.caused_by = f"{found.entry.url}|{unknown[n]}"
+        versions = rules.versions or SystemVersions()
+        broken = versions.violation(found.entry.url, found.entry.version) if found.entry else None
+        if broken is not None:
+            found.issues.append(
+                Issue(
+                    "error",
+                    "exception",
+                    broken,
+                    c.at("version"),
+                    "version-error",
+                    "VALUESET_VERSION_CHECK",
+                )
+            )
         if n in mismatched and found.entry is not None:
             found.issues.append(
                 version_mismatch(c, found.entry.url, found.entry.version, mismatched[n])
