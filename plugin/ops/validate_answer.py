@@ -147,6 +147,8 @@ def answer_concept(
         out += _identity(good)
     unknown = [f.unknown_system for f in findings if f.unknown_system]
     out += [param("x-unknown-system", "canonical", u) for u in unknown]
+    causes = [f.caused_by for f in findings if f.caused_by]
+    out += [param("x-caused-by-unknown-system", "canonical", c) for c in causes]
     if issues:
         if _message(issues):
             out.append(param("message", "string", _message(issues)))

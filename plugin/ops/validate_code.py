@@ -315,7 +315,8 @@ def run_valueset(ctx: Context) -> Resource:
             # An unknown version of a known system: judge the code in the value set's version,
             # and say the answer is caused by the unknown version.
             unknown[n] = c.version
-            c.version, c.implied_version = None, member.version
+            c.version = None
+            c.implied_version = member.version if _pins(vs, system) else None
         elif (
             (system, c.version, code) not in versioned
             and store.resolve("CodeSystem", system, c.version)
