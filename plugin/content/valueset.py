@@ -74,6 +74,8 @@ class SystemVersions:
     force: dict[str, str] = field(default_factory=dict)
     # Systems whose default version (system-version) an expansion actually used.
     applied: set[str] = field(default_factory=set)
+    # Systems whose version the check-system-version pattern chose (nothing else did).
+    checked: set[str] = field(default_factory=set)
     # default-valueset-version: value set url -> version for unversioned imports.
     valuesets: dict[str, str] = field(default_factory=dict)
 
@@ -83,6 +85,8 @@ class SystemVersions:
             return self.force[system]
         if not pinned and system in self.default:
             self.applied.add(system)
+        elif not pinned and system in self.check:
+            self.checked.add(system)
         # Unpinned: the default version, else the newest one the check allows.
         return pinned or self.default.get(system) or self.check.get(system)
 

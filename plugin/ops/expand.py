@@ -149,6 +149,15 @@ def display_language(ctx: Context, vs: Resource) -> str | None:
     return stated if isinstance(stated, str) else None
 
 
+def _stated_versions(vs: Resource) -> list[str]:
+    """`system|version` of the includes of systems the compose names in several versions."""
+    seen: dict[str, set[str]] = {}
+    for inc in (vs.get("compose") or {}).get("include", []):
+        if isinstance(inc.get("system"), str):
+            seen.setdefault(inc["system"], set()).add(str(inc.get("version", "")))
+    return [f"{s}|{v}" for s, vs_ in seen.items() if len(vs_) > 1 for v in vs_]
+
+
 def _unclosed(fragments: dict[str, str | None]) -> list[Resource]:
     systems = ", ".join(fragments)
     return [
@@ -160,7 +169,7 @@ def _unclosed(fragments: dict[str, str | None]) -> list[Resource]:
     ]
 
 
-def _echo(args: Args, language: str | None, applied: set[str]) -> list[Resource]:
+def _echo(args: Args, language: str | None, rules: SystemVersions) -> list[Resource]:
     params: list[Resource] = []
     for name, vtype in _ECHO.items():
         if args.has(name):
@@ -179,7 +188,12 @@ def _echo(args: Args, language: str | None, applied: set[str]) -> list[Resource]
     params.extend(
         {"name": "system-version", "valueUri": v}
         for v in args.all("system-version")
-        if canonical_system(str(v).partition("|")[0]) in applied
+        if canonical_system(str(v).partition("|")[0]) in rules.applied
+    )
+    params.extend(
+        {"name": "check-system-version", "valueUri": v}
+        for v in args.all("check-system-version")
+        if canonical_system(str(v).partition("|")[0]) in rules.checked
     )
     params.extend({"name": "designation", "valueString": v} for v in args.all("designation"))
     return params
@@ -231,7 +245,7 @@ def run(ctx: Context) -> Resource:
         )
     page = items[offset : offset + count if count is not None else None]
     language = display_language(ctx, vs)
-    params = _echo(args, language, rules.applied)
+    params = _echo(args, language, rules)
     params += [{"name": "used-codesystem", "valueUri": u} for u in expansion.used_systems]
     for used in expansion.used_systems:
         entry = ctx.store.resolve("CodeSystem", used)
@@ -266,7 +280,7 @@ def run(ctx: Context) -> Resource:
     if page:
         # Paging cuts through the tree: a page is always flat.
         layout.nested = layout.nested and len(page) == total
-        body["contains"] = contains(page, layout, expansion.used_systems)
+        body["contains"] = contains(page, layout, [*expansion.used_systems, *_stated_versions(vs)])
     if layout.declared:
         body["property"] = [{"code": c, "uri": u} for c, u in layout.declared.items()]
     if expansion.fragments:
