@@ -93,7 +93,7 @@ def unknown_system(store: Store, cand: Candidate, system: str) -> Issue:
             f"A definition for CodeSystem '{cand.system}' version '{cand.version}' could not be "
             f"found, so the code cannot be validated. {valid}"
         )
-        mid = "UNKNOWN_CODESYSTEM_VERSION"
+        mid = "UNKNOWN_CODESYSTEM_VERSION" if known else "UNKNOWN_CODESYSTEM_VERSION_NONE"
     else:
         text = (
             f"A definition for CodeSystem '{cand.system}' could not be found, "
@@ -154,7 +154,9 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         )
     if entry is None:
         found.issues.append(unknown_system(store, cand, system))
-        found.unknown_system = f"{system}|{cand.version}" if cand.version else system
+        # The whole system is unknown, or only this version of it.
+        versioned = cand.version and store.versions("CodeSystem", system)
+        found.unknown_system = f"{system}|{cand.version}" if versioned else system
         return found
     if entry.index.supplements:
         # A supplement adds to another system; it is not a system codes can come from.
@@ -322,6 +324,8 @@ def check_membership(
     if not in_vs:
         found.in_value_set = False
         shown = f" ('{cand.display}')" if cand.display else ""
+        if cand.version and "|" not in system:
+            system = f"{system}|{cand.version}"
         found.issues.append(
             Issue(
                 "error",
