@@ -178,10 +178,20 @@ def _unknown_version_note(
 
 
 def _caused_by(
-    store: Store, cand: Candidate, rules: Rules, exc: UnknownCodeSystem, concept: Resource | None
+    store: Store,
+    cand: Candidate,
+    rules: Rules,
+    exc: UnknownCodeSystem,
+    concept: Resource | None,
+    vs_canonical: str,
 ) -> Resource:
     """The answer when the value set needs a code system (version) that is not known."""
     found = check_coding(store, cand, rules)
+    if found.unknown_system and found.system != exc.system:
+        # The coding's system is unknown too, and it is not the one the value set needs: the
+        # code cannot be in the value set, whatever the value set's own system holds.
+        check_membership(found, {}, vs_canonical, rules)
+        return answer_single(found)
     if found.unknown_system:
         return answer_single(found, caused_by_unknown=True)
     if exc.version and found.system == exc.system:
@@ -197,6 +207,12 @@ def _caused_by(
             answer["parameter"] = [param("codeableConcept", "CodeableConcept", concept), *kept]
         return answer
     return unresolved(exc.text, concept)
+
+
+def _canonical(vs: Resource) -> str:
+    """`url|version` of the value set, as messages name it."""
+    url = str(vs.get("url") or "(unidentified)")
+    return f"{url}|{vs['version']}" if vs.get("version") else url
 
 
 def _pins(vs: Resource, system: str) -> list[str]:
@@ -289,7 +305,7 @@ def run_valueset(ctx: Context) -> Resource:
         # The value set draws on a code system (version) this server does not have: say which.
         concept = args.get("codeableConcept")
         if len(cands) == 1:
-            return _caused_by(store, cands[0], rules, exc, concept)
+            return _caused_by(store, cands[0], rules, exc, concept, _canonical(vs))
         return unresolved(exc.text, concept)
     except FhirError as exc:
         if exc.code != "not-found":
@@ -326,9 +342,7 @@ def run_valueset(ctx: Context) -> Resource:
             # in the value set's version and say so.
             mismatched[n] = c.version
             c.version, c.implied_version = None, member.version
-    canonical = str(vs.get("url") or "(unidentified)")
-    if vs.get("version"):
-        canonical += f"|{vs['version']}"
+    canonical = _canonical(vs)
     findings = []
     for n, c in enumerate(cands):
         found = check_coding(store, c, rules)
