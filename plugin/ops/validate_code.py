@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plugin.content.store import Entry, Store, version_matches
+from plugin.content.store import Store
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.content.valueset import Item, SystemVersions, UnknownCodeSystem, expand
@@ -26,6 +26,7 @@ from plugin.ops.validate_check import (
     check_membership,
     unknown_system,
 )
+from plugin.ops.validate_versions import pins, pins_other, unknown_version_note, vs_canonical
 from plugin.types import Resource
 from plugin.wire.outcome import FhirError, Issue, invalid
 from plugin.wire.parameters import param
@@ -154,29 +155,6 @@ def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) 
     return []
 
 
-def _unknown_version_note(
-    vs: Resource, cand: Candidate, used: Entry, stated: str, rules: Rules
-) -> Issue:
-    """How the version the code was judged in differs from the coding's unknown one."""
-    pins = _pins(vs, used.url)
-    versions = rules.versions or SystemVersions()
-    rule = versions.force.get(used.url) or (
-        None if pins else versions.default.get(used.url) or versions.check.get(used.url)
-    )
-    if rule is not None:
-        return Issue(
-            "error",
-            "invalid",
-            f"The code system '{used.url}' version '{rule}' resulting from the version "
-            f"'{pins[0] if pins else ''}' in the ValueSet include is different to the one in "
-            f"the value ('{stated}')",
-            cand.at("version"),
-            "vs-invalid",
-            "VALUESET_VALUE_MISMATCH_CHANGED",
-        )
-    return version_mismatch(cand, used.url, used.version, stated, bool(pins))
-
-
 def _caused_by(
     store: Store,
     cand: Candidate,
@@ -207,27 +185,6 @@ def _caused_by(
             answer["parameter"] = [param("codeableConcept", "CodeableConcept", concept), *kept]
         return answer
     return unresolved(exc.text, concept)
-
-
-def _canonical(vs: Resource) -> str:
-    """`url|version` of the value set, as messages name it."""
-    url = str(vs.get("url") or "(unidentified)")
-    return f"{url}|{vs['version']}" if vs.get("version") else url
-
-
-def _pins(vs: Resource, system: str) -> list[str]:
-    """The versions the value set's includes pin for `system`."""
-    return [
-        str(inc["version"])
-        for inc in (vs.get("compose") or {}).get("include", [])
-        if inc.get("version") and canonical_system(str(inc.get("system", ""))) == system
-    ]
-
-
-def _pins_other(vs: Resource, system: str, version: str) -> bool:
-    """True when the value set pins `system` to versions that exclude `version`."""
-    pins = _pins(vs, system)
-    return bool(pins) and not any(version_matches(version, p) for p in pins)
 
 
 def run_codesystem(ctx: Context) -> Resource:
@@ -305,7 +262,7 @@ def run_valueset(ctx: Context) -> Resource:
         # The value set draws on a code system (version) this server does not have: say which.
         concept = args.get("codeableConcept")
         if len(cands) == 1:
-            return _caused_by(store, cands[0], rules, exc, concept, _canonical(vs))
+            return _caused_by(store, cands[0], rules, exc, concept, vs_canonical(vs))
         return unresolved(exc.text, concept)
     except FhirError as exc:
         if exc.code != "not-found":
@@ -326,23 +283,23 @@ def run_valueset(ctx: Context) -> Resource:
             continue
         if not c.version:
             # The value set's own pin decides; otherwise the request's version rules do.
-            c.implied_version = member.version if bool(_pins(vs, system)) else None
+            c.implied_version = member.version if bool(pins(vs, system)) else None
         elif store.resolve("CodeSystem", system, c.version) is None:
             # An unknown version of a known system: judge the code in the value set's version,
             # and say the answer is caused by the unknown version.
             unknown[n] = c.version
             c.version = None
-            c.implied_version = member.version if _pins(vs, system) else None
+            c.implied_version = member.version if pins(vs, system) else None
         elif (
             (system, c.version, code) not in versioned
             and store.resolve("CodeSystem", system, c.version)
-            and _pins_other(vs, system, c.version)
+            and pins_other(vs, system, c.version)
         ):
             # The coding names another (known) version than the value set uses: judge the code
             # in the value set's version and say so.
             mismatched[n] = c.version
             c.version, c.implied_version = None, member.version
-    canonical = _canonical(vs)
+    canonical = vs_canonical(vs)
     findings = []
     for n, c in enumerate(cands):
         found = check_coding(store, c, rules)
@@ -350,7 +307,7 @@ def run_valueset(ctx: Context) -> Resource:
         if n in unknown and found.entry is not None:
             stated = Candidate(c.system, c.code, c.display, unknown[n], c.path)
             found.issues.insert(0, unknown_system(store, stated, found.entry.url))
-            found.issues.append(_unknown_version_note(vs, c, found.entry, unknown[n], rules))
+            found.issues.append(unknown_version_note(vs, c, found.entry, unknown[n], rules))
             found.caused_by = f"{found.entry.url}|{unknown[n]}"
         versions = rules.versions or SystemVersions()
         broken = versions.violation(found.entry.url, found.entry.version) if found.entry else None
