@@ -152,7 +152,7 @@ def _ms(text: str) -> float:
 
 
 def _wrk_field(pattern: str, out: str) -> str:
-    found = re.search(pattern, out)
+    found = re.search(pattern, out, re.MULTILINE)
     return found.group(1) if found else "nan"
 
 
@@ -179,8 +179,9 @@ def run_wrk(url: str, duration: float, method: str, body: bytes) -> Sample:
     finally:
         os.unlink(lua.name)
     rps = float(_wrk_field(r"Requests/sec:\s+([\d.]+)", out))
-    p50 = _ms(_wrk_field(r"50%\s+(\S+)", out))
-    p99 = _ms(_wrk_field(r"99%\s+(\S+)", out))
+    # Anchored: "83.50%" in the thread stats must not be read as the 50th percentile.
+    p50 = _ms(_wrk_field(r"^\s+50%\s+(\S+)$", out))
+    p99 = _ms(_wrk_field(r"^\s+99%\s+(\S+)$", out))
     if math.isnan(p50) or math.isnan(p99) or "Socket errors" in out:
         print(f"wrk output for {url}:\n{out}", file=sys.stderr)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
