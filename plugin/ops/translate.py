@@ -25,6 +25,8 @@ from plugin.ops.params import (
 )
 from plugin.ops.registry import Context, Operation
 from plugin.results import TranslateOutcome
+from plugin.text import Reading, matcher_for, read_text
+from plugin.text.explain import annotate
 from plugin.types import Resource
 from plugin.wire.outcome import invalid, not_found
 from plugin.wire.translate import render
@@ -91,6 +93,19 @@ class TranslateRequest:
     source_scope: str | None = None
     target_scope: str | None = None
     maps: list[ConceptMapIndex] | None = None
+    # Set when the input was a description: what the recogniser read, for the explanation.
+    reading: Reading | None = None
+
+
+def text_request(text: str, store: Store, given: tuple[Dependency, ...] = ()) -> TranslateRequest:
+    """A request for a procedure description: the recognised codings and dependencies.
+
+    Dependencies given by the client win over recognised ones for the same element.
+    """
+    reading = read_text(text, store)
+    elements = {d.element for d in given}
+    deps = given + tuple(d for d in reading.dependencies if d.element not in elements)
+    return TranslateRequest(codings=list(reading.codings), dependencies=deps, reading=reading)
 
 
 def _dependencies(args: Args) -> tuple[Dependency, ...]:
@@ -156,7 +171,8 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
         )
     reverse = bool(args.get("reverse")) or reverse_r5
 
-    codings: list[Coding]
+    codings: list[Coding] = []
+    described: TranslateRequest | None = None
     result_system = canonical_system(args.get("targetsystem")) if args.has("targetsystem") else None
     if args.has("code") or args.has("targetCode"):
         name = "code" if args.has("code") else "targetCode"
@@ -187,9 +203,20 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
             result_system = canonical_system(args.get("system"))
     elif args.has("codeableConcept") or args.has("targetCodeableConcept"):
         name = "codeableConcept" if args.has("codeableConcept") else "targetCodeableConcept"
-        codings = _codings_of_cc(args.get(name), name)
-        if not codings:
-            raise invalid("The CodeableConcept has no coding to translate", name)
+        cc = args.get(name)
+        codings = _codings_of_cc(cc, name)
+        text = cc.get("text") if isinstance(cc, dict) else None
+        if not codings and isinstance(text, str):
+            # A description without codings: read it (codings, when present, win over text).
+            if reverse:
+                raise invalid("A description can only be translated forward", f"{name}.text")
+            if not text:
+                raise invalid(
+                    "CodeableConcept.text must not be empty (FHIR string)", f"{name}.text"
+                )
+            described = text_request(text, store, _dependencies(args))
+        elif not codings:
+            raise invalid("The CodeableConcept has no coding or text to translate", name)
     else:
         raise invalid(
             "Nothing to translate: give code+system, coding or codeableConcept "
@@ -214,6 +241,12 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
             maps = [make_entry(resource, "request").index]
         except ValueError as exc:
             raise invalid(f"The conceptMap cannot be used: {exc}", "conceptMap") from None
+    if described is not None:
+        described.result_system = result_system
+        described.source_scope = args.get("source")
+        described.target_scope = args.get("target")
+        described.maps = maps
+        return described
     return TranslateRequest(
         codings=codings,
         dependencies=_dependencies(args),
@@ -363,7 +396,15 @@ def run(ctx: Context) -> Resource:
     req = parse_request(ctx.args, ctx.store)
     if ctx.instance is not None and req.maps is None:
         req.maps = [ctx.instance.index]
-    return render(translate(req, ctx.store), r5=ctx.r5)
+    return render(translate_explained(req, ctx.store), r5=ctx.r5)
+
+
+def translate_explained(req: TranslateRequest, store: Store) -> TranslateOutcome:
+    """`translate`, and for a description the message and per-match reasons of the reading."""
+    outcome = translate(req, store)
+    if req.reading is None:
+        return outcome
+    return annotate(outcome, req.reading, matcher_for(store).vocab)
 
 
 OPERATION = Operation(
