@@ -259,7 +259,9 @@ def main() -> None:
         if has_uvicorn:
             u_hello = up("uvicorn hello", [*uvicorn, "--app-dir", str(HERE), "hello:app"])
             u_app = up(
-                "uvicorn nice-tx", [*uvicorn, "--factory", "plugin.api.server:asgi_app"], LOOKUP
+                "uvicorn nice-tx",
+                [*uvicorn, "--factory", "plugin.api.settings:app_from_env"],
+                LOOKUP,
             )
         rows = [
             Row(HELLO, g_hello, "/"),
