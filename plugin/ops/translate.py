@@ -81,6 +81,10 @@ PARAMS = (
 )
 
 
+# The R4 spelling of the source inputs (R5 clients say sourceCode, sourceCoding, ...).
+R4_INPUTS = ("code", "coding", "codeableConcept")
+
+
 @dataclass
 class TranslateRequest:
     """A $translate request after parsing and guard checks."""
@@ -396,7 +400,10 @@ def run(ctx: Context) -> Resource:
     req = parse_request(ctx.args, ctx.store)
     if ctx.instance is not None and req.maps is None:
         req.maps = [ctx.instance.index]
-    return render(translate_explained(req, ctx.store), r5=ctx.r5)
+    # R4 names in, R4 reading out: `match.source` is then the map's uri, as R4 defines it and
+    # HAPI's remote terminology client reads it (R5-named requests get R5's meaning instead).
+    r4_form = not ctx.r5 and any(ctx.args.spelled.get(n) == n for n in R4_INPUTS)
+    return render(translate_explained(req, ctx.store), r5=ctx.r5, map_as_source=r4_form)
 
 
 def translate_explained(req: TranslateRequest, store: Store) -> TranslateOutcome:

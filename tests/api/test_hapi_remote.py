@@ -285,3 +285,19 @@ def test_translate_no_match_reads_as_result_false(hapi: httpx.Client) -> None:
     result, message, matches = _hapi_translate(response.json())
     assert (result, matches) == (False, [])
     assert message
+
+
+def test_translate_names_the_map_where_hapi_reads_it(hapi: httpx.Client) -> None:
+    # HAPI takes a match's map from its `source` part (R4: the map's uri).
+    body = _params(
+        (
+            "codeableConcept",
+            "CodeableConcept",
+            {"coding": [{"system": SNOMED, "code": "94381002"}]},
+        ),
+        ("targetsystem", "Uri", ICD10UK),
+    )
+    out = _post(hapi, "ConceptMap/$translate", body).json()
+    match = next(p for p in out["parameter"] if p["name"] == "match")
+    sources = [q["valueUri"] for q in match["part"] if q["name"] == "source"]
+    assert sources == [f"{CM}|0.1.0"]
