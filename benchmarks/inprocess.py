@@ -133,10 +133,16 @@ def bulk_row(count: int) -> tuple[str, str, str, str]:
     coder = default_coder()
     texts = [loads(b)["parameter"][0]["valueCodeableConcept"]["text"] for b in descriptions(count)]
     coder.code(texts[0])
-    start = time.perf_counter()
-    for text in texts:
-        coder.code(text)
-    rate = len(texts) / (time.perf_counter() - start)
+    # Ten consecutive chunks, each timed; the median chunk rate resists a burst of load.
+    size = max(1, len(texts) // 10)
+    rates = []
+    for i in range(0, len(texts), size):
+        chunk = texts[i : i + size]
+        start = time.perf_counter()
+        for text in chunk:
+            coder.code(text)
+        rates.append(len(chunk) / (time.perf_counter() - start))
+    rate = statistics.median(rates)
     return (f"bulk: Coder.code, {count} distinct texts (desc/s)", f"{rate:,.0f}", ">= 20,000", "ok")
 
 
