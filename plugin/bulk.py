@@ -7,8 +7,10 @@ JSON, no text field, a text that is not a string) is reported and skipped; the r
 from __future__ import annotations
 
 import csv
+import gc
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -127,6 +129,25 @@ def _ndjson_writer(out: IO[str]) -> Callable[[Any, CodedDescription], None]:
     return write
 
 
+@contextmanager
+def _batch_gc() -> Iterator[None]:
+    """Garbage collection tuned for a long batch, restored afterwards.
+
+    Coding a row makes many small acyclic objects; with the default thresholds the collector
+    runs every few rows and keeps re-walking the long-lived vocabulary and caches, a third of the
+    run time. Those are frozen (left out of collections) and collections are spaced out; rows
+    hold no reference cycles, so memory stays flat.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, thresholds[1], thresholds[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 def code_file(
     source: Path,
     target: Path,
@@ -151,6 +172,7 @@ def code_file(
     rows = _csv_rows if in_csv else _ndjson_rows
     total = max(count_lines(source) - in_csv, 0) if progress else None
     with (
+        _batch_gc(),
         source.open(encoding="utf-8", newline="") as f,
         target.open("w", encoding="utf-8", newline="") as out,
         tqdm(total=total, unit=" rows", disable=not progress, file=sys.stderr) as bar,

@@ -13,6 +13,7 @@ dependencies): content is immutable, and descriptions read to few distinct reque
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
@@ -23,11 +24,15 @@ from plugin.ops.translate import text_request, translate
 from plugin.results import ASSERTING, TranslateOutcome
 from plugin.text import matcher_for
 from plugin.text.explain import annotate
+from plugin.text.reading import Reading
+from plugin.text.vocabulary import Vocabulary
 
 _ENGINE_CACHE_LIMIT = 4096
+# Explanation templates, one per reading signature (a few kB each; bounded, cleared when full).
+_TEMPLATE_LIMIT = 32_768
 
 
-class Code(NamedTuple):
+class AnswerCode(NamedTuple):
     """A code in the answer: asserted (the translation) or a candidate only."""
 
     system: str
@@ -39,7 +44,7 @@ class Code(NamedTuple):
     match: int  # which match it belongs to (a candidate's companions share its number)
 
 
-class Term(NamedTuple):
+class RecognisedTerm(NamedTuple):
     """Words of the description recognised as a facet value, and what became of them."""
 
     words: str
@@ -61,18 +66,18 @@ class CodedDescription:
     text: str
     result: bool
     message: str
-    codes: tuple[Code, ...]
-    terms: tuple[Term, ...]
+    codes: tuple[AnswerCode, ...]
+    terms: tuple[RecognisedTerm, ...]
     not_recognised: tuple[str, ...]
     reasons: tuple[str, ...]  # per match, in match order
 
     @property
-    def assigned(self) -> list[Code]:
+    def assigned(self) -> list[AnswerCode]:
         """The asserted codes, in coding order (main code, then its companions)."""
         return [c for c in self.codes if c.asserted]
 
     @property
-    def candidates(self) -> list[Code]:
+    def candidates(self) -> list[AnswerCode]:
         """Main codes offered as candidates only (e.g. the approach is not stated)."""
         return [c for c in self.codes if not c.asserted and c.role == "main"]
 
@@ -89,8 +94,8 @@ class CodedDescription:
         }
 
 
-def _result(outcome: TranslateOutcome) -> tuple[tuple[Code, ...], tuple[str, ...]]:
-    codes: list[Code] = []
+def _result(outcome: TranslateOutcome) -> tuple[tuple[AnswerCode, ...], tuple[str, ...]]:
+    codes: list[AnswerCode] = []
     reasons: list[str] = []
     products = {p.coding for m in outcome.matches for p in m.products}
     for i, m in enumerate(outcome.matches):
@@ -100,13 +105,60 @@ def _result(outcome: TranslateOutcome) -> tuple[tuple[Code, ...], tuple[str, ...
             c = m.concept
             # a code that is elsewhere a companion (product) stays "additional" when asserted alone
             role = "additional" if c in products else "main"
-            codes.append(Code(c.system, c.code, c.display, asserted, role, m.equivalence, i))
+            codes.append(AnswerCode(c.system, c.code, c.display, asserted, role, m.equivalence, i))
         for p in m.products:
             pc = p.coding
             codes.append(
-                Code(pc.system, pc.code, pc.display, asserted, "additional", m.equivalence, i)
+                AnswerCode(pc.system, pc.code, pc.display, asserted, "additional", m.equivalence, i)
             )
     return tuple(codes), tuple(reasons)
+
+
+_SLOT = "\x00"  # around a term's index in a template
+_UNRECOGNISED = "\x01"  # where the unrecognised words go
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """An explained answer with the description's words left as slots.
+
+    The explanation depends on the words only where it quotes them; everything else follows
+    from the reading's decision (its token signature) and the engine's answer, so it is built
+    once per signature and filled with each description's words.
+    """
+
+    result: bool
+    codes: tuple[AnswerCode, ...]
+    message: tuple[str, ...]
+    reasons: tuple[tuple[str, ...], ...]
+
+    @staticmethod
+    def of(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> _Template:
+        slotted = copy.copy(reading)
+        slotted.found = [copy.copy(f) for f in reading.found]
+        for k, f in enumerate(slotted.found):
+            f.words = f"{_SLOT}{k}{_SLOT}"
+        slotted.unrecognised = [_UNRECOGNISED] if reading.unrecognised else []
+        explained = annotate(outcome, slotted, vocab)
+        codes, reasons = _result(explained)
+        return _Template(
+            explained.result,
+            codes,
+            tuple((explained.message or "").split(_SLOT)),
+            tuple(tuple(r.split(_SLOT)) for r in reasons),
+        )
+
+    @staticmethod
+    def fill(parts: tuple[str, ...], words: list[str], unrecognised: str) -> str:
+        """The text of a template: odd parts are term indexes."""
+        # the template's own text gets the unrecognised words first: quoted words are never
+        # rescanned, whatever characters they hold
+        return "".join(
+            [
+                words[int(p)] if i % 2 else p.replace(_UNRECOGNISED, unrecognised)
+                for i, p in enumerate(parts)
+            ]
+        )
 
 
 class Coder:
@@ -121,6 +173,7 @@ class Coder:
         self.vocab = matcher_for(store).vocab
         self._engine: dict[tuple[tuple[Coding, ...], tuple[Dependency, ...]], TranslateOutcome]
         self._engine = {}
+        self._templates: dict[tuple[tuple[str, ...], bool, bool], _Template] = {}
 
     def code(self, text: str) -> CodedDescription:
         """Code one description: the same reading, engine and explanation as `$translate`."""
@@ -134,10 +187,19 @@ class Coder:
             self._engine[key] = outcome
         assert req.reading is not None
         reading = req.reading
-        explained = annotate(outcome, reading, self.vocab)
-        codes, reasons = _result(explained)
+        tkey = (reading.key, bool(reading.unrecognised), bool(text.strip()))
+        template = self._templates.get(tkey)
+        if template is None:
+            template = _Template.of(outcome, reading, self.vocab)
+            if len(self._templates) >= _TEMPLATE_LIMIT:
+                self._templates.clear()
+            self._templates[tkey] = template
+        words = [f.words for f in reading.found]
+        unrecognised = ", ".join(reading.unrecognised)
+        message = template.fill(template.message, words, unrecognised)
+        reasons = tuple(template.fill(r, words, unrecognised) for r in template.reasons)
         terms = tuple(
-            Term(
+            RecognisedTerm(
                 f.words,
                 f.start,
                 f.end,
@@ -153,9 +215,9 @@ class Coder:
         )
         return CodedDescription(
             text,
-            explained.result,
-            explained.message or "",
-            codes,
+            template.result,
+            message,
+            template.codes,
             terms,
             tuple(reading.unrecognised),
             reasons,

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import plugin
 from plugin import CodedDescription, code_description
 from plugin.coding import Coder
+from plugin.ops.translate import text_request, translate
+from plugin.text.explain import annotate
 
 
 def test_exported() -> None:
@@ -48,3 +52,28 @@ def test_stated_image_control_is_asserted_without_the_approach() -> None:
         ("C78.7", "main", "wider"),
     ]
     assert [c.code for c in r.candidates] == ["J03.2", "J12.7", "J08.3"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Percutaneous MWA of CRLM under US",
+        "Percutaneous MWA of CRLM under US, referred by Dr X",  # same signature, other words
+        "percutanous MWA of hepatic metastsis without ultrasound (segment VII)",
+        "open right hemicolectomy and MWA of liver mets",
+        "TACE for HCC",
+        "",
+        "---",
+        "ultrasound\x01guided percutaneous MWA of liver mets \x00 x3",
+        "MWA of liver mets, CT guided",
+    ],
+)
+def test_templated_explanation_equals_direct(text: str) -> None:
+    coder = Coder()
+    for _ in range(2):  # second time from the template cache
+        r = coder.code(text)
+        req = text_request(text, coder.store)
+        assert req.reading is not None
+        direct = annotate(translate(req, coder.store), req.reading, coder.vocab)
+        assert r.message == direct.message
+        assert list(r.reasons) == [m.comment for m in direct.matches]

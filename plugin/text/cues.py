@@ -3,13 +3,14 @@
 These are words of the language, not of any guidance (the vocabulary of the guidance is in the
 CodeSystems). The scope rules follow NegEx (Chapman et al., 2001) in a simplified form:
 
-- a negation cue before terms ("no", "not", "without") negates the first term that follows in the
-  same clause, skipping only filler words ("without the use of ultrasound"), and then further
-  terms of the same facet joined by "or"/"and"/"nor" ("without ultrasound or CT guidance");
+- a negation cue before terms ("no", "not", "without"; and, as NegEx does, cues of past events:
+  "previous", "prior", "history of") negates the first term that follows in the same clause,
+  skipping only filler words ("without the use of ultrasound"), and then further terms of the
+  same facet joined by "or"/"and"/"nor" ("without ultrasound or CT guidance");
 - a negation cue after a term ("ultrasound not used") negates that term;
 - a conversion cue ("converted to", "conversion to") marks the term that follows as the value the
   procedure ended with: it supersedes the other values of its facet ("laparoscopic, converted to
-  open" is open).
+  open" is open); "conversion" alone marks the term just before it ("open conversion").
 
 A clause ends at punctuation; cues never reach across it. Every rule is a bounded forward or
 backward step over the token list: linear time.
@@ -30,6 +31,14 @@ NEGATION_BEFORE: tuple[tuple[str, ...], ...] = (
     ("nil",),
     ("never",),
     ("w", "o"),
+    ("instead", "of"),
+    ("rather", "than"),
+    # past events are not the procedure being coded (NegEx's historical cues)
+    ("history", "of"),
+    ("previous",),
+    ("previously",),
+    ("prior",),
+    ("post",),
 )
 NEGATION_AFTER: tuple[tuple[str, ...], ...] = (
     ("not", "used"),
@@ -38,6 +47,8 @@ NEGATION_AFTER: tuple[tuple[str, ...], ...] = (
     ("not", "needed"),
     ("not", "done"),
     ("not", "possible"),
+    ("not", "available"),
+    ("unavailable",),
     ("abandoned",),
 )
 CONVERSION: tuple[tuple[str, ...], ...] = (
@@ -48,15 +59,20 @@ CONVERSION: tuple[tuple[str, ...], ...] = (
     ("converting", "to"),
     ("changed", "to"),
 )
+# "open conversion": the conversion target stated before the cue
+CONVERSION_AFTER: tuple[tuple[str, ...], ...] = (("conversion",),)
 FILLER = frozenset(
     {"a", "an", "the", "any", "use", "of", "using", "formal", "routine", "real", "time"}
 )
 COORDINATORS = frozenset({"or", "and", "nor"})
 # Every word of a cue: reported as understood, not as unrecognised.
 CUE_WORDS = frozenset(
-    w for cues in (NEGATION_BEFORE, NEGATION_AFTER, CONVERSION) for c in cues for w in c
+    w
+    for cues in (NEGATION_BEFORE, NEGATION_AFTER, CONVERSION, CONVERSION_AFTER)
+    for c in cues
+    for w in c
 )
-_AUX = frozenset({"was", "were", "is", "been", "being"})
+AUX = frozenset({"was", "were", "is", "been", "being"})
 
 
 def _by_first(cues: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
@@ -69,6 +85,7 @@ def _by_first(cues: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ..
 _AFTER = _by_first(NEGATION_AFTER)
 _CONVERSION = _by_first(CONVERSION)
 _BEFORE = _by_first(NEGATION_BEFORE)
+_CONVERSION_AFTER = _by_first(CONVERSION_AFTER)
 
 
 def _cue_at(tokens: Sequence[Token], i: int, cues: dict[str, list[tuple[str, ...]]]) -> int:
@@ -101,20 +118,17 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
             continue
         size = _cue_at(tokens, i, _AFTER)
         if size:
-            j = i
-            while j > 0 and j not in ends and tokens[j - 1].lower in _AUX:
-                j -= 1
-            if j in ends and not tokens[j].clause_start:
-                negated.add(ends[j])
+            negated.update(_term_near(tokens, ends, i, -1, AUX))
             i += size
             continue
         size = _cue_at(tokens, i, _CONVERSION)
         if size:
-            j = i + size
-            while j < n and j not in starts and tokens[j].lower in FILLER:
-                j += 1
-            if j in starts and not tokens[j].clause_start:
-                converted.add(starts[j])
+            converted.update(_term_near(tokens, starts, i + size, 1, FILLER))
+            i += size
+            continue
+        size = _cue_at(tokens, i, _CONVERSION_AFTER)
+        if size:
+            converted.update(_term_near(tokens, ends, i, -1, frozenset()))
             i += size
             continue
         size = _cue_at(tokens, i, _BEFORE)
@@ -124,6 +138,19 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
             continue
         i += 1
     return negated, converted
+
+
+def _term_near(
+    tokens: Sequence[Token], at: dict[int, int], j: int, step: int, skip: frozenset[str]
+) -> list[int]:
+    """The term whose boundary (start or end, as `at` is keyed) is at token boundary j, after
+    stepping over `skip` words in direction `step`; none across a clause break."""
+    while j not in at:
+        k = j if step > 0 else j - 1
+        if not 0 <= k < len(tokens) or tokens[k].lower not in skip:
+            return []
+        j += step
+    return [] if tokens[j].clause_start else [at[j]]
 
 
 def _forward_scope(

@@ -49,7 +49,7 @@ def _others(reading: Reading, labels: dict[int, str]) -> str:
     for status, label in (
         (NOT_CODED, "Not coded (outside this guidance)"),
         (CONFLICT, "Conflicting, so not used"),
-        (NEGATED, "Negated, so not used"),
+        (NEGATED, "Negated or past, so not used"),
         (SUPERSEDED, "Superseded by a more specific or converted-to term"),
     ):
         items = [labels[id(f)] for f in reading.found if f.status == status and not f.implied]
@@ -133,11 +133,13 @@ def _match_reason(m: Match, reading: Reading, labels: dict[int, str]) -> str:
 
 
 def certain_companions(matches: list[Match]) -> list[Match]:
-    """Companions on every candidate of a source: certain whichever candidate is chosen.
+    """Companions every candidate code carries: certain whichever candidate is chosen.
 
     When the approach is not stated the candidates differ in their main code but all carry the
     stated image-control code; that code is asserted on its own (`relatedto`: an additional code
-    related to the description), as the diagnosis is.
+    related to the description), as the diagnosis is. A candidate code may come in several
+    matches (two image-control methods): a companion is certain if each candidate code has it in
+    one of its matches.
     """
     offered: dict[Coding, list[Match]] = {}
     for m in matches:
@@ -146,12 +148,20 @@ def certain_companions(matches: list[Match]) -> list[Match]:
     asserted = {p.coding for m in matches if m.equivalence in ASSERTING for p in m.products}
     out = []
     for source, ms in offered.items():
-        if len(ms) < 2:
+        by_code: dict[Coding | None, set[Coding]] = {}
+        for m in ms:
+            by_code.setdefault(m.concept, set()).update(p.coding for p in m.products)
+        if len(by_code) < 2:
             continue
-        for p in ms[0].products:
-            if p.coding not in asserted and all(p in m.products for m in ms[1:]):
-                why = "On every candidate: certain whichever is chosen."
-                out.append(Match("relatedto", p.coding, source, ms[0].origin_map, comment=why))
+        seen: set[Coding] = set()
+        for m in ms:
+            for p in m.products:
+                if p.coding in asserted or p.coding in seen:
+                    continue
+                seen.add(p.coding)
+                if all(p.coding in carried for carried in by_code.values()):
+                    why = "On every candidate: certain whichever is chosen."
+                    out.append(Match("relatedto", p.coding, source, m.origin_map, comment=why))
     return out
 
 

@@ -12,6 +12,7 @@ exactly, as whole tokens.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -62,6 +63,15 @@ class Matcher:
         self.vocab = vocab
         self._approx = sorted(w for w, strict in vocab.words.items() if not strict and len(w) >= 6)
         self._cache: dict[str, str | None] = {}
+        # readings already worked out, by token signature (see `reading.read`)
+        self.plans: dict[tuple[str, ...], Any] = {}
+        # word -> the values it names as a whole one-word term (None if it is only part of terms)
+        meaning: dict[str, set[tuple[str, str]]] = {}
+        for terms in vocab.by_first.values():
+            for t in terms:
+                if len(t.words) == 1:
+                    meaning.setdefault(t.words[0], set()).add((t.value.system, t.value.code))
+        self._meaning = {w: frozenset(v) for w, v in meaning.items()}
         self._by_first = {
             w: [(list(t.words), t) for t in terms] for w, terms in vocab.by_first.items()
         }
@@ -80,31 +90,50 @@ class Matcher:
             if allowed:
                 best = min(d for _, d in allowed)
                 nearest = [w for w, d in allowed if d == best]
-                found = nearest[0] if len(nearest) == 1 else None
+                found = nearest[0] if len(nearest) == 1 else self._same_meaning(lower, nearest)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[lower] = found
         return found
 
+    def _same_meaning(self, lower: str, tied: list[str]) -> str | None:
+        """A tie is no ambiguity when every tied word is a whole term of the same value(s)
+        ("metastatis": "metastasis" or "metastatic", both a liver metastasis); the word sharing
+        the longest prefix with the token is taken. Otherwise no match."""
+        meanings = {self._meaning.get(w) for w in tied}
+        if len(meanings) != 1 or None in meanings:
+            return None
+
+        def shared(w: str) -> int:
+            return next(
+                (i for i, (a, b) in enumerate(zip(w, lower, strict=False)) if a != b),
+                min(len(w), len(lower)),
+            )
+
+        return min(tied, key=lambda w: (-shared(w), w))
+
     def tokens(self, text: str) -> list[Token]:
         """The words of `text`, each resolved to a vocabulary word (or None)."""
         words = self.vocab.words
         caps_only = self.vocab.caps_only
-        mixed = text != text.lower() and text != text.upper()
+        low = text.lower()
+        # lower() never shortens a string; the same length means no character expanded, so the
+        # lower-case text is aligned with the text and tokens can be sliced from it.
+        aligned = len(low) == len(text)
+        mixed = low != text and text != text.upper()
         cache = self._cache
         out: list[Token] = []
         prev_end = 0
         for m in WORD.finditer(text):
-            raw = m.group()
-            lower = raw.lower()
             start, end = m.span()
+            lower = low[start:end] if aligned else m.group().lower()
             gap = text[prev_end:start]
             clause_start = not out or (gap != " " and not _BREAKS.isdisjoint(gap))
             prev_end = end
             fuzzy = False
             word: str | None = None
             if lower in words:
-                if not (lower in caps_only and mixed and not raw.isupper()):
+                if not (lower in caps_only and mixed and not text[start:end].isupper()):
                     word = lower
             elif len(lower) >= 6:
                 word = cache[lower] if lower in cache else self.nearest(lower)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from plugin.content.conceptmap import Coding, Dependency
-from plugin.text.cues import CUE_WORDS, scopes
+from plugin.text.cues import AUX, COORDINATORS, CUE_WORDS, FILLER, scopes
 from plugin.text.matcher import Matcher, Mention, Token
 from plugin.text.vocabulary import Procedure, Value, Vocabulary
 
@@ -61,6 +61,8 @@ class Reading:
     missing: list[Value | str] = field(default_factory=list)
     unrecognised: list[str] = field(default_factory=list)
     alternatives: list[Procedure] = field(default_factory=list)
+    # the token signature the decision was taken on (same key, same decision)
+    key: tuple[str, ...] = ()
 
     def sources(self, coding: Coding) -> list[Found]:
         """The used terms that led to `coding` (the procedure, or a mapped value)."""
@@ -86,7 +88,7 @@ _STOP = frozenset(
 
 def _ignorable(lower: str) -> bool:
     # Numbers, counts ("x3"), sizes ("2cm") and Roman numerals ("segment VII") are not coded.
-    if not lower.isalpha() or lower in _STOP or lower in CUE_WORDS:
+    if not lower.isalpha() or lower in _STOP or lower in CUE_WORDS or lower in FILLER:
         return True
     return len(lower) <= 4 and set(lower) <= set("ivxlcdm")
 
@@ -144,6 +146,68 @@ def _qualifies_other(f: Found, found: list[Found], tokens: list[Token]) -> bool:
     return False
 
 
+_LINKS = frozenset({"of", "in", "to", "within", "the", "a", "an"})
+_COORDINATION = frozenset({"and", "or"})
+
+
+def _qualifies_lesion(
+    f: Found, found: list[Found], tokens: list[Token], lesion: frozenset[str]
+) -> bool:
+    """True when the term names where a lesion is: "liver metastasis", "hepatic colorectal
+    metastases" (before the lesion, one word between at most), "metastasis in the liver" (after
+    it, joined by of/in/to/within), or implied by the lesion term itself ("CRLM")."""
+    if f.implied:
+        return True
+    used = [g for g in found if g.status == USED and not g.implied and g is not f]
+    end = f.last
+    after = next((g for g in used if g.first >= end), None)
+    # "liver and lung metastases": a site coordinated with a qualifying site qualifies too
+    while (
+        after is not None
+        and after.value.facet == f.value.facet
+        and after.first - end == 1
+        and tokens[end].lower in _COORDINATION
+        and not any(t.clause_start for t in tokens[end + 1 : after.first + 1])
+    ):
+        end = after.last
+        after = next((g for g in used if g.first >= end), None)
+    if (
+        after is not None
+        and after.value.facet in lesion
+        and after.first - end <= 1
+        and not any(t.clause_start for t in tokens[end : after.first + 1])
+    ):
+        return True
+    before = next((g for g in reversed(used) if g.last <= f.first), None)
+    if before is None or before.value.facet not in lesion:
+        return False
+    between = tokens[before.last : f.first]
+    return (
+        1 <= len(between) <= 2
+        and all(t.lower in _LINKS and not t.clause_start for t in between)
+        and not tokens[f.first].clause_start
+    )
+
+
+def _sites_of_lesions(vocab: Vocabulary, found: list[Found], tokens: list[Token]) -> None:
+    """When a selection facet has several values and some of them name where a lesion is, the
+    others are incidental ("kidney tumour, fatty liver": the kidney is treated; "liver metastases
+    from breast cancer": the liver is) and are not coded."""
+    lesion = vocab.lesion_facets
+    by_facet: dict[str, list[Found]] = {}
+    for f in found:
+        if f.status == USED and f.value.facet in vocab.selection_facets:
+            by_facet.setdefault(f.value.facet, []).append(f)
+    for items in by_facet.values():
+        if len({f.value.code for f in items}) < 2:
+            continue
+        qualified = [f for f in items if _qualifies_lesion(f, found, tokens, lesion)]
+        if qualified and len(qualified) < len(items):
+            for f in items:
+                if f not in qualified:
+                    f.status = NOT_CODED
+
+
 def _choose(vocab: Vocabulary, found: list[Found], tokens: list[Token]) -> list[Procedure]:
     best = _best(vocab, _stated(found))
     if len(best) <= 1:
@@ -177,27 +241,130 @@ def _missing(vocab: Vocabulary, stated: set[tuple[str, str]]) -> list[Value | st
     return out
 
 
+# Words whose identity matters to the reading even though they are not vocabulary (cues, filler).
+_KEEP = CUE_WORDS | FILLER | COORDINATORS | AUX
+_PLAN_LIMIT = 32_768
+
+
+def _signature(tokens: list[Token]) -> tuple[str, ...]:
+    """Everything about the tokens that the reading depends on, words aside.
+
+    Two descriptions with the same signature (same vocabulary words, cues and clause breaks in
+    the same places; other words may differ) have the same reading except for the words quoted.
+    """
+    return tuple(
+        [
+            ("|" if t.clause_start else "")
+            + (
+                (t.word + "~" if t.fuzzy else t.word)
+                if t.word is not None
+                else (t.lower if t.lower in _KEEP else "")
+            )
+            for t in tokens
+        ]
+    )
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A reading without its words: what `_read` decided, to apply to another text."""
+
+    found: list[tuple[int, int, Value, str, bool, bool, bool]]
+    uncovered: list[int]  # tokens outside every term
+    procedure: Procedure | None
+    codings: list[Coding]
+    dependencies: tuple[Dependency, ...]
+    missing: list[Value | str]
+    alternatives: list[Procedure]
+
+    def apply(self, text: str, tokens: list[Token]) -> Reading:
+        found = []
+        for first, last, value, status, fuzzy, implied, converted in self.found:
+            start, end = tokens[first].start, tokens[last - 1].end
+            found.append(
+                Found(
+                    text[start:end],
+                    start,
+                    end,
+                    value,
+                    status,
+                    fuzzy,
+                    implied,
+                    converted,
+                    first,
+                    last,
+                )
+            )
+        return Reading(
+            text,
+            found,
+            self.procedure,
+            list(self.codings),
+            self.dependencies,
+            self.missing,
+            _unrecognised(text, tokens, self.uncovered),
+            self.alternatives,
+        )
+
+
+def _unrecognised(text: str, tokens: list[Token], uncovered: list[int]) -> list[str]:
+    out = []
+    for i in uncovered:
+        t = tokens[i]
+        if not _ignorable(t.lower):
+            out.append(text[t.start : t.end])
+    return out
+
+
 def read(text: str, matcher: Matcher) -> Reading:
-    """Read a description: recognised terms, the procedure, and what to give the engine."""
-    vocab = matcher.vocab
+    """Read a description: recognised terms, the procedure, and what to give the engine.
+
+    The decision depends only on the token signature, so it is worked out once per signature
+    (content is immutable) and applied to the words of each text.
+    """
     tokens = matcher.tokens(text)
+    key = _signature(tokens)
+    plan: _Plan | None = matcher.plans.get(key)
+    if plan is not None:
+        found = plan.apply(text, tokens)
+        found.key = key
+        return found
+    reading, uncovered = _read(text, tokens, matcher)
+    reading.key = key
+    if len(matcher.plans) >= _PLAN_LIMIT:
+        matcher.plans.clear()
+    matcher.plans[key] = _Plan(
+        [
+            (f.first, f.last, f.value, f.status, f.fuzzy, f.implied, f.converted)
+            for f in reading.found
+        ],
+        uncovered,
+        reading.procedure,
+        list(reading.codings),
+        reading.dependencies,
+        reading.missing,
+        reading.alternatives,
+    )
+    return reading
+
+
+def _read(text: str, tokens: list[Token], matcher: Matcher) -> tuple[Reading, list[int]]:
+    vocab = matcher.vocab
     mentions = matcher.mentions(tokens)
     found = _found(text, mentions, tokens)
     _supersede(found)
+    _sites_of_lesions(vocab, found, tokens)
     chosen = _choose(vocab, found, tokens)
     reading = Reading(text, found)
     covered = [False] * len(tokens)
     for m in mentions:
         covered[m.first : m.last] = [True] * (m.last - m.first)
-    reading.unrecognised = [
-        text[t.start : t.end]
-        for t, c in zip(tokens, covered, strict=True)
-        if not c and not _ignorable(t.lower)
-    ]
+    uncovered = [i for i, c in enumerate(covered) if not c]
+    reading.unrecognised = _unrecognised(text, tokens, uncovered)
     stated = _stated(found)
     if len(chosen) != 1:
         reading.missing = _missing(vocab, stated)
-        return reading
+        return reading, uncovered
     procedure = chosen[0]
     reading.procedure = procedure
     reading.alternatives = vocab.refinements(procedure)
@@ -226,4 +393,4 @@ def read(text: str, matcher: Matcher) -> Reading:
             f.status = NOT_CODED
     reading.codings = codings
     reading.dependencies = tuple(deps)
-    return reading
+    return reading, uncovered

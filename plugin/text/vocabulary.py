@@ -103,6 +103,10 @@ class Vocabulary:
     caps_only: frozenset[str] = frozenset()
     procedures: list[Procedure] = field(default_factory=list)
     mapped: frozenset[tuple[str, str]] = frozenset()
+    # facets the procedures are defined by (technique, site, approach)
+    selection_facets: frozenset[str] = frozenset()
+    # facets of what is treated: neither selection nor dependency, with in-scope values (lesion)
+    lesion_facets: frozenset[str] = frozenset()
     # Memo of the small immutable objects handed to the engine (a few per vocabulary).
     _codings: dict[tuple[str, str], Coding] = field(default_factory=dict)
     _deps: dict[tuple[str, str, str], Dependency] = field(default_factory=dict)
@@ -254,11 +258,19 @@ def build(store: Store) -> Vocabulary:
         for terms in vocab.by_first.values()
         for t in terms
         for w in t.words
-        if len(w) == 2 and vocab.words.get(w)
+        if len(w) == 2 and w.isalpha() and vocab.words.get(w)
     )
     mapped: set[tuple[str, str]] = set()
     for entry in store.all("ConceptMap"):
         for g in entry.index.groups:
             mapped.update((g.source, code) for code in g.elements if g.source)
     vocab.mapped = frozenset(mapped)
+    vocab.selection_facets = frozenset(f for p in vocab.procedures for f, _ in p.requires)
+    vocab.lesion_facets = frozenset(
+        v.facet
+        for v in vocab.values.values()
+        if v.in_scope
+        and v.facet not in vocab.selection_facets
+        and vocab.facets[v.facet].element is None
+    )
     return vocab

@@ -51,3 +51,15 @@ def test_conversion_supersedes_the_first_approach(text: str, store: Store) -> No
     assert s["open"] == USED
     assert read_text(text, store).procedure is not None
     assert read_text(text, store).procedure.code == "mwa-liver-open"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "past"),
+    [
+        ("Percutaneous RFA of liver mets, previous MWA", "microwave-ablation"),
+        ("history of laparotomy; percutaneous MWA of liver", "open"),
+        ("prior RFA, now percutaneous MWA of liver mets", "radiofrequency-ablation"),
+    ],
+)
+def test_past_events_are_not_coded(text: str, past: str, store: Store) -> None:
+    assert statuses(text, store)[past] == NEGATED

@@ -64,6 +64,17 @@ def test_same_codes_through_every_door(
     assert out.exit_code == 0, out.output
     via_cli = api_codes(json.loads(out.output)["codes"])
     assert via_http == via_api == via_cli == bulk[case["id"]]
+    status, body = translate_text(case["text"])
+    if status == 200:  # the same explanation, word for word
+        api = code_description(case["text"])
+        message = next(p["valueString"] for p in body["parameter"] if p["name"] == "message")
+        assert message == api.message
+        reasons = [
+            next(q["valueString"] for q in p["part"] if q["name"] == "message")
+            for p in body["parameter"]
+            if p["name"] == "match"
+        ]
+        assert reasons == list(api.reasons)
     if case["kind"] != "out":
         assert via_http
 

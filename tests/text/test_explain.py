@@ -48,7 +48,7 @@ def test_combined_operation_reports_the_rest() -> None:
 def test_spelling_and_negation_are_reported() -> None:
     m = code_description("percutanous MWA of liver mets without ultrasound").message
     assert "(spelling corrected)" in m
-    assert "Negated, so not used: image control method 'ultrasound'" in m
+    assert "Negated or past, so not used: image control method 'ultrasound'" in m
 
 
 def test_empty_description() -> None:

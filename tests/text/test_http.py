@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from plugin.config import CANONICAL_BASE
 from tests.text.scoring import read_matches, sets
 
@@ -83,3 +86,20 @@ def test_out_of_scope_is_200_result_false(translate_text: Post) -> None:
 def test_huge_text_is_answered(translate_text: Post) -> None:
     status, body = translate_text("percutaneous MWA of liver mets " * 3000)
     assert status == 200 and codes(body) == {"J12.7", "C78.7"}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=300), extra=st.sampled_from([None, "x", 5, [], {"a": 1}]))
+def test_any_text_is_answered_without_5xx(client: Any, text: str, extra: Any) -> None:
+    cc: dict[str, Any] = {"text": text}
+    if extra is not None:
+        cc["coding"] = extra
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "codeableConcept", "valueCodeableConcept": cc}],
+    }
+    r = client.post("/r4/ConceptMap/$translate", json=body)
+    assert r.status_code in (200, 400, 422), r.text
+    assert r.json()["resourceType"] in ("Parameters", "OperationOutcome")

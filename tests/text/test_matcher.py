@@ -91,3 +91,12 @@ def test_fuzzy_cache_is_bounded(store: Store) -> None:
     for i in range(50):
         m.nearest(f"zzzzzz{i}")
     assert len(m._cache) <= 100_000
+
+
+def test_a_tie_between_words_of_the_same_meaning_is_resolved(store: Store) -> None:
+    # 'metastatis' is one edit from 'metastasis' and from 'metastatic': both a liver metastasis
+    assert words("metastatis", store) == ["metastatic"]
+
+
+def test_digits_carry_no_case(store: Store) -> None:
+    assert words("Y-90 therapy", store)[:2] == ["y", "90"]

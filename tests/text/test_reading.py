@@ -62,3 +62,23 @@ def test_codings_and_dependencies(store: Store) -> None:
 def test_numbers_and_segments_are_not_reported(store: Store) -> None:
     r = read_text("MWA of liver mets x3, segment VII, 2 cm", store)
     assert r.unrecognised == ["segment"]
+
+
+@pytest.mark.parametrize(
+    ("text", "treated", "incidental"),
+    [
+        ("MWA of kidney tumour, fatty liver", "kidney", "liver"),
+        ("Percutaneous MWA of liver metastases from breast cancer", "liver", "breast"),
+        ("Percutaneous MWA of metastasis in the liver, breast primary", "liver", "breast"),
+    ],
+)
+def test_the_site_of_the_lesion_is_the_treated_site(
+    text: str, treated: str, incidental: str, store: Store
+) -> None:
+    s = {f.value.code: f.status for f in read_text(text, store).found}
+    assert s[treated] == USED and s[incidental] == NOT_CODED
+
+
+def test_coordinated_sites_both_name_the_lesion(store: Store) -> None:
+    s = {f.value.code: f.status for f in read_text("MWA of liver and lung metastases", store).found}
+    assert s["liver"] == USED
