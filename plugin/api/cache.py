@@ -36,6 +36,9 @@ DEFAULT_SIZE = 8192
 MAX_TOTAL_BYTES = 32 * 1024 * 1024
 _ENTRY_OVERHEAD = 512  # dicts, tuples and the key's small fields, roughly
 
+# Requests carrying request-scoped content are not stored. The key holds the whole body, so such
+# an answer would still only be reused for the very same content, but those bodies are large
+# and rarely repeat: they would only push hot answers out.
 _REQUEST_SCOPED = b"tx-resource"
 
 Key = tuple[str, str, bytes, tuple[tuple[bytes, bytes], ...], bytes]
