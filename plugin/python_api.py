@@ -80,11 +80,16 @@ class Expansion:
 
 @dataclass(frozen=True, slots=True)
 class Validation:
-    """The answer of $validate-code: `result` false carries the reason in `message`."""
+    """The answer of $validate-code: `result` false carries the reason in `message`.
+
+    `warnings` holds what a valid answer still says (a code a fragment does not list, an
+    inactive or deprecated concept), from the answer's `issues`.
+    """
 
     result: bool
     message: str | None
     code: Code | None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,8 +259,13 @@ class Terminology:
                 out.get("display", {}).get("valueString"),
                 out.get("version", {}).get("valueString"),
             )
+        issues = out.get("issues", {}).get("resource", {}).get("issue", [])
+        warnings = tuple(i["details"]["text"] for i in issues if i.get("severity") == "warning")
         return Validation(
-            out["result"]["valueBoolean"], out.get("message", {}).get("valueString"), found
+            out["result"]["valueBoolean"],
+            out.get("message", {}).get("valueString"),
+            found,
+            warnings,
         )
 
     def lookup(self, system: str, code: str, *, properties: Sequence[str] = ()) -> Lookup:

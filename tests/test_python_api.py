@@ -125,7 +125,7 @@ def test_expand_unknown_value_set_raises() -> None:
         (OPCS4, "J12.7", None, None, True),
         (OPCS4, "J127", "Percutaneous microwave ablation of lesion of liver", None, True),
         (OPCS4, "J12.7", "Wrong words", None, False),
-        (OPCS4, "J12.99", None, None, False),
+        (OPCS4, "Y53.1", None, f"{CANONICAL_BASE}/ValueSet/ipg406-icd10-diagnosis", False),
         (ICD10UK, "C78.7", None, f"{CANONICAL_BASE}/ValueSet/ipg406-icd10-diagnosis", True),
         (OPCS4, "Y53.1", None, f"{CANONICAL_BASE}/ValueSet/ipg406-opcs4-procedures", False),
     ],

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
-from plugin.config import SERVER_VERSION
+from plugin.config import FHIR_VERSIONS, SERVER_VERSION
 from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.wire.outcome import FhirError
@@ -21,7 +21,7 @@ from .routes import fhir_routes
 
 
 def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> FastAPI:
-    """Build the ASGI app serving FHIR R4 at `/r4` over `store` (default: built-in content)."""
+    """The ASGI app: FHIR R4 at `/r4` and R5 at `/r5` over `store` (default: built-in content)."""
     if store is None:
         store, _ = build_store(content)
     app = FastAPI(
@@ -36,7 +36,10 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fast
         """Liveness for load balancers: the process is up and its content is loaded."""
         return {"status": "ok", "resources": len(store)}
 
-    app.router.routes.append(Mount("/r4", routes=fhir_routes(store, "4.0.1")))
+    # One process, one engine: each base differs only in its wire form and CapabilityStatement.
+    for base, fhir_version in FHIR_VERSIONS.items():
+        routes = fhir_routes(store, fhir_version, r5=fhir_version.startswith("5."))
+        app.router.routes.append(Mount(f"/{base}", routes=routes))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
