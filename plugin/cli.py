@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
+from plugin.commands.code import code
+from plugin.commands.content import content
+from plugin.commands.package import package
 from plugin.commands.serve import serve
+from plugin.commands.validate import validate
 from plugin.config import SERVER_VERSION
 
 
@@ -17,7 +21,20 @@ def main() -> None:
     Examples:
       nice-tx serve                          # FHIR R4 at http://127.0.0.1:8000/r4
       nice-tx serve --port 9000 --content ./my-maps
+      nice-tx code "Percutaneous MWA of CRLM under US"
+      nice-tx code --input notes.csv --output coded.csv
+      nice-tx package --out dist             # FHIR NPM package for other servers
+      nice-tx content list                   # what is loaded, from which pack
+      nice-tx validate procedure.json        # check a resource against FHIR and our codes
+
+    \b
+    Exit codes: 0 done; 1 the input was checked and is invalid; 2 usage error;
+    3 cannot run (content refused under --strict, unreadable input, missing extra).
     """
 
 
 main.add_command(serve)
+main.add_command(code)
+main.add_command(package)
+main.add_command(content)
+main.add_command(validate)

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 
 from plugin.content.conceptmap import Match
 
+# Equivalences whose target is asserted as the translation (the source is the same as, or more
+# specific than, the target); the others (narrower, specializes, inexact) only offer a candidate.
+ASSERTING = frozenset({"equivalent", "equal", "wider", "subsumes", "relatedto"})
+
 
 @dataclass
 class TranslateOutcome:

@@ -228,6 +228,10 @@ def most_specific(targets: list[Target], given: tuple[Dependency, ...]) -> list[
     `dependsOn` are a strict subset: "J12.7 under ultrasound control" replaces plain "J12.7" when
     the ultrasound dependency is supplied, instead of both being returned.
     """
+    if not given:
+        # Nothing supplied: only unconditional targets hold, and none of them can be
+        # superseded (that needs a holding target with more conditions).
+        return [t for t in targets if not t.depends_on]
     holding = [t for t in targets if _satisfied(t.depends_on, given)]
     out = []
     for t in holding:

@@ -7,11 +7,13 @@ The built-in guidance content is a content pack like any other: it is found thro
 from __future__ import annotations
 
 import logging
+import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from plugin.content.package import is_package, read_package
 from plugin.content.store import Entry, Store, make_entry
 from plugin.wire.json import loads
 
@@ -36,16 +38,49 @@ def iter_json_files(path: Path) -> Iterator[Path]:
         yield path
 
 
+def _documents(root: Path) -> Iterator[tuple[str, bytes | Exception]]:
+    """(label, bytes or the read error) of every JSON document under `root`."""
+    if is_package(root):
+        try:
+            _, files = read_package(root)
+            yield from files
+        except (ValueError, OSError, tarfile.TarError) as exc:
+            yield str(root), exc
+        return
+    for file in iter_json_files(root):
+        try:
+            yield str(file), file.read_bytes()
+        except OSError as exc:
+            yield str(file), exc
+
+
+def origin_of(root: Path) -> str | None:
+    """`name#version` of a FHIR package (how FHIR tools name a package), else None."""
+    if not is_package(root):
+        return None
+    try:
+        head, _ = read_package(root)
+    except (ValueError, OSError, tarfile.TarError):
+        return None
+    return f"{head.name}#{head.version}"
+
+
 def load_paths(store: Store, paths: Iterable[Path], origin: str) -> LoadReport:
-    """Load every JSON resource under `paths` into `store`, reporting what was refused."""
+    """Load every JSON resource under `paths` (files, folders, FHIR packages) into `store`.
+
+    Whatever cannot be used is refused with the reason (not JSON, not a CodeSystem/ValueSet/
+    ConceptMap, no url...), never silently dropped.
+    """
     report = LoadReport()
     for root in paths:
         if not root.exists():
             report.refused.append((str(root), "no such file or folder"))
             continue
-        for file in iter_json_files(root):
+        for label, data in _documents(root):
             try:
-                resource = loads(file.read_bytes())
+                if isinstance(data, Exception):
+                    raise ValueError(str(data))
+                resource = loads(data)
                 if not isinstance(resource, dict):
                     raise ValueError("not a JSON object")
                 if resource.get("resourceType") == "Bundle":
@@ -58,31 +93,50 @@ def load_paths(store: Store, paths: Iterable[Path], origin: str) -> LoadReport:
                     entry = make_entry(r, origin)
                     store.add(entry)
                     report.loaded.append(entry)
-            except (ValueError, KeyError, TypeError, OSError) as exc:
-                report.refused.append((str(file), str(exc)))
+            except (ValueError, KeyError, TypeError) as exc:
+                report.refused.append((label, str(exc)))
     return report
 
 
-def content_packs() -> list[tuple[str, list[Path]]]:
-    """The registered content packs: (pack name, folders) from the entry-point group."""
-    packs = []
+def discover_packs() -> tuple[list[tuple[str, list[Path]]], list[tuple[str, str]]]:
+    """Registered content packs (name, paths) and the packs that failed to load, with why.
+
+    A pack is an entry point in the `nice_tx.content` group naming a function that returns the
+    paths (folders, files or FHIR packages) of its resources.
+    """
+    packs, broken = [], []
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-        provider = ep.load()
-        packs.append((ep.name, [Path(str(p)) for p in provider()]))
-    return packs
+        try:
+            provider = ep.load()
+            packs.append((ep.name, [Path(str(p)) for p in provider()]))
+        except Exception as exc:  # a third-party pack's bug must not stop the service
+            broken.append((f"content pack {ep.name} ({ep.value})", f"{type(exc).__name__}: {exc}"))
+    return packs, broken
+
+
+def content_packs() -> list[tuple[str, list[Path]]]:
+    """The registered content packs: (pack name, paths) from the entry-point group."""
+    return discover_packs()[0]
 
 
 def build_store(extra: Iterable[Path] = (), *, packs: bool = True) -> tuple[Store, LoadReport]:
-    """A store with every registered content pack, then the `extra` paths (which win)."""
+    """A store with every registered content pack, then the `extra` paths (which win).
+
+    Each extra path is its own source: a FHIR package is named `name#version`, anything else
+    by its path, so `content list` can say where every resource came from.
+    """
     store = Store()
     report = LoadReport()
-    sources: list[tuple[str, list[Path]]] = content_packs() if packs else []
+    sources: list[tuple[str, list[Path]]] = []
+    if packs:
+        sources, broken = discover_packs()
+        report.refused.extend(broken)
     if packs and not sources:
         # Running from a source tree that was never installed: the built-in pack directly.
         from plugin.content.builtin import content_dirs
 
         sources = [("ipg406", content_dirs())]
-    sources.append(("--content", list(extra)))
+    sources.extend((origin_of(p) or str(p), [p]) for p in extra)
     for name, paths in sources:
         part = load_paths(store, paths, name)
         report.loaded.extend(part.loaded)

@@ -13,6 +13,7 @@ from typing import Any
 
 from plugin.content.codesystem import CodeSystemIndex
 from plugin.content.conceptmap import ConceptMapIndex
+from plugin.content.shape import check_resource
 from plugin.content.systems import canonical_system
 from plugin.types import Resource
 
@@ -53,6 +54,7 @@ class Entry:
 def make_entry(resource: Resource, origin: str) -> Entry:
     """Index a resource; raises ValueError when it is not a usable terminology resource."""
     rtype = resource.get("resourceType")
+    check_resource(resource)
     if rtype not in TERMINOLOGY_TYPES:
         raise ValueError(f"resourceType {rtype!r} is not a CodeSystem, ValueSet or ConceptMap")
     url = resource.get("url")
@@ -83,6 +85,9 @@ class Store:
         # sends two different ConceptMaps under one canonical); iteration must see both.
         self._entries: dict[str, list[Entry]] = {t: [] for t in TERMINOLOGY_TYPES}
         self._supplements: dict[str, list[Entry]] = {}
+        # ConceptMaps by each system their groups map from or to: $translate picks its maps
+        # without scanning them all, so its cost stays flat as maps are added.
+        self._maps_by_system: dict[str, list[Entry]] = {}
 
     def add(self, entry: Entry) -> None:
         """Store an entry; a later entry with the same url and version replaces the earlier."""
@@ -93,6 +98,10 @@ class Store:
         if entry.type == "CodeSystem" and entry.index.supplements:
             base = entry.index.supplements.split("|", 1)[0]
             self._supplements.setdefault(base, []).append(entry)
+        if entry.type == "ConceptMap":
+            sources, targets = entry.index.systems()
+            for system in sources | targets:
+                self._maps_by_system.setdefault(system, []).append(entry)
 
     def overlay(self, resources: Iterable[Resource]) -> Store:
         """A request-scoped store whose own resources win over this one's."""
@@ -143,6 +152,15 @@ class Store:
             for e in self.parent.all(rtype):
                 if (e.url, e.version) not in seen:
                     yield e
+
+    def concept_maps_for(self, system: str) -> list[Entry]:
+        """ConceptMaps with a group from or to `system`, in the order `all` gives them."""
+        own = self._maps_by_system.get(system, [])
+        if self.parent is None:
+            return own
+        mine = {(e.url, e.version) for e in self._entries["ConceptMap"]}
+        inherited = self.parent.concept_maps_for(system)
+        return own + [e for e in inherited if (e.url, e.version) not in mine]
 
     def supplements_for(self, url: str) -> list[Entry]:
         """CodeSystem supplements that extend `url`."""

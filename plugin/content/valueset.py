@@ -51,6 +51,9 @@ class Expansion:
     versions_matched: bool = False
     used_valuesets: list[str] = field(default_factory=list)
     fragments: dict[str, str | None] = field(default_factory=dict)
+    # Systems included whole or by filter (not by an enumerated concept list): a code of such a
+    # system that its fragment does not list may still be a member.
+    open_systems: set[str] = field(default_factory=set)
     # canonical -> (standing, resource type) of used content not in good standing.
     standings: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -58,6 +61,7 @@ class Expansion:
         """Take over what `other` used (systems, fragments, standings)."""
         self.used_systems.update(other.used_systems)
         self.fragments.update(other.fragments)
+        self.open_systems |= other.open_systems
         self.standings.update(other.standings)
 
     def keys(self) -> set[tuple[str, str]]:
@@ -207,6 +211,7 @@ def _include(
             for concept in cs.concepts.values():
                 if all(p(concept) for p in preds):
                     out.items.append(_item(system, cs, concept, concept.code, None))
+            out.open_systems.add(system)
         used = cs_entry.version if cs_entry else version
         out.used_systems[f"{system}|{used}" if used else system] = None
         if cs_entry is not None and cs_entry.index.content == "fragment":

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from plugin.content.shape import COMPLEX, check, check_resource
 from plugin.types import Resource
 from plugin.wire.outcome import FhirError, invalid, not_supported
 
@@ -74,8 +75,20 @@ class Args:
         self.spelled.setdefault(param.name, wire_name)
 
 
+# Wire name -> Param per declaration tuple. Declarations are module constants, so the table is
+# built once per tuple; holding the tuple keeps its id from being reused. Bounded in case a
+# caller builds tuples on the fly.
+_TABLES: dict[int, tuple[Sequence[Param], dict[str, Param]]] = {}
+
+
 def _lookup(params: Sequence[Param]) -> dict[str, Param]:
-    return {n: p for p in params for n in p.names}
+    known = _TABLES.get(id(params))
+    if known is not None and known[0] is params:
+        return known[1]
+    table = {n: p for p in params for n in p.names}
+    if isinstance(params, tuple) and len(_TABLES) < 256:
+        _TABLES[id(params)] = (params, table)
+    return table
 
 
 def _from_text(param: Param, wire: str, text: str) -> Any:
@@ -124,6 +137,10 @@ def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
         res = p.get("resource")
         if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
             raise invalid(f"Parameter '{wire}' must carry a resource", path)
+        try:
+            check_resource(res)
+        except ValueError as exc:
+            raise invalid(f"Parameter '{wire}': {exc}", path) from None
         return res
     keys = [k for k in p if k.startswith("value")]
     if len(keys) != 1:
@@ -146,6 +163,10 @@ def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
         if key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool):
             return value
     elif key == "value" + param.type and isinstance(value, dict):
+        try:
+            check(value, COMPLEX.get(param.type, {}), f"{path}.{key}")
+        except ValueError as exc:
+            raise invalid(f"Parameter '{wire}': {exc}", path) from None
         return value
     raise invalid(f"Parameter '{wire}' must be of type {param.type}, not {key}", path)
 

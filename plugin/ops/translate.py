@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from plugin.content.conceptmap import (
@@ -13,7 +14,7 @@ from plugin.content.conceptmap import (
     Match,
     most_specific,
 )
-from plugin.content.store import Store
+from plugin.content.store import Entry, Store, make_entry
 from plugin.content.systems import canonical_system
 from plugin.ops.params import (
     Args,
@@ -24,6 +25,8 @@ from plugin.ops.params import (
 )
 from plugin.ops.registry import Context, Operation
 from plugin.results import TranslateOutcome
+from plugin.text import Reading, matcher_for, read_text
+from plugin.text.explain import annotate
 from plugin.types import Resource
 from plugin.wire.outcome import invalid, not_found
 from plugin.wire.translate import render
@@ -78,6 +81,10 @@ PARAMS = (
 )
 
 
+# The R4 spelling of the source inputs (R5 clients say sourceCode, sourceCoding, ...).
+R4_INPUTS = ("code", "coding", "codeableConcept")
+
+
 @dataclass
 class TranslateRequest:
     """A $translate request after parsing and guard checks."""
@@ -90,6 +97,19 @@ class TranslateRequest:
     source_scope: str | None = None
     target_scope: str | None = None
     maps: list[ConceptMapIndex] | None = None
+    # Set when the input was a description: what the recogniser read, for the explanation.
+    reading: Reading | None = None
+
+
+def text_request(text: str, store: Store, given: tuple[Dependency, ...] = ()) -> TranslateRequest:
+    """A request for a procedure description: the recognised codings and dependencies.
+
+    Dependencies given by the client win over recognised ones for the same element.
+    """
+    reading = read_text(text, store)
+    elements = {d.element for d in given}
+    deps = given + tuple(d for d in reading.dependencies if d.element not in elements)
+    return TranslateRequest(codings=list(reading.codings), dependencies=deps, reading=reading)
 
 
 def _dependencies(args: Args) -> tuple[Dependency, ...]:
@@ -155,7 +175,8 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
         )
     reverse = bool(args.get("reverse")) or reverse_r5
 
-    codings: list[Coding]
+    codings: list[Coding] = []
+    described: TranslateRequest | None = None
     result_system = canonical_system(args.get("targetsystem")) if args.has("targetsystem") else None
     if args.has("code") or args.has("targetCode"):
         name = "code" if args.has("code") else "targetCode"
@@ -186,9 +207,20 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
             result_system = canonical_system(args.get("system"))
     elif args.has("codeableConcept") or args.has("targetCodeableConcept"):
         name = "codeableConcept" if args.has("codeableConcept") else "targetCodeableConcept"
-        codings = _codings_of_cc(args.get(name), name)
-        if not codings:
-            raise invalid("The CodeableConcept has no coding to translate", name)
+        cc = args.get(name)
+        codings = _codings_of_cc(cc, name)
+        text = cc.get("text") if isinstance(cc, dict) else None
+        if not codings and isinstance(text, str):
+            # A description without codings: read it (codings, when present, win over text).
+            if reverse:
+                raise invalid("A description can only be translated forward", f"{name}.text")
+            if not text:
+                raise invalid(
+                    "CodeableConcept.text must not be empty (FHIR string)", f"{name}.text"
+                )
+            described = text_request(text, store, _dependencies(args))
+        elif not codings:
+            raise invalid("The CodeableConcept has no coding or text to translate", name)
     else:
         raise invalid(
             "Nothing to translate: give code+system, coding or codeableConcept "
@@ -209,7 +241,16 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
         resource = args.get("conceptMap")
         if resource.get("resourceType") != "ConceptMap":
             raise invalid("Parameter 'conceptMap' must carry a ConceptMap", "conceptMap")
-        maps = [ConceptMapIndex(resource)]
+        try:
+            maps = [make_entry(resource, "request").index]
+        except ValueError as exc:
+            raise invalid(f"The conceptMap cannot be used: {exc}", "conceptMap") from None
+    if described is not None:
+        described.result_system = result_system
+        described.source_scope = args.get("source")
+        described.target_scope = args.get("target")
+        described.maps = maps
+        return described
     return TranslateRequest(
         codings=codings,
         dependencies=_dependencies(args),
@@ -227,8 +268,12 @@ def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex
     if req.maps is not None:
         return req.maps
     systems = {c.system for c in req.codings}
+    if len(systems) == 1:
+        entries: Iterable[Entry] = store.concept_maps_for(next(iter(systems)))
+    else:
+        entries = store.all("ConceptMap")
     out = []
-    for entry in store.all("ConceptMap"):
+    for entry in entries:
         cm: ConceptMapIndex = entry.index
         if req.source_scope and cm.source_scope and cm.source_scope != req.source_scope:
             continue
@@ -240,6 +285,16 @@ def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex
     return out
 
 
+_REVERSE_RANK = {
+    "equal": 0,
+    "equivalent": 0,
+    "narrower": 1,
+    "specializes": 1,
+    "wider": 3,
+    "subsumes": 3,
+    "unmatched": 4,
+    "disjoint": 4,
+}
 _INVERSE = {
     "wider": "narrower",
     "narrower": "wider",
@@ -312,6 +367,8 @@ def _reverse(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
                 seen.add(key)
                 source_side = Coding(g.source or "", code, display, g.source_version)
                 out.append(Match(equivalence, source_side, coding, cm.origin))
+    # Most specific sources first: a reverse lookup answers "which concept is this code for?"
+    out.sort(key=lambda m: _REVERSE_RANK.get(m.equivalence, 2))
     return out
 
 
@@ -343,7 +400,18 @@ def run(ctx: Context) -> Resource:
     req = parse_request(ctx.args, ctx.store)
     if ctx.instance is not None and req.maps is None:
         req.maps = [ctx.instance.index]
-    return render(translate(req, ctx.store), r5=ctx.r5)
+    # R4 names in, R4 reading out: `match.source` is then the map's uri, as R4 defines it and
+    # HAPI's remote terminology client reads it (R5-named requests get R5's meaning instead).
+    r4_form = not ctx.r5 and any(ctx.args.spelled.get(n) == n for n in R4_INPUTS)
+    return render(translate_explained(req, ctx.store), r5=ctx.r5, map_as_source=r4_form)
+
+
+def translate_explained(req: TranslateRequest, store: Store) -> TranslateOutcome:
+    """`translate`, and for a description the message and per-match reasons of the reading."""
+    outcome = translate(req, store)
+    if req.reading is None:
+        return outcome
+    return annotate(outcome, req.reading, matcher_for(store).vocab)
 
 
 OPERATION = Operation(

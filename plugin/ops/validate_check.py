@@ -7,7 +7,7 @@ client such as the HL7 validator can place it on the element its user wrote.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from plugin.content.codesystem import CodeSystemIndex, Concept
@@ -274,6 +274,7 @@ def check_membership(
     vs_canonical: str,
     rules: Rules,
     versioned: frozenset[tuple[str, str | None, str]] = frozenset(),
+    open_systems: Collection[str] = (),
 ) -> None:
     """Add the value set verdict: in it, not in it, or abstract where abstract is not allowed.
 
@@ -281,9 +282,13 @@ def check_membership(
     value set includes must be a member in that version.
     """
     cand = found.cand
-    if found.in_fragment:
-        return
     system = found.system or ""
+    if found.in_fragment and system in open_systems:
+        # A fragment cannot say the code does not exist, and the value set takes that system
+        # whole or by filter: membership is undecided, the warning stands. A value set that
+        # enumerates its codes, or has none of that system, decides (OPCS-4 C78.7 is not in an
+        # ICD-10 value set; J12.9 is not in a list of four OPCS-4 codes).
+        return
     key = (system, found.concept.code if found.concept else normalise_code(system, cand.code))
     concept = found.concept
     member = members.get(key) if found.system is not None else None

@@ -303,7 +303,9 @@ def run_valueset(ctx: Context) -> Resource:
     findings = []
     for n, c in enumerate(cands):
         found = check_coding(store, c, rules)
-        check_membership(found, members, canonical, rules, frozenset(versioned))
+        check_membership(
+            found, members, canonical, rules, frozenset(versioned), expansion.open_systems
+        )
         if n in unknown and found.entry is not None:
             stated = Candidate(c.system, c.code, c.display, unknown[n], c.path)
             found.issues.insert(0, unknown_system(store, stated, found.entry.url))

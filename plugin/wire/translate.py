@@ -8,7 +8,7 @@ from plugin.types import Resource
 from plugin.wire.parameters import coding_json, param, parameters, part
 
 
-def _match(m: Match, outcome: TranslateOutcome, r5: bool) -> Resource:
+def _match(m: Match, outcome: TranslateOutcome, r5: bool, map_as_source: bool) -> Resource:
     parts: list[Resource] = []
     # R5-form reverse requests (targetCode...) follow the reference server: `concept` is the
     # map's target-side code and `source` the source-side answer. R4 `reverse=true` keeps the
@@ -42,20 +42,26 @@ def _match(m: Match, outcome: TranslateOutcome, r5: bool) -> Resource:
                 )
             )
     # Both versions name the map as `originMap` (canonical url|version): R5 defines it, and the
-    # HL7 test suite and the reference server send it on R4 too. R4's `source` (uri) is not
-    # used because the same suite reads `source` as the source Coding of a reverse match.
+    # HL7 test suite and the reference server send it on R4 too. R4's own `source` (the map's
+    # uri) is added only for requests made with R4 names, because the suite and the reference
+    # server read `source` as the source Coding of an R5-form reverse match.
     parts.append(param("originMap", "canonical", m.origin_map))
     if outcome.echo_source and other is not None:
         parts.append(param("source", "Coding", coding_json(other)))
+    elif map_as_source:
+        parts.append(param("source", "uri", m.origin_map))
     if m.comment:
         parts.append(param("message", "string", m.comment))
     return part("match", parts)
 
 
-def render(outcome: TranslateOutcome, r5: bool = False) -> Resource:
-    """$translate output: result, message (when no match), one `match` per mapping."""
+def render(outcome: TranslateOutcome, r5: bool = False, map_as_source: bool = False) -> Resource:
+    """$translate output: result, message (when no match), one `match` per mapping.
+
+    `map_as_source` adds R4's `match.source` (the map's uri) beside `originMap`.
+    """
     out: list[Resource] = [param("result", "boolean", outcome.result)]
     if outcome.message:
         out.append(param("message", "string", outcome.message))
-    out.extend(_match(m, outcome, r5) for m in outcome.matches)
+    out.extend(_match(m, outcome, r5, map_as_source) for m in outcome.matches)
     return parameters(out)

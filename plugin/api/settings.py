@@ -1,0 +1,78 @@
+"""Deployment settings, read from `NICE_TX_*` environment variables (the CLI flags set them).
+
+Environment variables are the one channel that reaches every worker process: with
+`--workers N` the server starts fresh interpreters that import `app_from_env` by name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.types import ASGIApp
+
+from .cache import DEFAULT_SIZE
+
+ENV_CONTENT = "NICE_TX_CONTENT"
+ENV_CORS = "NICE_TX_CORS_ORIGINS"
+ENV_TOKEN = "NICE_TX_AUTH_TOKEN"
+ENV_CACHE = "NICE_TX_CACHE_SIZE"
+# Set by `nice-tx serve` once it has printed the load report, so workers do not repeat it.
+ENV_REPORTED = "NICE_TX_LOAD_REPORTED"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a deployment may change: extra content, CORS origins, a bearer token, cache size."""
+
+    content: tuple[Path, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+    token: str | None = None
+    cache_size: int = DEFAULT_SIZE
+
+    @staticmethod
+    def from_env(env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from the environment: content paths split on the OS path separator,
+        origins on commas; empty values mean "not set"."""
+        env = os.environ if env is None else env
+        content = tuple(Path(p) for p in env.get(ENV_CONTENT, "").split(os.pathsep) if p)
+        origins = tuple(o.strip() for o in env.get(ENV_CORS, "").split(",") if o.strip())
+        size = env.get(ENV_CACHE, "")
+        cache = int(size) if size.isdigit() else DEFAULT_SIZE
+        return Settings(content, origins, env.get(ENV_TOKEN) or None, cache)
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that reproduce these settings in a worker process."""
+        out = {
+            ENV_CONTENT: os.pathsep.join(str(p) for p in self.content),
+            ENV_CORS: ",".join(self.cors_origins),
+            ENV_CACHE: str(self.cache_size),
+        }
+        if self.token:
+            out[ENV_TOKEN] = self.token
+        return out
+
+
+def build_app(settings: Settings) -> ASGIApp:
+    """The service app for these settings: content loaded, middleware applied."""
+    from plugin.content.loader import build_store
+    from plugin.content.loader import log as loader_log
+
+    from .app import create_app
+    from .cache import ResponseCache
+    from .middleware import wrap
+
+    if os.environ.get(ENV_REPORTED):
+        loader_log.setLevel(logging.ERROR)
+    store, _ = build_store(settings.content)
+    # The cache sits inside the middleware: authentication and CORS run before any cached answer.
+    cached = ResponseCache(create_app(store), settings.cache_size)
+    return wrap(cached, cors_origins=settings.cors_origins, token=settings.token)
+
+
+def app_from_env() -> ASGIApp:
+    """Server factory (`plugin.api.settings:app_from_env`): the app for `NICE_TX_*`."""
+    return build_app(Settings.from_env())

@@ -1,0 +1,243 @@
+"""Python API: code a procedure description, the same way `$translate` does over HTTP.
+
+    >>> from plugin import code_description
+    >>> r = code_description("Percutaneous MWA of CRLM under US")
+    >>> [c.code for c in r.assigned]
+    ['J12.7', 'Y53.2', 'C78.7']
+
+The description goes through the same recogniser, the same request builder and the same
+ConceptMap engine as an HTTP request; only the rendering differs (typed objects here, FHIR
+Parameters there). For bulk work the engine's answers are cached per distinct (codings,
+dependencies): content is immutable, and descriptions read to few distinct requests.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, NamedTuple
+
+from plugin.content.conceptmap import Coding, Dependency
+from plugin.content.store import Store
+from plugin.ops.translate import text_request, translate
+from plugin.results import ASSERTING, TranslateOutcome
+from plugin.text import matcher_for
+from plugin.text.explain import annotate
+from plugin.text.reading import Reading
+from plugin.text.vocabulary import Vocabulary
+
+_ENGINE_CACHE_LIMIT = 4096
+# Explanation templates, one per reading signature (a few kB each; bounded, cleared when full).
+_TEMPLATE_LIMIT = 32_768
+
+
+class AnswerCode(NamedTuple):
+    """A code in the answer: asserted (the translation) or a candidate only."""
+
+    system: str
+    code: str
+    display: str | None
+    asserted: bool
+    role: str  # "main" (the match's concept) or "additional" (a product, in coding order)
+    equivalence: str
+    match: int  # which match it belongs to (a candidate's companions share its number)
+
+
+class RecognisedTerm(NamedTuple):
+    """Words of the description recognised as a facet value, and what became of them."""
+
+    words: str
+    start: int
+    end: int
+    facet: str
+    system: str
+    value: str
+    display: str
+    status: str  # used, negated, superseded, not coded, conflicting
+    corrected: bool  # matched despite a misspelling
+    implied: bool  # implied by another term ("CRLM" -> liver)
+
+
+@dataclass(frozen=True, slots=True)
+class CodedDescription:
+    """The structured answer for one description."""
+
+    text: str
+    result: bool
+    message: str
+    codes: tuple[AnswerCode, ...]
+    terms: tuple[RecognisedTerm, ...]
+    not_recognised: tuple[str, ...]
+    reasons: tuple[str, ...]  # per match, in match order
+
+    @property
+    def assigned(self) -> list[AnswerCode]:
+        """The asserted codes, in coding order (main code, then its companions)."""
+        return [c for c in self.codes if c.asserted]
+
+    @property
+    def candidates(self) -> list[AnswerCode]:
+        """Main codes offered as candidates only (e.g. the approach is not stated)."""
+        return [c for c in self.codes if not c.asserted and c.role == "main"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (for `--json` and NDJSON output)."""
+        return {
+            "text": self.text,
+            "result": self.result,
+            "message": self.message,
+            "codes": [c._asdict() for c in self.codes],
+            "terms": [t._asdict() for t in self.terms],
+            "not_recognised": list(self.not_recognised),
+            "reasons": list(self.reasons),
+        }
+
+
+def _result(outcome: TranslateOutcome) -> tuple[tuple[AnswerCode, ...], tuple[str, ...]]:
+    codes: list[AnswerCode] = []
+    reasons: list[str] = []
+    products = {p.coding for m in outcome.matches for p in m.products}
+    for i, m in enumerate(outcome.matches):
+        asserted = m.equivalence in ASSERTING
+        reasons.append(m.comment or "")
+        if m.concept is not None:
+            c = m.concept
+            # a code that is elsewhere a companion (product) stays "additional" when asserted alone
+            role = "additional" if c in products else "main"
+            codes.append(AnswerCode(c.system, c.code, c.display, asserted, role, m.equivalence, i))
+        for p in m.products:
+            pc = p.coding
+            codes.append(
+                AnswerCode(pc.system, pc.code, pc.display, asserted, "additional", m.equivalence, i)
+            )
+    return tuple(codes), tuple(reasons)
+
+
+_SLOT = "\x00"  # around a term's index in a template
+_UNRECOGNISED = "\x01"  # where the unrecognised words go
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """An explained answer with the description's words left as slots.
+
+    The explanation depends on the words only where it quotes them; everything else follows
+    from the reading's decision (its token signature) and the engine's answer, so it is built
+    once per signature and filled with each description's words.
+    """
+
+    result: bool
+    codes: tuple[AnswerCode, ...]
+    message: tuple[str, ...]
+    reasons: tuple[tuple[str, ...], ...]
+
+    @staticmethod
+    def of(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> _Template:
+        slotted = copy.copy(reading)
+        slotted.found = [copy.copy(f) for f in reading.found]
+        for k, f in enumerate(slotted.found):
+            f.words = f"{_SLOT}{k}{_SLOT}"
+        slotted.unrecognised = [_UNRECOGNISED] if reading.unrecognised else []
+        explained = annotate(outcome, slotted, vocab)
+        codes, reasons = _result(explained)
+        return _Template(
+            explained.result,
+            codes,
+            tuple((explained.message or "").split(_SLOT)),
+            tuple(tuple(r.split(_SLOT)) for r in reasons),
+        )
+
+    @staticmethod
+    def fill(parts: tuple[str, ...], words: list[str], unrecognised: str) -> str:
+        """The text of a template: odd parts are term indexes."""
+        # the template's own text gets the unrecognised words first: quoted words are never
+        # rescanned, whatever characters they hold
+        return "".join(
+            [
+                words[int(p)] if i % 2 else p.replace(_UNRECOGNISED, unrecognised)
+                for i, p in enumerate(parts)
+            ]
+        )
+
+
+class Coder:
+    """Codes descriptions against one store (built-in content by default)."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        if store is None:
+            from plugin.content.loader import build_store
+
+            store, _ = build_store()
+        self.store = store
+        self.vocab = matcher_for(store).vocab
+        self._engine: dict[tuple[tuple[Coding, ...], tuple[Dependency, ...]], TranslateOutcome]
+        self._engine = {}
+        self._templates: dict[tuple[tuple[str, ...], bool, bool], _Template] = {}
+
+    def code(self, text: str) -> CodedDescription:
+        """Code one description: the same reading, engine and explanation as `$translate`."""
+        req = text_request(text, self.store)
+        key = (tuple(req.codings), req.dependencies)
+        outcome = self._engine.get(key)
+        if outcome is None:
+            outcome = translate(req, self.store)
+            if len(self._engine) >= _ENGINE_CACHE_LIMIT:
+                self._engine.clear()
+            self._engine[key] = outcome
+        assert req.reading is not None
+        reading = req.reading
+        tkey = (reading.key, bool(reading.unrecognised), bool(text.strip()))
+        template = self._templates.get(tkey)
+        if template is None:
+            template = _Template.of(outcome, reading, self.vocab)
+            if len(self._templates) >= _TEMPLATE_LIMIT:
+                self._templates.clear()
+            self._templates[tkey] = template
+        words = [f.words for f in reading.found]
+        unrecognised = ", ".join(reading.unrecognised)
+        message = template.fill(template.message, words, unrecognised)
+        reasons = tuple(template.fill(r, words, unrecognised) for r in template.reasons)
+        terms = tuple(
+            RecognisedTerm(
+                f.words,
+                f.start,
+                f.end,
+                self.vocab.facets[f.value.facet].label,
+                f.value.system,
+                f.value.code,
+                f.value.display,
+                f.status,
+                f.fuzzy,
+                f.implied,
+            )
+            for f in reading.found
+        )
+        return CodedDescription(
+            text,
+            template.result,
+            message,
+            template.codes,
+            terms,
+            tuple(reading.unrecognised),
+            reasons,
+        )
+
+
+@cache
+def default_coder() -> Coder:
+    """The coder over the built-in content (built on first use, then shared)."""
+    return Coder()
+
+
+def code_description(text: str, store: Store | None = None) -> CodedDescription:
+    """Code a free-text procedure description: the codes the guidance prescribes, with reasons.
+
+    FHIR semantics as `ConceptMap/$translate` with `codeableConcept.text`: asserted codes come
+    from matches whose equivalence asserts the target (wider, equivalent...), candidates from
+    `narrower` matches; `result` is false when nothing was translated, with the reason in
+    `message`.
+    """
+    if store is not None:
+        return Coder(store).code(text)
+    return default_coder().code(text)

@@ -1,0 +1,348 @@
+"""The Python API: the terminology operations as plain functions with typed results.
+
+Each call runs the same operation code as the HTTP service (same parameter checks, same engine),
+so an answer here equals the HTTP answer; only the rendering differs: frozen dataclasses instead
+of FHIR Parameters. Bad input raises `FhirError` (its `outcome()` is the OperationOutcome the
+HTTP service would send); "no match" and "unknown code" are results, not exceptions.
+
+The module-level functions use the built-in content (every registered content pack), loaded once
+per process; `Terminology(store)` works over any other content. Both are safe to call from many
+threads: content is immutable after loading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from plugin.content.conceptmap import Coding
+from plugin.content.conceptmap import Match as EngineMatch
+from plugin.content.loader import build_store
+from plugin.content.store import Store
+from plugin.ops import expand as expand_op
+from plugin.ops import lookup as lookup_op
+from plugin.ops import translate as translate_op
+from plugin.ops import validate_code as validate_op
+from plugin.ops.params import Param, parse_parameters
+from plugin.ops.registry import Context
+from plugin.types import Resource
+
+Code = Coding
+"""A coded value: system, code and, when known, display and system version (the engine's own
+Coding type: frozen, hashable, cheap)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One $translate match: the main code, its companions in coding order, and why."""
+
+    equivalence: str
+    """FHIR R4 ConceptMap equivalence (`wider`, `narrower`, `equivalent`, `unmatched`...)."""
+    target: Code | None
+    """The answer: the main code (None for an `unmatched` entry)."""
+    additional: tuple[Code, ...]
+    """Companion codes to record after the main code (ConceptMap `target.product`)."""
+    source: Code
+    """The input coding this match answers."""
+    origin_map: str
+    """`url|version` of the ConceptMap the match came from."""
+    conditions: tuple[str, ...] = ()
+    """The `dependsOn` conditions the match relied on, as `element = system|value`."""
+    comment: str | None = None
+
+    @property
+    def codes(self) -> tuple[Code, ...]:
+        """Main code then companions: what a coder records, in order."""
+        return ((self.target,) if self.target else ()) + self.additional
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """The answer of $translate: `result` is true when at least one match is usable."""
+
+    result: bool
+    matches: tuple[Match, ...]
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """The codes of a ValueSet ($expand), after filtering and paging."""
+
+    url: str | None
+    version: str | None
+    total: int
+    codes: tuple[Code, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """The answer of $validate-code: `result` false carries the reason in `message`.
+
+    `warnings` holds what a valid answer still says (a code a fragment does not list, an
+    inactive or deprecated concept), from the answer's `issues`.
+    """
+
+    result: bool
+    message: str | None
+    code: Code | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """One concept property from $lookup (`value` is a str, bool, int or Code)."""
+
+    code: str
+    value: object
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """The answer of $lookup: the concept's display, designations and properties."""
+
+    name: str
+    version: str | None
+    display: str | None
+    designations: tuple[tuple[str | None, str], ...]
+    """(language, value) pairs."""
+    properties: tuple[Property, ...]
+
+
+def _p(name: str, vtype: str, value: Any) -> Resource:
+    return {"name": name, f"value{vtype}": value}
+
+
+def _args(params: Sequence[Param], items: Iterable[Resource | None]) -> Any:
+    body = {"resourceType": "Parameters", "parameter": [i for i in items if i is not None]}
+    return parse_parameters(params, body)
+
+
+def _match(m: EngineMatch) -> Match:
+    conditions = tuple(f"{d.element} = {d.system or ''}|{d.value}" for d in m.depends_on)
+    return Match(
+        equivalence=m.equivalence,
+        target=m.concept,
+        additional=tuple(p.coding for p in m.products),
+        source=m.source,
+        origin_map=m.origin_map,
+        conditions=conditions,
+        comment=m.comment,
+    )
+
+
+def _coding_json(c: Code | Mapping[str, str]) -> Resource:
+    if isinstance(c, Code):
+        out = {"system": c.system, "code": c.code}
+        if c.version:
+            out["version"] = c.version
+        return out
+    return dict(c)
+
+
+def _value(p: Resource) -> object:
+    key = next((k for k in p if k.startswith("value")), None)
+    if key is None:
+        return None
+    v = p[key]
+    if key == "valueCoding":
+        return Code(v.get("system", ""), v.get("code", ""), v.get("display"), v.get("version"))
+    return v
+
+
+class Terminology:
+    """The terminology operations over one store of content."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def from_content(cls, paths: Iterable[Path] = (), *, packs: bool = True) -> Terminology:
+        """Load the registered content packs (unless `packs=False`) and `paths` (files,
+        folders or FHIR packages)."""
+        store, _ = build_store(paths, packs=packs)
+        return cls(store)
+
+    def translate(
+        self,
+        system: str,
+        code: str,
+        *,
+        target_system: str | None = None,
+        dependencies: Mapping[str, Code] | None = None,
+        reverse: bool = False,
+        url: str | None = None,
+    ) -> Translation:
+        """ConceptMap/$translate of `system|code`.
+
+        FHIR: the map is chosen by `url`, else by the source (target, when `reverse`) system;
+        `dependencies` are the R4 `dependency` inputs (element URI -> value) that `dependsOn`
+        conditions are matched against; no match is `result=False` with a message.
+        """
+        deps = [
+            {
+                "name": "dependency",
+                "part": [
+                    _p("element", "Uri", element),
+                    _p("concept", "CodeableConcept", {"coding": [_coding_json(value)]}),
+                ],
+            }
+            for element, value in (dependencies or {}).items()
+        ]
+        args = _args(
+            translate_op.PARAMS,
+            [
+                _p("url", "Uri", url) if url else None,
+                _p("system", "Uri", system),
+                _p("code", "Code", code),
+                _p("targetsystem", "Uri", target_system) if target_system else None,
+                _p("reverse", "Boolean", True) if reverse else None,
+                *deps,
+            ],
+        )
+        outcome = translate_op.translate(translate_op.parse_request(args, self.store), self.store)
+        return Translation(
+            outcome.result, tuple(_match(m) for m in outcome.matches), outcome.message
+        )
+
+    def expand(self, url: str, *, filter: str | None = None, count: int | None = None) -> Expansion:
+        """ValueSet/$expand of the value set `url` (optionally text-filtered and limited)."""
+        args = _args(
+            expand_op.PARAMS,
+            [
+                _p("url", "Uri", url),
+                _p("filter", "String", filter) if filter else None,
+                _p("count", "Integer", count) if count is not None else None,
+            ],
+        )
+        vs = expand_op.run(Context(args, self.store, "ValueSet"))
+        body = vs["expansion"]
+        codes = tuple(
+            Code(c["system"], c["code"], c.get("display"), c.get("version"))
+            for c in body.get("contains", [])
+        )
+        return Expansion(vs.get("url"), vs.get("version"), body["total"], codes)
+
+    def validate_code(
+        self,
+        system: str,
+        code: str,
+        *,
+        display: str | None = None,
+        value_set: str | None = None,
+    ) -> Validation:
+        """$validate-code: `code` in CodeSystem `system`, or in ValueSet `value_set` if given.
+
+        FHIR: an unknown code or a wrong display is `result=False` with a message, not an error.
+        """
+        params: Sequence[Param]
+        if value_set is None:
+            params, rtype, run = validate_op.CS_PARAMS, "CodeSystem", validate_op.run_codesystem
+            items = [_p("url", "Uri", system)]
+        else:
+            params, rtype, run = validate_op.VS_PARAMS, "ValueSet", validate_op.run_valueset
+            items = [_p("url", "Uri", value_set), _p("system", "Uri", system)]
+        items += [_p("code", "Code", code)]
+        if display is not None:
+            items.append(_p("display", "String", display))
+        answer = run(Context(_args(params, items), self.store, rtype))
+        out = {p["name"]: p for p in answer["parameter"]}
+        found = None
+        if "code" in out:
+            found = Code(
+                out["system"]["valueUri"],
+                out["code"]["valueCode"],
+                out.get("display", {}).get("valueString"),
+                out.get("version", {}).get("valueString"),
+            )
+        issues = out.get("issues", {}).get("resource", {}).get("issue", [])
+        warnings = tuple(i["details"]["text"] for i in issues if i.get("severity") == "warning")
+        return Validation(
+            out["result"]["valueBoolean"],
+            out.get("message", {}).get("valueString"),
+            found,
+            warnings,
+        )
+
+    def lookup(self, system: str, code: str, *, properties: Sequence[str] = ()) -> Lookup:
+        """CodeSystem/$lookup: display, designations and properties (all, or those named).
+
+        An unknown system or code raises `FhirError` (`not-found`), as $lookup does on HTTP.
+        """
+        items = [_p("system", "Uri", system), _p("code", "Code", code)]
+        items += [_p("property", "Code", p) for p in properties]
+        out = lookup_op.run(Context(_args(lookup_op.PARAMS, items), self.store, "CodeSystem"))
+        first = {p["name"]: _value(p) for p in out["parameter"] if "part" not in p}
+        designations: list[tuple[str | None, str]] = []
+        props: list[Property] = []
+        for p in out["parameter"]:
+            parts = {q["name"]: _value(q) for q in p.get("part", [])}
+            if p["name"] == "designation":
+                language = parts.get("language")
+                designations.append(
+                    (language if isinstance(language, str) else None, str(parts.get("value", "")))
+                )
+            elif p["name"] == "property":
+                description = parts.get("description")
+                props.append(
+                    Property(
+                        str(parts.get("code")),
+                        parts.get("value"),
+                        description if isinstance(description, str) else None,
+                    )
+                )
+        version, display = first.get("version"), first.get("display")
+        return Lookup(
+            str(first.get("name")),
+            version if isinstance(version, str) else None,
+            display if isinstance(display, str) else None,
+            tuple(designations),
+            tuple(props),
+        )
+
+
+@lru_cache(maxsize=1)
+def default() -> Terminology:
+    """The process-wide service over the registered content packs (loaded on first use)."""
+    return Terminology.from_content()
+
+
+def translate(
+    system: str,
+    code: str,
+    *,
+    target_system: str | None = None,
+    dependencies: Mapping[str, Code] | None = None,
+    reverse: bool = False,
+    url: str | None = None,
+) -> Translation:
+    """ConceptMap/$translate over the built-in content (see `Terminology.translate`)."""
+    return default().translate(
+        system,
+        code,
+        target_system=target_system,
+        dependencies=dependencies,
+        reverse=reverse,
+        url=url,
+    )
+
+
+def expand(url: str, *, filter: str | None = None, count: int | None = None) -> Expansion:
+    """ValueSet/$expand over the built-in content (see `Terminology.expand`)."""
+    return default().expand(url, filter=filter, count=count)
+
+
+def validate_code(
+    system: str, code: str, *, display: str | None = None, value_set: str | None = None
+) -> Validation:
+    """$validate-code over the built-in content (see `Terminology.validate_code`)."""
+    return default().validate_code(system, code, display=display, value_set=value_set)
+
+
+def lookup(system: str, code: str, *, properties: Sequence[str] = ()) -> Lookup:
+    """CodeSystem/$lookup over the built-in content (see `Terminology.lookup`)."""
+    return default().lookup(system, code, properties=properties)

@@ -1,0 +1,199 @@
+"""Explanations: the sentence a coder reads, and per match the words that led to it.
+
+The top-level `message` says what was coded (or offered, or why nothing was) and from which words.
+Each `match` gets its reasons in the match's `message` part: "approach 'perc' = Percutaneous; ..."
+(the R5 $translate `match.message`; R4 clients that do not know it ignore it).
+"""
+
+from __future__ import annotations
+
+from plugin.content.conceptmap import Coding, Match
+from plugin.results import ASSERTING, TranslateOutcome
+from plugin.text.reading import CONFLICT, NEGATED, NOT_CODED, SUPERSEDED, USED, Found, Reading
+from plugin.text.vocabulary import Value, Vocabulary
+
+
+def system_label(system: str) -> str:
+    """A short name for a code system: the last segment of its URL ("OPCS-4", "ICD-10-UK")."""
+    return system.rstrip("/").rsplit("/", 1)[-1].upper()
+
+
+def _term(f: Found, vocab: Vocabulary) -> str:
+    facet = vocab.facets[f.value.facet].label
+    how = " (spelling corrected)" if f.fuzzy else ""
+    how += " (implied)" if f.implied else ""
+    how += " (outside this guidance)" if f.value.in_scope is False and f.status == USED else ""
+    return f"{facet} '{f.words}' = {f.value.display}{how}"
+
+
+def _codes(m: Match) -> str:
+    if m.concept is None:
+        return ""
+    return " + ".join([m.concept.code, *(p.coding.code for p in m.products)])
+
+
+def _by_system(matches: list[Match]) -> str:
+    groups: dict[str, list[str]] = {}
+    for m in matches:
+        if m.concept is not None:
+            groups.setdefault(system_label(m.concept.system), []).append(_codes(m))
+    return "; ".join(f"{s} {', '.join(dict.fromkeys(c))}" for s, c in groups.items())
+
+
+def _labels(reading: Reading, vocab: Vocabulary) -> dict[int, str]:
+    return {id(f): _term(f, vocab) for f in reading.found}
+
+
+def _others(reading: Reading, labels: dict[int, str]) -> str:
+    parts = []
+    for status, label in (
+        (NOT_CODED, "Not coded (outside this guidance)"),
+        (CONFLICT, "Conflicting, so not used"),
+        (NEGATED, "Negated or past, so not used"),
+        (SUPERSEDED, "Superseded by a more specific or converted-to term"),
+    ):
+        items = [labels[id(f)] for f in reading.found if f.status == status and not f.implied]
+        if items:
+            parts.append(f"{label}: {'; '.join(items)}.")
+    if reading.unrecognised:
+        parts.append(f"Not recognised: {', '.join(reading.unrecognised)}.")
+    return " ".join(parts)
+
+
+def _used(reading: Reading, labels: dict[int, str]) -> str:
+    items = [labels[id(f)] for f in reading.found if f.status == USED]
+    return f"Read from the description: {'; '.join(items)}." if items else ""
+
+
+def _value_text(v: Value | str, vocab: Vocabulary) -> str:
+    if isinstance(v, str):
+        return v
+    return f"{vocab.facets[v.facet].label} {v.display}"
+
+
+def message(
+    outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary, labels: dict[int, str]
+) -> str:
+    """The top-level message for a description's translation."""
+    if not reading.text.strip():
+        return "No code: the description is empty."
+    tail = " ".join(s for s in (_used(reading, labels), _others(reading, labels)) if s)
+    if reading.procedure is None:
+        needed = ", ".join(_value_text(v, vocab) for v in reading.missing)
+        if not any(f.status != NEGATED for f in reading.found):
+            head = "No code: nothing in the description names a procedure this guidance codes"
+        else:
+            head = "No code: the description is not a procedure this guidance codes"
+        head += f" (it needs {needed})." if needed else "."
+        return f"{head} {tail}".strip()
+    asserted = [m for m in outcome.matches if m.equivalence in ASSERTING]
+    offered = [m for m in outcome.matches if m not in asserted]
+    name = reading.procedure.display
+    if not outcome.matches:
+        head = f"Read as {name}, but no map gives a code for it here."
+        if outcome.message:
+            head += f" {outcome.message}."
+    elif offered:
+        facets = sorted(
+            {vocab.facets[f].label for p in reading.alternatives for f, _ in p.requires}
+            - {vocab.facets[f].label for f, _ in reading.procedure.requires}
+        )
+        options = sorted(
+            {
+                vocab.values[(reading.procedure.system, c)].display
+                if (reading.procedure.system, c) in vocab.values
+                else c
+                for p in reading.alternatives
+                for f, c in p.requires - reading.procedure.requires
+            }
+        )
+        what = " and ".join(facets) or "detail"
+        head = (
+            f"Read as {name}. The {what} is not stated, so these are candidates only, none "
+            f"asserted: {_by_system(offered)}"
+        )
+        head += f" (state the {what}: {', '.join(options).lower()})." if options else "."
+        if asserted:
+            head += f" Asserted: {_by_system(asserted)}."
+    else:
+        head = f"Coded as {name}: {_by_system(asserted)}."
+    return f"{head} {tail}".strip()
+
+
+def _match_reason(m: Match, reading: Reading, labels: dict[int, str]) -> str:
+    found = reading.sources(m.source)
+    if m.depends_on:
+        deps = {(d.system, d.value) for d in m.depends_on}
+        found += [
+            f for f in reading.found if f.status == USED and (f.value.system, f.value.code) in deps
+        ]
+    words = "; ".join([labels[id(f)] for f in found])
+    lead = "From the description"
+    return f"{lead}: {words} -> {m.source.display or m.source.code}" if words else lead
+
+
+def certain_companions(matches: list[Match]) -> list[Match]:
+    """Companions every candidate code carries: certain whichever candidate is chosen.
+
+    When the approach is not stated the candidates differ in their main code but all carry the
+    stated image-control code; that code is asserted on its own (`relatedto`: an additional code
+    related to the description), as the diagnosis is. A candidate code may come in several
+    matches (two image-control methods): a companion is certain if each candidate code has it in
+    one of its matches.
+    """
+    offered: dict[Coding, list[Match]] = {}
+    for m in matches:
+        if m.equivalence not in ASSERTING and m.concept is not None:
+            offered.setdefault(m.source, []).append(m)
+    asserted = {p.coding for m in matches if m.equivalence in ASSERTING for p in m.products}
+    out = []
+    for source, ms in offered.items():
+        by_code: dict[Coding | None, set[Coding]] = {}
+        for m in ms:
+            by_code.setdefault(m.concept, set()).update(p.coding for p in m.products)
+        if len(by_code) < 2:
+            continue
+        seen: set[Coding] = set()
+        for m in ms:
+            for p in m.products:
+                if p.coding in asserted or p.coding in seen:
+                    continue
+                seen.add(p.coding)
+                if all(p.coding in carried for carried in by_code.values()):
+                    why = "On every candidate: certain whichever is chosen."
+                    out.append(Match("relatedto", p.coding, source, m.origin_map, comment=why))
+    return out
+
+
+def annotate(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> TranslateOutcome:
+    """The outcome with the description's message and each match's reasons."""
+    labels = _labels(reading, vocab)
+    matches = []
+    extra = certain_companions(outcome.matches)
+    if extra:
+        # after the candidates they are common to, before the other groups' matches
+        at = max(i for i, m in enumerate(outcome.matches) if m.equivalence not in ASSERTING) + 1
+        outcome = TranslateOutcome(
+            outcome.result,
+            [*outcome.matches[:at], *extra, *outcome.matches[at:]],
+            outcome.message,
+            outcome.reverse,
+            outcome.echo_source,
+            outcome.notes,
+        )
+    for m in outcome.matches:
+        reason = _match_reason(m, reading, labels)
+        comment = f"{m.comment} {reason}" if m.comment else reason
+        matches.append(
+            Match(
+                m.equivalence, m.concept, m.source, m.origin_map, m.products, m.depends_on, comment
+            )
+        )
+    return TranslateOutcome(
+        outcome.result,
+        matches,
+        message(outcome, reading, vocab, labels),
+        outcome.reverse,
+        outcome.echo_source,
+        outcome.notes,
+    )

@@ -1,0 +1,396 @@
+"""From mentions to a reading: facet values, the procedure they describe, codings, dependencies.
+
+How a description is decided (all generic; the content says what the facets and values are):
+
+1. Negated terms are dropped; a term that implies another value adds it ("CRLM" -> liver).
+2. Per facet, a stated value supersedes a `not-stated` one ("microwave ablation" over
+   "ablation", "metastasis" over "lesion", "ultrasound" over "image guided"), and a conversion
+   target supersedes the facet's other values ("laparoscopic converted to open" -> open).
+3. The procedure is the most specific procedure concept all of whose facet properties are among
+   the stated values. If two are equally specific (two approaches stated), an approach word that
+   qualifies another, out-of-scope procedure ("laparoscopic cholecystectomy and percutaneous
+   MWA") is set aside; if they still conflict, the conflicting facet counts as not stated.
+4. No procedure -> out of scope: the reading says what was recognised and what is missing
+   (the unmet facet values of the nearest procedure).
+5. Otherwise the engine gets the procedure coding, every recognised value that is itself a
+   ConceptMap source (the lesion -> diagnosis), and the dependency-facet values as dependencies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plugin.content.conceptmap import Coding, Dependency
+from plugin.text.cues import AUX, COORDINATORS, CUE_WORDS, FILLER, scopes
+from plugin.text.matcher import Matcher, Mention, Token
+from plugin.text.vocabulary import Procedure, Value, Vocabulary
+
+# Statuses of a recognised term, as reported.
+USED = "used"
+NEGATED = "negated"
+SUPERSEDED = "superseded"
+NOT_CODED = "not coded"
+CONFLICT = "conflicting"
+
+
+@dataclass(slots=True)
+class Found:
+    """A recognised term (or a value it implies) with what became of it."""
+
+    words: str
+    start: int
+    end: int
+    value: Value
+    status: str = USED
+    fuzzy: bool = False
+    implied: bool = False
+    converted: bool = False
+    first: int = 0
+    last: int = 0
+
+
+@dataclass(slots=True)
+class Reading:
+    """What the recogniser made of a description."""
+
+    text: str
+    found: list[Found] = field(default_factory=list)
+    procedure: Procedure | None = None
+    codings: list[Coding] = field(default_factory=list)
+    dependencies: tuple[Dependency, ...] = ()
+    missing: list[Value | str] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)
+    alternatives: list[Procedure] = field(default_factory=list)
+    # the token signature the decision was taken on (same key, same decision)
+    key: tuple[str, ...] = ()
+
+    def sources(self, coding: Coding) -> list[Found]:
+        """The used terms that led to `coding` (the procedure, or a mapped value)."""
+        if self.procedure and (coding.system, coding.code) == (
+            self.procedure.system,
+            self.procedure.code,
+        ):
+            facets = {f for f, _ in self.procedure.requires}
+            return [f for f in self.found if f.status == USED and f.value.facet in facets]
+        return [
+            f
+            for f in self.found
+            if f.status == USED and (f.value.system, f.value.code) == (coding.system, coding.code)
+        ]
+
+
+_STOP = frozenset(
+    {"a", "an", "the", "of", "and", "or", "for", "to", "in", "on", "at", "by", "with", "under"}
+    | {"via", "using", "from", "after", "before", "during", "was", "were", "is", "be", "been"}
+    | {"then", "also", "as", "per", "patient", "patients"}
+)
+
+
+def _ignorable(lower: str) -> bool:
+    # Numbers, counts ("x3"), sizes ("2cm") and Roman numerals ("segment VII") are not coded.
+    if not lower.isalpha() or lower in _STOP or lower in CUE_WORDS or lower in FILLER:
+        return True
+    return len(lower) <= 4 and set(lower) <= set("ivxlcdm")
+
+
+def _found(text: str, mentions: list[Mention], tokens: list[Token]) -> list[Found]:
+    negated, converted = scopes(tokens, mentions)
+    out: list[Found] = []
+    for k, m in enumerate(mentions):
+        words = text[m.start : m.end]
+        status = NEGATED if k in negated else USED
+        f = Found(words, m.start, m.end, m.term.value, status, m.fuzzy, False, k in converted)
+        f.first, f.last = m.first, m.last
+        out.append(f)
+        for v in m.term.implies:
+            out.append(
+                Found(words, m.start, m.end, v, status, m.fuzzy, True, False, m.first, m.last)
+            )
+    return out
+
+
+def _supersede(found: list[Found]) -> None:
+    converted = {f.value.facet for f in found if f.converted and f.status == USED}
+    stated = {f.value.facet for f in found if not f.value.not_stated and f.status == USED}
+    for f in found:
+        if f.status != USED:
+            continue
+        if f.value.facet in converted:
+            if not f.converted:
+                f.status = SUPERSEDED
+        elif f.value.not_stated and f.value.facet in stated:
+            f.status = SUPERSEDED
+
+
+def _stated(found: list[Found]) -> set[tuple[str, str]]:
+    return {(f.value.facet, f.value.code) for f in found if f.status == USED}
+
+
+def _best(vocab: Vocabulary, stated: set[tuple[str, str]]) -> list[Procedure]:
+    fits = [p for p in vocab.procedures if p.requires <= stated]
+    if not fits:
+        return []
+    most = max(len(p.requires) for p in fits)
+    return [p for p in fits if len(p.requires) == most]
+
+
+def _qualifies_other(f: Found, found: list[Found], tokens: list[Token]) -> bool:
+    """True when the term is directly followed (same clause, two words at most) by a term of an
+    out-of-scope value of another facet: it qualifies that other procedure."""
+    for g in found:
+        if g.first < f.last or g.status != USED or g.value.facet == f.value.facet:
+            continue
+        if g.first - f.last > 2 or any(t.clause_start for t in tokens[f.last : g.first + 1]):
+            return False
+        return g.value.in_scope is False
+    return False
+
+
+_LINKS = frozenset({"of", "in", "to", "within", "the", "a", "an"})
+_COORDINATION = frozenset({"and", "or"})
+
+
+def _qualifies_lesion(
+    f: Found, found: list[Found], tokens: list[Token], lesion: frozenset[str]
+) -> bool:
+    """True when the term names where a lesion is: "liver metastasis", "hepatic colorectal
+    metastases" (before the lesion, one word between at most), "metastasis in the liver" (after
+    it, joined by of/in/to/within), or implied by the lesion term itself ("CRLM")."""
+    if f.implied:
+        return True
+    used = [g for g in found if g.status == USED and not g.implied and g is not f]
+    end = f.last
+    after = next((g for g in used if g.first >= end), None)
+    # "liver and lung metastases": a site coordinated with a qualifying site qualifies too
+    while (
+        after is not None
+        and after.value.facet == f.value.facet
+        and after.first - end == 1
+        and tokens[end].lower in _COORDINATION
+        and not any(t.clause_start for t in tokens[end + 1 : after.first + 1])
+    ):
+        end = after.last
+        after = next((g for g in used if g.first >= end), None)
+    if (
+        after is not None
+        and after.value.facet in lesion
+        and after.first - end <= 1
+        and not any(t.clause_start for t in tokens[end : after.first + 1])
+    ):
+        return True
+    before = next((g for g in reversed(used) if g.last <= f.first), None)
+    if before is None or before.value.facet not in lesion:
+        return False
+    between = tokens[before.last : f.first]
+    return (
+        1 <= len(between) <= 2
+        and all(t.lower in _LINKS and not t.clause_start for t in between)
+        and not tokens[f.first].clause_start
+    )
+
+
+def _sites_of_lesions(vocab: Vocabulary, found: list[Found], tokens: list[Token]) -> None:
+    """When a selection facet has several values and some of them name where a lesion is, the
+    others are incidental ("kidney tumour, fatty liver": the kidney is treated; "liver metastases
+    from breast cancer": the liver is) and are not coded."""
+    lesion = vocab.lesion_facets
+    by_facet: dict[str, list[Found]] = {}
+    for f in found:
+        if f.status == USED and f.value.facet in vocab.selection_facets:
+            by_facet.setdefault(f.value.facet, []).append(f)
+    for items in by_facet.values():
+        if len({f.value.code for f in items}) < 2:
+            continue
+        qualified = [f for f in items if _qualifies_lesion(f, found, tokens, lesion)]
+        if qualified and len(qualified) < len(items):
+            for f in items:
+                if f not in qualified:
+                    f.status = NOT_CODED
+
+
+def _choose(vocab: Vocabulary, found: list[Found], tokens: list[Token]) -> list[Procedure]:
+    best = _best(vocab, _stated(found))
+    if len(best) <= 1:
+        return best
+    differing = {f for p in best for f, _ in p.requires} - {
+        f for f, _ in set.intersection(*(set(p.requires) for p in best))
+    }
+    for f in found:
+        if f.status == USED and f.value.facet in differing and _qualifies_other(f, found, tokens):
+            f.status = NOT_CODED
+    best = _best(vocab, _stated(found))
+    if len(best) <= 1:
+        return best
+    for f in found:
+        if f.status == USED and f.value.facet in differing:
+            f.status = CONFLICT
+    return _best(vocab, _stated(found))
+
+
+def _missing(vocab: Vocabulary, stated: set[tuple[str, str]]) -> list[Value | str]:
+    """Unmet facet values of the nearest procedure (most requirements met, then fewest needed)."""
+    if not vocab.procedures:
+        return []
+    nearest = max(vocab.procedures, key=lambda p: (len(p.requires & stated), -len(p.requires)))
+    out: list[Value | str] = []
+    for facet, code in sorted(nearest.requires - stated):
+        value = next(
+            (v for v in vocab.values.values() if v.facet == facet and v.code == code), None
+        )
+        out.append(value if value is not None else f"{facet} {code}")
+    return out
+
+
+# Words whose identity matters to the reading even though they are not vocabulary (cues, filler).
+_KEEP = CUE_WORDS | FILLER | COORDINATORS | AUX
+_PLAN_LIMIT = 32_768
+
+
+def _signature(tokens: list[Token]) -> tuple[str, ...]:
+    """Everything about the tokens that the reading depends on, words aside.
+
+    Two descriptions with the same signature (same vocabulary words, cues and clause breaks in
+    the same places; other words may differ) have the same reading except for the words quoted.
+    """
+    return tuple(
+        [
+            ("|" if t.clause_start else "")
+            + (
+                (t.word + "~" if t.fuzzy else t.word)
+                if t.word is not None
+                else (t.lower if t.lower in _KEEP else "")
+            )
+            for t in tokens
+        ]
+    )
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A reading without its words: what `_read` decided, to apply to another text."""
+
+    found: list[tuple[int, int, Value, str, bool, bool, bool]]
+    uncovered: list[int]  # tokens outside every term
+    procedure: Procedure | None
+    codings: list[Coding]
+    dependencies: tuple[Dependency, ...]
+    missing: list[Value | str]
+    alternatives: list[Procedure]
+
+    def apply(self, text: str, tokens: list[Token]) -> Reading:
+        found = []
+        for first, last, value, status, fuzzy, implied, converted in self.found:
+            start, end = tokens[first].start, tokens[last - 1].end
+            found.append(
+                Found(
+                    text[start:end],
+                    start,
+                    end,
+                    value,
+                    status,
+                    fuzzy,
+                    implied,
+                    converted,
+                    first,
+                    last,
+                )
+            )
+        return Reading(
+            text,
+            found,
+            self.procedure,
+            list(self.codings),
+            self.dependencies,
+            self.missing,
+            _unrecognised(text, tokens, self.uncovered),
+            self.alternatives,
+        )
+
+
+def _unrecognised(text: str, tokens: list[Token], uncovered: list[int]) -> list[str]:
+    out = []
+    for i in uncovered:
+        t = tokens[i]
+        if not _ignorable(t.lower):
+            out.append(text[t.start : t.end])
+    return out
+
+
+def read(text: str, matcher: Matcher) -> Reading:
+    """Read a description: recognised terms, the procedure, and what to give the engine.
+
+    The decision depends only on the token signature, so it is worked out once per signature
+    (content is immutable) and applied to the words of each text.
+    """
+    tokens = matcher.tokens(text)
+    key = _signature(tokens)
+    plan: _Plan | None = matcher.plans.get(key)
+    if plan is not None:
+        found = plan.apply(text, tokens)
+        found.key = key
+        return found
+    reading, uncovered = _read(text, tokens, matcher)
+    reading.key = key
+    if len(matcher.plans) >= _PLAN_LIMIT:
+        matcher.plans.clear()
+    matcher.plans[key] = _Plan(
+        [
+            (f.first, f.last, f.value, f.status, f.fuzzy, f.implied, f.converted)
+            for f in reading.found
+        ],
+        uncovered,
+        reading.procedure,
+        list(reading.codings),
+        reading.dependencies,
+        reading.missing,
+        reading.alternatives,
+    )
+    return reading
+
+
+def _read(text: str, tokens: list[Token], matcher: Matcher) -> tuple[Reading, list[int]]:
+    vocab = matcher.vocab
+    mentions = matcher.mentions(tokens)
+    found = _found(text, mentions, tokens)
+    _supersede(found)
+    _sites_of_lesions(vocab, found, tokens)
+    chosen = _choose(vocab, found, tokens)
+    reading = Reading(text, found)
+    covered = [False] * len(tokens)
+    for m in mentions:
+        covered[m.first : m.last] = [True] * (m.last - m.first)
+    uncovered = [i for i, c in enumerate(covered) if not c]
+    reading.unrecognised = _unrecognised(text, tokens, uncovered)
+    stated = _stated(found)
+    if len(chosen) != 1:
+        reading.missing = _missing(vocab, stated)
+        return reading, uncovered
+    procedure = chosen[0]
+    reading.procedure = procedure
+    reading.alternatives = vocab.refinements(procedure)
+    uses = {f for f, _ in procedure.requires}
+    codings = [vocab.coding(procedure.system, procedure.code, procedure.display)]
+    deps: list[Dependency] = []
+    seen: set[tuple[str, str]] = set()
+    for f in found:
+        v = f.value
+        if f.status != USED or (v.system, v.code) in seen:
+            continue
+        seen.add((v.system, v.code))
+        element = vocab.facets[v.facet].element
+        if element is not None:
+            deps.append(vocab.dependency(element, v.system, v.code))
+        elif (v.system, v.code) in vocab.mapped:
+            codings.append(vocab.coding(v.system, v.code, v.display))
+        elif v.facet not in uses and v.in_scope is False:
+            f.status = NOT_CODED
+    for f in found:
+        if (
+            f.status == USED
+            and f.value.facet in uses
+            and (f.value.facet, f.value.code) not in procedure.requires
+        ):
+            f.status = NOT_CODED
+    reading.codings = codings
+    reading.dependencies = tuple(deps)
+    return reading, uncovered

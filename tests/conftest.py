@@ -1,0 +1,43 @@
+"""Shared fixtures: one app over the built-in content, and an HTTP client for it."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from plugin.api.app import create_app
+from plugin.content.loader import build_store
+from plugin.content.store import Store
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+BASE = "https://w3id.org/nice-tx/fhir"
+PROC = f"{BASE}/CodeSystem/mwa-liver-procedure"
+FACET = f"{BASE}/CodeSystem/procedure-facet"
+IMAGE = f"{BASE}/CodeSystem/image-control"
+IMAGE_ELEMENT = f"{BASE}/property/image-control"
+MAP = f"{BASE}/ConceptMap/ipg406-coding"
+OPCS = "http://fhir.hl7.org.uk/CodeSystem/OPCS-4"
+ICD10 = "http://hl7.org/fhir/sid/icd-10-uk"
+SNOMED = "http://snomed.info/sct"
+
+
+@pytest.fixture(scope="session")
+def store() -> Store:
+    """The built-in content, loaded once."""
+    s, report = build_store()
+    assert not report.refused, report.refused
+    return s
+
+
+@pytest.fixture(scope="session")
+def client(store: Store) -> Iterator[TestClient]:
+    """An in-process HTTP client for the app."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with TestClient(create_app(store), raise_server_exceptions=False) as c:
+            yield c

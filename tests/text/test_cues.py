@@ -1,0 +1,65 @@
+"""Negation and conversion cues, read through whole descriptions."""
+
+from __future__ import annotations
+
+import pytest
+
+from plugin.content.store import Store
+from plugin.text import read_text
+from plugin.text.reading import NEGATED, SUPERSEDED, USED
+
+
+def statuses(text: str, store: Store) -> dict[str, str]:
+    return {f.value.code: f.status for f in read_text(text, store).found}
+
+
+@pytest.mark.parametrize(
+    ("text", "negated", "kept"),
+    [
+        ("MWA of liver mets without ultrasound or CT guidance", {"ultrasound", "ct"}, {"liver"}),
+        ("MWA of liver mets, not CT guided, ultrasound guided", {"ct"}, {"ultrasound"}),
+        ("No residual tumour after MWA of liver", set(), {"microwave-ablation", "liver"}),
+        ("MWA of liver mets. Ultrasound not used.", {"ultrasound"}, {"liver-metastasis"}),
+        ("MWA of liver mets, ultrasound was not used", {"ultrasound"}, set()),
+        ("MWA of liver mets without the use of ultrasound", {"ultrasound"}, set()),
+        ("percutaneous, not laparoscopic, MWA of liver", {"laparoscopic"}, {"percutaneous"}),
+        ("no MWA, liver resection", {"microwave-ablation"}, {"liver", "resection"}),
+        ("without ultrasound and percutaneous MWA", {"ultrasound"}, {"percutaneous"}),
+    ],
+)
+def test_negation_scope(text: str, negated: set[str], kept: set[str], store: Store) -> None:
+    s = statuses(text, store)
+    assert {c for c in negated if s.get(c) == NEGATED} == negated
+    assert all(s.get(c) == USED for c in kept), s
+
+
+def test_negation_phrase_in_the_vocabulary_is_a_value(store: Store) -> None:
+    assert statuses("MWA of liver, no image guidance", store)["none"] == USED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Laparoscopic MWA of liver mets, converted to open",
+        "Laparoscopic MWA of liver mets converted to laparotomy",
+        "lap MWA liver, conversion to an open procedure",
+    ],
+)
+def test_conversion_supersedes_the_first_approach(text: str, store: Store) -> None:
+    s = statuses(text, store)
+    assert s["laparoscopic"] == SUPERSEDED
+    assert s["open"] == USED
+    assert read_text(text, store).procedure is not None
+    assert read_text(text, store).procedure.code == "mwa-liver-open"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "past"),
+    [
+        ("Percutaneous RFA of liver mets, previous MWA", "microwave-ablation"),
+        ("history of laparotomy; percutaneous MWA of liver", "open"),
+        ("prior RFA, now percutaneous MWA of liver mets", "radiofrequency-ablation"),
+    ],
+)
+def test_past_events_are_not_coded(text: str, past: str, store: Store) -> None:
+    assert statuses(text, store)[past] == NEGATED
