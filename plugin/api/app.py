@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 
 from plugin.config import FHIR_VERSIONS, SERVER_VERSION
@@ -18,6 +18,9 @@ from plugin.wire.outcome import FhirError
 
 from .http import error_response
 from .routes import fhir_routes
+
+# The page is static: it calls this server's own $translate from the browser.
+PAGE = (Path(__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
 
 
 def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> FastAPI:
@@ -30,6 +33,11 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fast
         description="FHIR terminology service for NICE IPG406 coding rules",
     )
     app.state.store = store
+
+    @app.get("/", include_in_schema=False)
+    def page() -> HTMLResponse:
+        """The coders' page: type a procedure description, see the codes and the reasons."""
+        return HTMLResponse(PAGE)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, object]:
