@@ -15,6 +15,8 @@ def test_page_is_served_as_html(client: Any) -> None:
     assert 'fetch("r4/ConceptMap/$translate"' in html
     # The answer echoes the user's words: it is written as text, never as markup.
     assert "innerHTML" not in html.replace("never innerHTML", "")
+    # A shared link carries the description and codes it on arrival.
+    assert 'URLSearchParams(location.search).get("text")' in html
 
 
 def test_the_call_the_page_makes_answers(client: Any) -> None:
