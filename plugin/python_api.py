@@ -80,11 +80,16 @@ class Expansion:
 
 @dataclass(frozen=True, slots=True)
 class Validation:
-    """The answer of $validate-code: `result` false carries the reason in `message`."""
+    """The answer of $validate-code: `result` false carries the reason in `message`.
+
+    `warnings` holds what a valid answer still says (a code a fragment does not list, an
+    inactive or deprecated concept), from the answer's `issues`.
+    """
 
     result: bool
     message: str | None
     code: Code | None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,9 +221,18 @@ class Terminology:
         )
         vs = expand_op.run(Context(args, self.store, "ValueSet"))
         body = vs["expansion"]
+        # The expansion names each system's version once (`used-codesystem`), and nests codes
+        # under their parents: the API gives a flat, versioned list in document order.
+        used: dict[str, str] = {}
+        for p in body.get("parameter", []):
+            if p["name"] == "used-codesystem":
+                system, _, version = str(p["valueUri"]).partition("|")
+                used.setdefault(system, version)
         codes = tuple(
-            Code(c["system"], c["code"], c.get("display"), c.get("version"))
-            for c in body.get("contains", [])
+            Code(
+                c["system"], c["code"], c.get("display"), c.get("version") or used.get(c["system"])
+            )
+            for c in _flatten(body.get("contains", []))
         )
         return Expansion(vs.get("url"), vs.get("version"), body["total"], codes)
 
@@ -254,8 +268,13 @@ class Terminology:
                 out.get("display", {}).get("valueString"),
                 out.get("version", {}).get("valueString"),
             )
+        issues = out.get("issues", {}).get("resource", {}).get("issue", [])
+        warnings = tuple(i["details"]["text"] for i in issues if i.get("severity") == "warning")
         return Validation(
-            out["result"]["valueBoolean"], out.get("message", {}).get("valueString"), found
+            out["result"]["valueBoolean"],
+            out.get("message", {}).get("valueString"),
+            found,
+            warnings,
         )
 
     def lookup(self, system: str, code: str, *, properties: Sequence[str] = ()) -> Lookup:
@@ -336,3 +355,13 @@ def validate_code(
 def lookup(system: str, code: str, *, properties: Sequence[str] = ()) -> Lookup:
     """CodeSystem/$lookup over the built-in content (see `Terminology.lookup`)."""
     return default().lookup(system, code, properties=properties)
+
+
+def _flatten(contains: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The codes of a (possibly nested) expansion, parents before their children."""
+    out: list[dict[str, Any]] = []
+    for c in contains:
+        if "code" in c:
+            out.append(c)
+        out.extend(_flatten(c.get("contains", [])))
+    return out

@@ -125,7 +125,7 @@ def test_expand_unknown_value_set_raises() -> None:
         (OPCS4, "J12.7", None, None, True),
         (OPCS4, "J127", "Percutaneous microwave ablation of lesion of liver", None, True),
         (OPCS4, "J12.7", "Wrong words", None, False),
-        (OPCS4, "J12.99", None, None, False),
+        (OPCS4, "Y53.1", None, f"{CANONICAL_BASE}/ValueSet/ipg406-icd10-diagnosis", False),
         (ICD10UK, "C78.7", None, f"{CANONICAL_BASE}/ValueSet/ipg406-icd10-diagnosis", True),
         (OPCS4, "Y53.1", None, f"{CANONICAL_BASE}/ValueSet/ipg406-opcs4-procedures", False),
     ],
@@ -172,3 +172,15 @@ def test_terminology_over_other_content(tmp_path: Path) -> None:
     assert service.lookup("http://example.org/fhir/CodeSystem/t", "a").display == "A"
     with pytest.raises(FhirError):
         service.lookup(OPCS4, "J12.7")  # the built-in packs were left out
+
+
+def test_expand_is_flat_and_versioned() -> None:
+    # The procedures CodeSystem is a hierarchy: the expansion nests, the API lists every code.
+    out = plugin.expand(f"{CANONICAL_BASE}/ValueSet/ipg406-procedures")
+    assert [c.code for c in out.codes] == [
+        "mwa-liver",
+        "mwa-liver-open",
+        "mwa-liver-percutaneous",
+        "mwa-liver-laparoscopic",
+    ]
+    assert {c.version for c in out.codes} == {"0.1.0"}

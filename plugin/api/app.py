@@ -8,10 +8,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 
-from plugin.config import SERVER_VERSION
+from plugin.config import FHIR_VERSIONS, SERVER_VERSION
 from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.wire.outcome import FhirError
@@ -19,9 +19,12 @@ from plugin.wire.outcome import FhirError
 from .http import error_response
 from .routes import fhir_routes
 
+# The page is static: it calls this server's own $translate from the browser.
+PAGE = (Path(__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+
 
 def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> FastAPI:
-    """Build the ASGI app serving FHIR R4 at `/r4` over `store` (default: built-in content)."""
+    """The ASGI app: FHIR R4 at `/r4` and R5 at `/r5` over `store` (default: built-in content)."""
     if store is None:
         store, _ = build_store(content)
     app = FastAPI(
@@ -31,12 +34,20 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fast
     )
     app.state.store = store
 
+    @app.get("/", include_in_schema=False)
+    def page() -> HTMLResponse:
+        """The coders' page: type a procedure description, see the codes and the reasons."""
+        return HTMLResponse(PAGE)
+
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, object]:
         """Liveness for load balancers: the process is up and its content is loaded."""
         return {"status": "ok", "resources": len(store)}
 
-    app.router.routes.append(Mount("/r4", routes=fhir_routes(store, "4.0.1")))
+    # One process, one engine: each base differs only in its wire form and CapabilityStatement.
+    for base, fhir_version in FHIR_VERSIONS.items():
+        routes = fhir_routes(store, fhir_version, r5=fhir_version.startswith("5."))
+        app.router.routes.append(Mount(f"/{base}", routes=routes))
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500

@@ -31,6 +31,14 @@ MAX_ENTRY_BYTES = 64 * 1024
 
 DEFAULT_SIZE = 8192
 
+# Memory bound per worker, whatever the mix of requests: entries are evicted (least recently
+# used first) until the stored keys and answers fit. Keeps a worker well under its RSS budget.
+MAX_TOTAL_BYTES = 32 * 1024 * 1024
+_ENTRY_OVERHEAD = 512  # dicts, tuples and the key's small fields, roughly
+
+# Requests carrying request-scoped content are not stored. The key holds the whole body, so such
+# an answer would still only be reused for the very same content, but those bodies are large
+# and rarely repeat: they would only push hot answers out.
 _REQUEST_SCOPED = b"tx-resource"
 
 Key = tuple[str, str, bytes, tuple[tuple[bytes, bytes], ...], bytes]
@@ -62,7 +70,8 @@ class ResponseCache:
     def __init__(self, app: ASGIApp, size: int = DEFAULT_SIZE) -> None:
         self.app = app
         self.size = size
-        self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        self._entries: OrderedDict[Key, tuple[Entry, int]] = OrderedDict()
+        self.bytes = 0
         self.hits = 0
         self.misses = 0
 
@@ -99,8 +108,8 @@ class ResponseCache:
         if entry is not None:
             self._entries.move_to_end(key)
             self.hits += 1
-            await send(entry[0])
-            await send(entry[1])
+            await send(entry[0][0])
+            await send(entry[0][1])
             return
         self.misses += 1
         await self.app(scope, receive, self._recorder((raw, key), send))
@@ -131,9 +140,15 @@ class ResponseCache:
         }
         entry = (head, {"type": "http.response.body", "body": body})
         for key in set(keys):
-            self._entries[key] = entry
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+            cost = len(body) + len(key[2]) + len(key[4]) + _ENTRY_OVERHEAD
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._entries[key] = (entry, cost)
+            self.bytes += cost
+        while self._entries and (len(self._entries) > self.size or self.bytes > MAX_TOTAL_BYTES):
+            _, (_, cost) = self._entries.popitem(last=False)
+            self.bytes -= cost
 
     def __len__(self) -> int:
         return len(self._entries)

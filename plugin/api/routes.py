@@ -12,8 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from plugin.config import FHIR_VERSIONS
 from plugin.content.store import TERMINOLOGY_TYPES, Store
-from plugin.ops import capabilities, expand, lookup, translate, validate_code
+from plugin.content.supplements import with_supplements
+from plugin.ops import batch, capabilities, expand, lookup, translate, validate_code
 from plugin.ops.params import Args, parse_parameters, parse_query
 from plugin.ops.registry import Context, Operation
 from plugin.ops.search import PARAMS as SEARCH_PARAMS
@@ -30,6 +32,7 @@ OPERATIONS: tuple[Operation, ...] = (
     validate_code.CODESYSTEM,
     validate_code.VALUESET,
     lookup.OPERATION,
+    batch.OPERATION,
 )
 
 
@@ -64,6 +67,8 @@ def _operation_endpoint(op: Operation, rtype: str | None, store: Store, r5: bool
                 view = store.overlay(extra)
             except ValueError as exc:
                 raise invalid(f"A tx-resource cannot be used: {exc}", "tx-resource") from None
+        if any(p.name == "useSupplement" for p in op.params):
+            view = with_supplements(view, args.all("useSupplement"))
         instance = None
         rid = request.path_params.get("id")
         if rid is not None and rtype is not None:
@@ -99,8 +104,9 @@ def fhir_routes(store: Store, fhir_version: str = "4.0.1", r5: bool = False) -> 
         )
 
     async def versions(request: Request, media: str) -> Response:
+        served = [".".join(v.split(".")[:2]) for v in FHIR_VERSIONS.values()]
         short = ".".join(fhir_version.split(".")[:2])
-        return fhir_response(capabilities.versions([short], short), media=media)
+        return fhir_response(capabilities.versions(served, short), media=media)
 
     async def type_level(request: Request, media: str) -> Response:
         rtype = request.path_params["type"]

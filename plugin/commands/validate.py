@@ -128,6 +128,7 @@ def against_content(resource: Resource, store: Store) -> list[Finding]:
             continue
         if not answer.result:
             out.append(Finding("error", path, answer.message or "invalid code"))
+        out.extend(Finding("warning", path, w) for w in answer.warnings)
     return out
 
 

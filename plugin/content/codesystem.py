@@ -12,6 +12,44 @@ from plugin.types import Resource
 # Concept properties that carry the hierarchy in a flat CodeSystem.
 _PARENT_PROPS = frozenset({"parent", "subsumedBy"})
 _CHILD_PROPS = frozenset({"child"})
+_CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
+
+
+_EXT = "http://hl7.org/fhir/StructureDefinition/"
+# Concept extensions that state a FHIR concept property: extension -> (property, value type).
+_PROPERTY_EXTENSIONS = {
+    _EXT + "codesystem-conceptOrder": ("order", "valueDecimal"),
+    _EXT + "codesystem-label": ("label", "valueString"),
+    _EXT + "itemWeight": ("weight", "valueDecimal"),
+    _EXT + "structuredefinition-standards-status": ("status", "valueCode"),
+}
+# The same, stated by a value set for one of its listed concepts.
+VS_PROPERTY_EXTENSIONS = {
+    _EXT + "valueset-conceptOrder": ("order", "valueDecimal"),
+    _EXT + "valueset-label": ("label", "valueString"),
+    _EXT + "itemWeight": ("weight", "valueDecimal"),
+}
+RENDERING_EXTENSIONS = frozenset({_EXT + "rendering-style", _EXT + "rendering-xhtml"})
+# URIs of the derived properties, for expansion.property.
+DERIVED_URIS = {
+    "order": "http://hl7.org/fhir/concept-properties#order",
+    "label": "http://hl7.org/fhir/concept-properties#label",
+    "weight": "http://hl7.org/fhir/concept-properties#itemWeight",
+    "status": "http://hl7.org/fhir/concept-properties#status",
+}
+
+
+def derived_properties(
+    concept: Resource, table: dict[str, tuple[str, str]] | None = None
+) -> list[Resource]:
+    """Concept properties stated as extensions (`table`: extension url -> property, type)."""
+    out: list[Resource] = []
+    for ext in concept.get("extension", []):
+        known = (table or _PROPERTY_EXTENSIONS).get(ext.get("url"))
+        value = next((v for k, v in ext.items() if k.startswith("value")), None)
+        if known and value is not None:
+            out.append({"code": known[0], known[1]: value})
+    return out
 
 
 @dataclass(slots=True)
@@ -25,12 +63,19 @@ class Concept:
     properties: list[Resource]
     parents: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
+    # Local property code -> FHIR concept-property name, from the system's property URIs.
+    aliases: dict[str, str] = field(default_factory=dict)
+    # Properties stated as FHIR extensions (conceptOrder, label, itemWeight, standards-status).
+    derived: list[Resource] = field(default_factory=list)
+    # Rendering hints (rendering-style, rendering-xhtml) passed on to clients as they are.
+    rendering: list[Resource] = field(default_factory=list)
 
     def property_values(self, name: str) -> list[Any]:
-        """Values of concept property `name`, whatever their value[x] type."""
+        """Values of concept property `name` (or the local property with its FHIR URI)."""
         out: list[Any] = []
-        for p in self.properties:
-            if p.get("code") == name:
+        for p in [*self.properties, *self.derived]:
+            code = p.get("code")
+            if code == name or self.aliases.get(str(code)) == name:
                 out.extend(v for k, v in p.items() if k.startswith("value"))
         return out
 
@@ -68,6 +113,21 @@ class CodeSystemIndex:
         self.concepts: dict[str, Concept] = {}
         self._folded: dict[str, str] = {}
         self.roots: list[str] = []
+        # Set when this index is a base system with supplements applied (request-scoped).
+        self.applied_supplements: list[str] = []
+        self.designation_sources: dict[tuple[str, str], str] = {}
+        self.property_uris: dict[str, str] = {
+            p["code"]: p["uri"]
+            for p in resource.get("property", [])
+            if isinstance(p.get("code"), str) and isinstance(p.get("uri"), str)
+        }
+        # A system may name a FHIR-defined property its own way ("not-selectable" with the URI
+        # of notSelectable): the URI says what it means.
+        self._aliases = {
+            code: uri.split("#", 1)[1]
+            for code, uri in self.property_uris.items()
+            if uri.startswith(_CONCEPT_PROPERTIES + "#")
+        }
         self._index(resource.get("concept", []), None)
         self._link_flat_hierarchy()
 
@@ -86,6 +146,11 @@ class CodeSystemIndex:
                 definition=c.get("definition"),
                 designations=list(c.get("designation", [])),
                 properties=list(c.get("property", [])),
+                aliases=self._aliases,
+                derived=derived_properties(c),
+                rendering=[
+                    e for e in c.get("extension", []) if e.get("url") in RENDERING_EXTENSIONS
+                ],
             )
             self.concepts[code] = concept
             self._folded.setdefault(code.lower(), code)

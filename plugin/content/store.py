@@ -172,6 +172,25 @@ class Store:
         return own + (len(self.parent) if self.parent else 0)
 
 
+_WILD = frozenset({"x", "X", "*"})
+
+
+def version_matches(version: str, pattern: str) -> bool:
+    """True when `version` is `pattern` or fits its wildcards ("1.0.x", "1.x.x", "1.x", "1.*").
+
+    Each `x`/`*` part matches any one part (which must exist); later parts are free.
+    """
+    if version == pattern:
+        return True
+    wanted = pattern.split(".")
+    if not _WILD.intersection(wanted):
+        return False
+    have = version.split(".")
+    return len(have) >= len(wanted) and all(
+        w in _WILD or have[i] == w for i, w in enumerate(wanted)
+    )
+
+
 def _pick(entries: list[Entry], version: str | None) -> Entry | None:
     if version is None:
         return max(entries, key=lambda e: version_key(e.version)) if entries else None
@@ -179,8 +198,5 @@ def _pick(entries: list[Entry], version: str | None) -> Entry | None:
         if e.version == version:
             return e
     # FHIR version wildcards: "1.x" / "1.0.x" select the latest matching version.
-    if version.endswith((".x", ".*")):
-        prefix = version[:-1]
-        matching = [e for e in entries if (e.version or "").startswith(prefix)]
-        return max(matching, key=lambda e: version_key(e.version)) if matching else None
-    return None
+    matching = [e for e in entries if e.version and version_matches(e.version, version)]
+    return max(matching, key=lambda e: version_key(e.version)) if matching else None

@@ -6,11 +6,14 @@ import uuid
 from datetime import UTC, datetime
 
 from plugin.config import MAX_EXPANSION
+from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system
 from plugin.content.valueset import Item, SystemVersions, expand
+from plugin.ops.expand_render import Layout, can_nest, contains
 from plugin.ops.params import Args, Param, mutually_exclusive
 from plugin.ops.registry import Context, Operation
 from plugin.types import Resource
+from plugin.wire.expansion import expansion_to_r4
 from plugin.wire.outcome import FhirError, invalid, not_found
 
 PARAMS = (
@@ -26,6 +29,7 @@ PARAMS = (
     Param("excludeNested", "boolean", "Return a flat list (expansions here are always flat)"),
     Param("displayLanguage", "code", "Language of the displays"),
     Param("property", "string", "Concept properties to return with each code", max=None),
+    Param("designation", "string", "Designations to return (language or system|code)", max=None),
     Param(
         "system-version",
         "canonical",
@@ -45,7 +49,20 @@ PARAMS = (
         max=None,
     ),
     Param("tx-resource", "Resource", "Resources used for this request only", max=None),
+    Param(
+        "default-valueset-version",
+        "canonical",
+        "Version of an imported value set the compose names without one (url|version)",
+        max=None,
+    ),
+    Param("useSupplement", "canonical", "CodeSystem supplements to apply", max=None),
 )
+
+_EXT = "http://hl7.org/fhir/StructureDefinition"
+_VS_PARAMETER = f"{_EXT}/valueset-expansion-parameter"
+# Elements of the ValueSet not repeated in the expansion answer (compose and extensions only
+# with includeDefinition).
+_NOT_COPIED = frozenset({"expansion", "text", "compose", "contained", "description", "extension"})
 
 # Parameters echoed in expansion.parameter, with their FHIR value types.
 _ECHO = {
@@ -56,7 +73,6 @@ _ECHO = {
     "includeDesignations": "boolean",
     "includeDefinition": "boolean",
     "excludeNested": "boolean",
-    "displayLanguage": "code",
 }
 
 
@@ -93,6 +109,14 @@ def system_versions(args: Args) -> SystemVersions:
             if not sep or not version:
                 raise invalid(f"Parameter '{name}' must be written system|version", name)
             table[canonical_system(system)] = version
+    for value in args.all("default-valueset-version"):
+        url, sep, version = str(value).partition("|")
+        if not sep or not version:
+            raise invalid(
+                "Parameter 'default-valueset-version' must be written url|version",
+                "default-valueset-version",
+            )
+        rules.valuesets[url] = version
     return rules
 
 
@@ -101,20 +125,94 @@ def _matches(item: Item, words: list[str]) -> bool:
     return all(w in text for w in words)
 
 
-def _contains(item: Item, args: Args) -> Resource:
-    out: Resource = {"system": item.system}
-    if item.abstract:
-        out["abstract"] = True
-    if item.inactive:
-        out["inactive"] = True
-    if item.version:
-        out["version"] = item.version
-    out["code"] = item.code
-    if item.display:
-        out["display"] = item.display
-    if args.get("includeDesignations") and item.concept and item.concept.designations:
-        out["designation"] = item.concept.designations
+def _vs_parameters(vs: Resource) -> dict[str, object]:
+    """Expansion parameters the ValueSet states itself (valueset-expansion-parameter)."""
+    out: dict[str, object] = {}
+    for ext in (vs.get("compose") or {}).get("extension", []):
+        if ext.get("url") != _VS_PARAMETER:
+            continue
+        parts = {e.get("url"): e for e in ext.get("extension", [])}
+        name = parts.get("name", {}).get("valueCode")
+        value = [v for k, v in parts.get("value", {}).items() if k.startswith("value")]
+        if isinstance(name, str) and value:
+            out[name] = value[0]
     return out
+
+
+def display_language(ctx: Context, vs: Resource) -> str | None:
+    """displayLanguage: the parameter, else Accept-Language, else what the ValueSet states."""
+    if ctx.args.has("displayLanguage"):
+        return str(ctx.args.get("displayLanguage"))
+    if ctx.accept_language:
+        return ctx.accept_language
+    stated = _vs_parameters(vs).get("displayLanguage")
+    return stated if isinstance(stated, str) else None
+
+
+def _stated_versions(vs: Resource) -> list[str]:
+    """`system|version` of the includes of systems the compose names in several versions."""
+    seen: dict[str, set[str]] = {}
+    for inc in (vs.get("compose") or {}).get("include", []):
+        if isinstance(inc.get("system"), str):
+            seen.setdefault(inc["system"], set()).add(str(inc.get("version", "")))
+    return [f"{s}|{v}" for s, vs_ in seen.items() if len(vs_) > 1 for v in vs_]
+
+
+def _unclosed(fragments: dict[str, str | None]) -> list[Resource]:
+    systems = ", ".join(fragments)
+    return [
+        {"url": f"{_EXT}/valueset-unclosed", "valueBoolean": True},
+        {
+            "url": f"{_EXT}/valueset-unclosed-reason",
+            "valueString": f"This extension is based on a fragment of the code system {systems}",
+        },
+    ]
+
+
+def _echo(args: Args, language: str | None, rules: SystemVersions) -> list[Resource]:
+    params: list[Resource] = []
+    for name, vtype in _ECHO.items():
+        if args.has(name):
+            params.append({"name": name, "value" + vtype[0].upper() + vtype[1:]: args.get(name)})
+    if language:
+        params.append({"name": "displayLanguage", "valueCode": language})
+    params.extend(
+        {"name": "default-valueset-version", "valueUri": v}
+        for v in args.all("default-valueset-version")
+    )
+    # force-system-version is echoed; a default (system-version) only when it was used; a guard
+    # (check-system-version) never: its effect shows in the used-codesystem versions.
+    params.extend(
+        {"name": "force-system-version", "valueUri": v} for v in args.all("force-system-version")
+    )
+    params.extend(
+        {"name": "system-version", "valueUri": v}
+        for v in args.all("system-version")
+        if canonical_system(str(v).partition("|")[0]) in rules.applied
+    )
+    params.extend(
+        {"name": "check-system-version", "valueUri": v}
+        for v in args.all("check-system-version")
+        if canonical_system(str(v).partition("|")[0]) in rules.checked
+    )
+    params.extend({"name": "designation", "valueString": v} for v in args.all("designation"))
+    return params
+
+
+def _layout(args: Args, vs: Resource, language: str | None) -> Layout:
+    languages = []
+    for value in args.all("designation"):
+        system, _, code = str(value).rpartition("|")
+        if system in ("", "urn:ietf:bcp:47"):
+            languages.append(code)
+    nested = can_nest(vs, args.get("excludeNested"), args.has("filter"))
+    return Layout(
+        designations=bool(args.get("includeDesignations")),
+        properties=[str(p) for p in args.all("property")],
+        nested=nested,
+        language=language,
+        designation_languages=languages,
+    )
 
 
 def run(ctx: Context) -> Resource:
@@ -128,7 +226,9 @@ def run(ctx: Context) -> Resource:
     if (count is not None and count < 0) or offset < 0:
         raise invalid("count and offset must not be negative", "count")
     vs = _resolve(ctx)
-    expansion = expand(ctx.store, vs, system_versions(args))
+    ctx.store = with_supplements(ctx.store, declared_supplements(vs))
+    rules = system_versions(args)
+    expansion = expand(ctx.store, vs, rules)
     items = expansion.items
     if args.has("filter"):
         words = args.get("filter").lower().split()
@@ -141,26 +241,32 @@ def run(ctx: Context) -> Resource:
             "too-costly",
             f"The expansion has {total} codes, more than the "
             f"{MAX_EXPANSION} this server returns at once; use count and offset",
-            ("count",),
+            message_id="VALUESET_TOO_COSTLY",
         )
     page = items[offset : offset + count if count is not None else None]
-    params: list[Resource] = []
-    for name, vtype in _ECHO.items():
-        if args.has(name):
-            params.append({"name": name, "value" + vtype[0].upper() + vtype[1:]: args.get(name)})
-    for name in ("system-version", "check-system-version", "force-system-version", "property"):
-        vtype = "valueString" if name == "property" else "valueCanonical"
-        params.extend({"name": name, vtype: v} for v in args.all(name))
-    for system, version in expansion.used_systems.items():
-        params.append(
-            {"name": "used-codesystem", "valueUri": f"{system}|{version}" if version else system}
-        )
-    out: Resource = {"resourceType": "ValueSet"}
-    for key in ("id", "url", "version", "name", "title", "status"):
-        if key in vs:
-            out[key] = vs[key]
-    if args.get("includeDefinition") and "compose" in vs:
-        out["compose"] = vs["compose"]
+    language = display_language(ctx, vs)
+    params = _echo(args, language, rules)
+    params += [{"name": "used-codesystem", "valueUri": u} for u in expansion.used_systems]
+    for used in expansion.used_systems:
+        entry = ctx.store.resolve("CodeSystem", used)
+        applied = entry.index.applied_supplements if entry is not None else []
+        params += [{"name": "used-supplement", "valueUri": a} for a in applied]
+    if expansion.versions_matched:
+        params.append({"name": "versionsMatch", "valueBoolean": True})
+    params += [{"name": "used-valueset", "valueUri": u} for u in expansion.used_valuesets]
+    params += [
+        {"name": f"warning-{note}", "valueUri": c} for c, (note, _) in expansion.standings.items()
+    ]
+    params += [
+        {"name": "used-fragment", "valueUri": f"{s}|{v}" if v else s}
+        for s, v in expansion.fragments.items()
+    ]
+    out: Resource = {k: v for k, v in vs.items() if k not in _NOT_COPIED}
+    if args.get("includeDefinition"):
+        # The definition was asked for: its compose and its extensions come with it.
+        for key in ("compose", "extension"):
+            if key in vs:
+                out[key] = vs[key]
     body: Resource = {
         "identifier": f"urn:uuid:{uuid.uuid4()}",
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -170,10 +276,18 @@ def run(ctx: Context) -> Resource:
         body["offset"] = offset
     if params:
         body["parameter"] = params
+    layout = _layout(args, vs, language)
     if page:
-        body["contains"] = [_contains(i, args) for i in page]
+        # Paging cuts through the tree: a page is always flat.
+        layout.nested = layout.nested and len(page) == total
+        body["contains"] = contains(page, layout, [*expansion.used_systems, *_stated_versions(vs)])
+    if layout.declared:
+        body["property"] = [{"code": c, "uri": u} for c, u in layout.declared.items()]
+    if expansion.fragments:
+        # Built on a fragment: the list is not known to be complete (FHIR valueset-unclosed).
+        body = {"extension": _unclosed(expansion.fragments), **body}
     out["expansion"] = body
-    return out
+    return out if ctx.r5 else expansion_to_r4(out)
 
 
 OPERATION = Operation(

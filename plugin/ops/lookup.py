@@ -5,6 +5,7 @@ from __future__ import annotations
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.store import Store
 from plugin.content.systems import canonical_system
+from plugin.ops.expand_render import PREFERRED_FOR_LANGUAGE
 from plugin.ops.params import Param, coding_of, mutually_exclusive
 from plugin.ops.registry import Context, Operation
 from plugin.types import Resource
@@ -20,6 +21,7 @@ PARAMS = (
     Param("displayLanguage", "code", "Language for the display"),
     Param("property", "code", "Properties to return (all when absent)", max=None),
     Param("tx-resource", "Resource", "CodeSystem used for this request only", max=None),
+    Param("useSupplement", "canonical", "CodeSystem supplements to apply", max=None),
 )
 
 
@@ -38,13 +40,6 @@ def _properties(cs: CodeSystemIndex, concept: Concept, wanted: set[str] | None) 
     def want(name: str) -> bool:
         return wanted is None or name in wanted
 
-    if concept.definition and want("definition"):
-        out.append(
-            part(
-                "property",
-                [param("code", "code", "definition"), param("value", "string", concept.definition)],
-            )
-        )
     for p in concept.properties:
         code = p.get("code")
         if not isinstance(code, str) or not want(code) or code in ("parent", "child"):
@@ -95,21 +90,42 @@ def run(ctx: Context) -> Resource:
         raise not_found(
             f"Unknown code '{code}' in the CodeSystem '{cs.url}' version '{cs.version}'", "code"
         )
-    wanted = set(args.all("property")) or None
-    out: list[Resource] = [param("name", "string", cs.name or cs.url)]
+    wanted: set[str] | None = set(args.all("property")) or None
+    if wanted is not None and "*" in wanted:
+        wanted = None
+    out: list[Resource] = [
+        param("name", "string", cs.name or cs.url),
+        param("code", "code", concept.code),
+        param("system", "uri", cs.url),
+    ]
     if cs.version:
         out.append(param("version", "string", cs.version))
     if concept.display:
         out.append(param("display", "string", concept.display))
+    if concept.definition:
+        out.append(param("definition", "string", concept.definition))
+    out.append(param("abstract", "boolean", concept.not_selectable))
+    if cs.language and concept.display:
+        # The display is the preferred designation in the system's own language.
+        preferred = [
+            param("language", "code", cs.language),
+            param("use", "Coding", PREFERRED_FOR_LANGUAGE),
+            param("value", "string", concept.display),
+        ]
+        out.append(part("designation", preferred))
     for d in concept.designations:
         parts: list[Resource] = []
         if d.get("language"):
             parts.append(param("language", "code", d["language"]))
         if d.get("use"):
             parts.append(param("use", "Coding", d["use"]))
+        source = cs.designation_sources.get((concept.code, str(d.get("value"))))
+        if source:
+            parts.append(param("source", "canonical", source))
         parts.append(param("value", "string", d.get("value", "")))
         out.append(part("designation", parts))
     out.extend(_properties(cs, concept, wanted))
+    out += [param("used-supplement", "canonical", a) for a in cs.applied_supplements]
     return parameters(out)
 
 

@@ -156,6 +156,9 @@ def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
     elif param.type == "boolean":
         if key == "valueBoolean" and isinstance(value, bool):
             return value
+        # Tolerant reader: some clients send the JSON string "true"/"false".
+        if key == "valueBoolean" and value in ("true", "false"):
+            return value == "true"
     elif param.type == "integer":
         if key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool):
             return value

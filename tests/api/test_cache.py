@@ -149,3 +149,17 @@ def test_cached_answers_equal_fresh_ones(path: str, query: str) -> None:
         assert answer.status_code == fresh.status_code
         assert answer.content == fresh.content
         assert answer.headers["content-type"] == fresh.headers["content-type"]
+
+
+def test_the_byte_budget_bounds_memory_whatever_the_entry_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("plugin.api.cache.MAX_TOTAL_BYTES", 3 * 600)
+    echo = Echo()
+    tc, cache = client(echo, size=1000)
+    for i in range(6):
+        tc.get(f"{OP}?code=c{i}")
+    assert 0 < len(cache) < 6
+    assert cache.bytes <= 3 * 600
+    tc.get(f"{OP}?code=c5")  # the newest answer survived eviction
+    assert echo.calls == 6

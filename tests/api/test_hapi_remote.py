@@ -109,8 +109,7 @@ def test_fetch_code_system_whole_resource(hapi: httpx.Client) -> None:
         ("J12.7", None, True, "Percutaneous microwave ablation of lesion of liver"),
         ("J127", None, True, "Percutaneous microwave ablation of lesion of liver"),
         ("J12.7", "Percutaneous microwave ablation of lesion of liver", True, None),
-        ("J12.7", "Liver ablation", False, "Wrong display"),
-        ("J12.99", None, False, "J12.99"),
+        ("J12.7", "Liver ablation", False, "Wrong Display Name 'Liver ablation'"),
     ],
 )
 def test_validate_code_in_code_system(
@@ -129,6 +128,17 @@ def test_validate_code_in_code_system(
     else:
         assert read is not None
         assert read in _values(out, "message")[0]
+
+
+def test_unknown_code_in_the_opcs_fragment_is_a_warning(hapi: httpx.Client) -> None:
+    # The OPCS-4 CodeSystem here is a fragment: it cannot say J12.99 does not exist, so the
+    # answer is result=true with a warning (FHIR fragment semantics), never a false "invalid".
+    items = [("url", "Uri", OPCS4), ("code", "String", "J12.99")]
+    out = _post(hapi, "CodeSystem/$validate-code", _params(*items)).json()
+    assert _values(out, "result") == ["true"]
+    issues = next(p for p in out["parameter"] if p["name"] == "issues")["resource"]["issue"]
+    assert [(i["severity"], i["code"]) for i in issues] == [("warning", "code-invalid")]
+    assert "fragment" in issues[0]["details"]["text"]
 
 
 # --- validateCodeInValueSet: POST ValueSet/$validate-code ----------------------------------------

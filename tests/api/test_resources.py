@@ -80,6 +80,7 @@ def test_capability_statement_claims_what_is_served(client: Any) -> None:
         ("ValueSet", "validate-code"),
         ("CodeSystem", "validate-code"),
         ("CodeSystem", "lookup"),
+        ("ValueSet", "batch-validate-code"),
     }
     features = {e["extension"][0]["valueCanonical"].rsplit("/", 1)[1] for e in cs["extension"]}
     assert features == {"test-version", "CodeSystemAsParameter"}
@@ -122,5 +123,5 @@ def test_format_parameter(client: Any, fmt: str) -> None:
 
 def test_versions(client: Any) -> None:
     body = client.get("/r4/$versions").json()
-    assert [value(p) for p in params(body, "version")] == ["4.0"]
+    assert [value(p) for p in params(body, "version")] == ["4.0", "5.0"]
     assert [value(p) for p in params(body, "default")] == ["4.0"]

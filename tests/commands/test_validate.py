@@ -40,9 +40,10 @@ def _run(tmp_path: Path, resource: Any) -> Any:
         (
             _procedure({"system": OPCS4, "code": "J12.7", "display": "Liver zap"}),
             1,
-            "Wrong display",
+            "Wrong Display Name 'Liver zap'",
         ),
-        (_procedure({"system": OPCS4, "code": "J12.99"}), 1, "Unknown code 'J12.99'"),
+        # OPCS-4 here is a fragment: an unlisted code is a warning, not an error.
+        (_procedure({"system": OPCS4, "code": "J12.99"}), 0, "Unknown Code 'J12.99'"),
         (_procedure({"system": "http://loinc.org", "code": "1-8"}), 0, "not checked"),
         (_procedure({"system": OPCS4, "code": "J12.7"}, bogus=1), 1, "Procedure.bogus"),
         ({"resourceType": "Procedure"}, 1, "Procedure.subject: Field required"),

@@ -1,0 +1,66 @@
+"""ValueSet/$batch-validate-code: many $validate-code requests against one value set in one call.
+
+The shared parameters (url, valueSet, tx-resource, lenient-display-validation, ...) are given once;
+each `validation` parameter carries a Parameters resource with one request's own parameters,
+which win over the shared ones. Each answer is the Parameters a single $validate-code would give,
+or the OperationOutcome it would have failed with: one bad request does not fail the batch.
+"""
+
+from __future__ import annotations
+
+from plugin.ops.params import Args, Param, parse_parameters
+from plugin.ops.registry import Context, Operation
+from plugin.ops.validate_code import VS_PARAMS, run_valueset
+from plugin.types import Resource
+from plugin.wire.outcome import FhirError, invalid
+from plugin.wire.parameters import parameters
+
+PARAMS = (
+    *VS_PARAMS,
+    Param("validation", "Resource", "One validation request (a Parameters resource)", max=None),
+)
+
+
+def _merged(shared: Args, own: Args) -> Args:
+    out = Args()
+    for name, values in shared.values.items():
+        if name != "validation":
+            out.values[name] = list(values)
+            out.spelled[name] = shared.spelled.get(name, name)
+    for name, values in own.values.items():
+        out.values[name] = list(values)
+        out.spelled[name] = own.spelled.get(name, name)
+    return out
+
+
+def run(ctx: Context) -> Resource:
+    """Validate each `validation` request in turn and answer them in the same order."""
+    requests = ctx.args.all("validation")
+    if not requests:
+        raise invalid("Give at least one 'validation' parameter", "validation")
+    answers: list[Resource] = []
+    for request in requests:
+        try:
+            own = parse_parameters(VS_PARAMS, request)
+            sub = Context(
+                _merged(ctx.args, own),
+                ctx.store,
+                ctx.resource_type,
+                ctx.instance,
+                ctx.r5,
+                ctx.accept_language,
+            )
+            answers.append(run_valueset(sub))
+        except FhirError as exc:
+            answers.append(exc.outcome())
+    return parameters([{"name": "validation", "resource": a} for a in answers])
+
+
+OPERATION = Operation(
+    name="batch-validate-code",
+    definition="http://hl7.org/fhir/OperationDefinition/ValueSet-batch-validate-code",
+    resource_types=("ValueSet",),
+    params=PARAMS,
+    run=run,
+    doc="Several $validate-code requests against one value set, answered together.",
+)

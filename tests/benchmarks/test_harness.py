@@ -1,0 +1,89 @@
+"""The benchmark harness measures what it says: its parsers, its generated content, its verdicts.
+
+Nothing here is timed; these checks keep the scripts in benchmarks/ from rotting.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from benchmarks.content import ELEMENTS, concept_map, probe_query, source_system
+from benchmarks.http_load import _ms, _wrk_field
+from benchmarks.inprocess import verdict
+from plugin.content.store import Store, make_entry
+from plugin.ops import translate
+from plugin.ops.params import parse_query
+from plugin.ops.registry import Context
+
+WRK_REPORT = """Running 2s test @ http://127.0.0.1:18701/r4/x?system=s-50&code=c7
+  1 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.95ms  648.40us   8.45ms   83.50%
+    Req/Sec     8.30k   368.17     8.69k    80.65%
+  Latency Distribution
+     50%    1.90ms
+     75%    2.22ms
+     90%    2.51ms
+     99%  450.00us
+  25592 requests in 3.10s, 11.89MB read
+Requests/sec:   8253.83
+"""
+
+
+def test_wrk_report_percentiles_are_not_read_from_the_thread_stats() -> None:
+    assert _ms(_wrk_field(r"^\s+50%\s+(\S+)$", WRK_REPORT)) == pytest.approx(1.90)
+    assert _ms(_wrk_field(r"^\s+99%\s+(\S+)$", WRK_REPORT)) == pytest.approx(0.45)
+    assert float(_wrk_field(r"Requests/sec:\s+([\d.]+)", WRK_REPORT)) == pytest.approx(8253.83)
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [("512.00us", 0.512), ("1.20ms", 1.2), ("2.00s", 2000.0), ("1.00m", 60_000.0)],
+)
+def test_wrk_durations_in_milliseconds(text: str, ms: float) -> None:
+    assert _ms(text) == pytest.approx(ms)
+
+
+def test_unreadable_wrk_field_is_nan_not_an_error() -> None:
+    assert math.isnan(_ms(_wrk_field(r"^\s+42%\s+(\S+)$", WRK_REPORT)))
+
+
+@pytest.mark.parametrize("count", [1, 10, 1000])
+def test_generated_maps_answer_the_probe(count: int) -> None:
+    store = Store()
+    for i in range(count):
+        store.add(make_entry(concept_map(i), "bench"))
+    op = translate.OPERATION
+    items = [tuple(kv.split("=", 1)) for kv in probe_query(count).split("&")]
+    args = parse_query(op.params, items)
+    answer = op.run(Context(args, store, "ConceptMap"))
+    params = answer["parameter"]
+    assert params[0] == {"name": "result", "valueBoolean": True}
+    concepts = [
+        part["valueCoding"]["code"]
+        for p in params
+        if p["name"] == "match"
+        for part in p["part"]
+        if part["name"] == "concept"
+    ]
+    assert concepts == ["t7"]
+    assert len(store.concept_maps_for(source_system(count // 2))) == 1
+    assert ELEMENTS > 7
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "expected"),
+    [
+        ("1.8", "<= 5", "met"),
+        ("16.0", "<= 5", "NOT met"),
+        ("17,906", ">= 20,000", "NOT met"),
+        ("21,000", ">= 20,000", "met"),
+        ("nan", "<= 50", "NOT met"),
+        ("15.2", "flat", ""),
+        ("15.2", "", ""),
+    ],
+)
+def test_in_process_verdicts(value: str, target: str, expected: str) -> None:
+    assert verdict(value, target) == expected
