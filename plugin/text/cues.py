@@ -10,7 +10,13 @@ CodeSystems). The scope rules follow NegEx (Chapman et al., 2001) in a simplifie
 - a negation cue after a term ("ultrasound not used") negates that term;
 - a conversion cue ("converted to", "conversion to") marks the term that follows as the value the
   procedure ended with: it supersedes the other values of its facet ("laparoscopic, converted to
-  open" is open); "conversion" alone marks the term just before it ("open conversion").
+  open" is open); "conversion" alone marks the term just before it ("open conversion");
+  "converted from X" names the value the procedure left, which is dropped like a past event;
+- an uncertainty cue ("suspected", "possible", "query", and the clinical "?" prefix) makes the
+  next *finding* in the clause uncertain: the first term, within a few words, whose value is
+  coded on its own (a ConceptMap source, such as a diagnosis). Coding standards code an
+  uncertain diagnosis as not established, while the procedure and the site around it stand
+  ("MWA to liver lesion, ? metastasis" keeps the ablation, drops the metastasis).
 
 A clause ends at punctuation; cues never reach across it. Every rule is a bounded forward or
 backward step over the token list: linear time.
@@ -18,7 +24,7 @@ backward step over the token list: linear time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from plugin.text.matcher import Mention, Token
 
@@ -39,7 +45,22 @@ NEGATION_BEFORE: tuple[tuple[str, ...], ...] = (
     ("previously",),
     ("prior",),
     ("post",),
+    # the approach a converted procedure left ("converted from laparoscopic")
+    ("converted", "from"),
+    ("conversion", "from"),
 )
+UNCERTAIN: tuple[tuple[str, ...], ...] = (
+    ("suspected",),
+    ("suspicious", "of"),
+    ("possible",),
+    ("probable",),
+    ("presumed",),
+    ("query",),
+    ("questionable",),
+    ("likely",),
+)
+# How far (in words) an uncertainty cue reaches for its finding.
+UNCERTAIN_REACH = 4
 NEGATION_AFTER: tuple[tuple[str, ...], ...] = (
     ("not", "used"),
     ("not", "performed"),
@@ -68,7 +89,7 @@ COORDINATORS = frozenset({"or", "and", "nor"})
 # Every word of a cue: reported as understood, not as unrecognised.
 CUE_WORDS = frozenset(
     w
-    for cues in (NEGATION_BEFORE, NEGATION_AFTER, CONVERSION, CONVERSION_AFTER)
+    for cues in (NEGATION_BEFORE, NEGATION_AFTER, CONVERSION, CONVERSION_AFTER, UNCERTAIN)
     for c in cues
     for w in c
 )
@@ -86,6 +107,7 @@ _AFTER = _by_first(NEGATION_AFTER)
 _CONVERSION = _by_first(CONVERSION)
 _BEFORE = _by_first(NEGATION_BEFORE)
 _CONVERSION_AFTER = _by_first(CONVERSION_AFTER)
+_UNCERTAIN = _by_first(UNCERTAIN)
 
 
 def _cue_at(tokens: Sequence[Token], i: int, cues: dict[str, list[tuple[str, ...]]]) -> int:
@@ -101,8 +123,15 @@ def _cue_at(tokens: Sequence[Token], i: int, cues: dict[str, list[tuple[str, ...
     return 0
 
 
-def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[int], set[int]]:
-    """(negated, converted): indexes into `mentions` of negated terms and conversion targets."""
+def scopes(
+    tokens: Sequence[Token],
+    mentions: Sequence[Mention],
+    finding: Callable[[Mention], bool] = lambda m: False,
+) -> tuple[set[int], set[int]]:
+    """(negated, converted): indexes into `mentions` of negated terms and conversion targets.
+
+    `finding` says which terms are findings an uncertainty cue can make uncertain (negated).
+    """
     if CUE_WORDS.isdisjoint([t.lower for t in tokens]):
         return set(), set()
     starts = {m.first: k for k, m in enumerate(mentions)}
@@ -134,6 +163,11 @@ def scopes(tokens: Sequence[Token], mentions: Sequence[Mention]) -> tuple[set[in
         size = _cue_at(tokens, i, _BEFORE)
         if size:
             negated.update(_forward_scope(tokens, mentions, starts, i + size))
+            i += size
+            continue
+        size = _cue_at(tokens, i, _UNCERTAIN)
+        if size:
+            negated.update(_next_finding(tokens, mentions, starts, i + size, finding))
             i += size
             continue
         i += 1
@@ -175,3 +209,20 @@ def _forward_scope(
         else:
             break
     return out
+
+
+def _next_finding(
+    tokens: Sequence[Token],
+    mentions: Sequence[Mention],
+    starts: dict[int, int],
+    j: int,
+    finding: Callable[[Mention], bool],
+) -> list[int]:
+    """The first finding term within UNCERTAIN_REACH words of token j, in the same clause."""
+    end = min(len(tokens), j + UNCERTAIN_REACH)
+    while j < end and not tokens[j].clause_start:
+        k = starts.get(j)
+        if k is not None and finding(mentions[k]):
+            return [k]
+        j = mentions[k].last if k is not None else j + 1
+    return []

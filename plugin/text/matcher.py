@@ -129,6 +129,14 @@ class Matcher:
             lower = low[start:end] if aligned else m.group().lower()
             gap = text[prev_end:start]
             clause_start = not out or (gap != " " and not _BREAKS.isdisjoint(gap))
+            q = gap.rstrip()
+            if q.endswith("?") and (len(q) == 1 or not q[-2].isalnum()) and (out or not q[:-1]):
+                # Clinical shorthand "? metastasis" (query): a cue word where the "?" stands,
+                # in the clause of the word it qualifies. A "?" closing a question ("mets? yes")
+                # follows a word directly and is only a clause break.
+                at = prev_end + len(q) - 1
+                out.append(Token(at, at + 1, "query", None, False, clause_start))
+                clause_start = False
             prev_end = end
             fuzzy = False
             word: str | None = None

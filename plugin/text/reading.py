@@ -94,8 +94,13 @@ def _ignorable(lower: str) -> bool:
     return len(lower) <= 4 and set(lower) <= set("ivxlcdm")
 
 
-def _found(text: str, mentions: list[Mention], tokens: list[Token]) -> list[Found]:
-    negated, converted = scopes(tokens, mentions)
+def _found(
+    text: str, mentions: list[Mention], tokens: list[Token], vocab: Vocabulary
+) -> list[Found]:
+    def finding(m: Mention) -> bool:
+        return (m.term.value.system, m.term.value.code) in vocab.mapped
+
+    negated, converted = scopes(tokens, mentions, finding)
     out: list[Found] = []
     for k, m in enumerate(mentions):
         words = text[m.start : m.end]
@@ -362,7 +367,7 @@ def read(text: str, matcher: Matcher) -> Reading:
 def _read(text: str, tokens: list[Token], matcher: Matcher) -> tuple[Reading, list[int]]:
     vocab = matcher.vocab
     mentions = matcher.mentions(tokens)
-    found = _found(text, mentions, tokens)
+    found = _found(text, mentions, tokens, vocab)
     _supersede(found)
     _sites_of_lesions(vocab, found, tokens)
     chosen = _choose(vocab, found, tokens)
