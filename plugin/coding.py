@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 
 from plugin.content.conceptmap import Coding, Dependency
 from plugin.content.store import Store
-from plugin.ops.translate import text_request, translate
+from plugin.ops.mapping import translate
+from plugin.ops.translate import text_request
 from plugin.results import ASSERTING, TranslateOutcome
 from plugin.text import matcher_for
 from plugin.text.explain import annotate

@@ -24,6 +24,7 @@ from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.ops import expand as expand_op
 from plugin.ops import lookup as lookup_op
+from plugin.ops import mapping as engine
 from plugin.ops import translate as translate_op
 from plugin.ops import validate_code as validate_op
 from plugin.ops.params import Param, parse_parameters
@@ -204,7 +205,7 @@ class Terminology:
                 *deps,
             ],
         )
-        outcome = translate_op.translate(translate_op.parse_request(args, self.store), self.store)
+        outcome = engine.translate(translate_op.parse_request(args, self.store), self.store)
         return Translation(
             outcome.result, tuple(_match(m) for m in outcome.matches), outcome.message
         )

@@ -9,7 +9,8 @@ import pytest
 import plugin
 from plugin import CodedDescription, code_description
 from plugin.coding import Coder
-from plugin.ops.translate import text_request, translate
+from plugin.ops.mapping import translate
+from plugin.ops.translate import text_request
 from plugin.text.explain import annotate
 
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
 from plugin.content.conceptmap import (
-    NEGATIVE,
-    R5_TO_R4,
     Coding,
     ConceptMapIndex,
     Dependency,
-    Match,
-    most_specific,
 )
-from plugin.content.store import Entry, Store, make_entry
+from plugin.content.store import Store, make_entry
 from plugin.content.systems import canonical_system
+from plugin.ops.mapping import TranslateRequest, translate
 from plugin.ops.params import (
     Args,
     Param,
@@ -25,7 +19,7 @@ from plugin.ops.params import (
 )
 from plugin.ops.registry import Context, Operation
 from plugin.results import TranslateOutcome
-from plugin.text import Reading, matcher_for, read_text
+from plugin.text import matcher_for, read_text
 from plugin.text.explain import annotate
 from plugin.types import Resource
 from plugin.wire.outcome import invalid, not_found
@@ -83,22 +77,6 @@ PARAMS = (
 
 # The R4 spelling of the source inputs (R5 clients say sourceCode, sourceCoding, ...).
 R4_INPUTS = ("code", "coding", "codeableConcept")
-
-
-@dataclass
-class TranslateRequest:
-    """A $translate request after parsing and guard checks."""
-
-    codings: list[Coding]
-    dependencies: tuple[Dependency, ...] = ()
-    reverse: bool = False
-    echo_source: bool = False
-    result_system: str | None = None
-    source_scope: str | None = None
-    target_scope: str | None = None
-    maps: list[ConceptMapIndex] | None = None
-    # Set when the input was a description: what the recogniser read, for the explanation.
-    reading: Reading | None = None
 
 
 def text_request(text: str, store: Store, given: tuple[Dependency, ...] = ()) -> TranslateRequest:
@@ -261,138 +239,6 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
         target_scope=args.get("target"),
         maps=maps,
     )
-
-
-def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex]:
-    """Maps to try when no url was given: those with a group from the input system."""
-    if req.maps is not None:
-        return req.maps
-    systems = {c.system for c in req.codings}
-    if len(systems) == 1:
-        entries: Iterable[Entry] = store.concept_maps_for(next(iter(systems)))
-    else:
-        entries = store.all("ConceptMap")
-    out = []
-    for entry in entries:
-        cm: ConceptMapIndex = entry.index
-        if req.source_scope and cm.source_scope and cm.source_scope != req.source_scope:
-            continue
-        if req.target_scope and cm.target_scope and cm.target_scope != req.target_scope:
-            continue
-        sources, targets = cm.systems()
-        if systems & (targets if req.reverse else sources):
-            out.append(cm)
-    return out
-
-
-_REVERSE_RANK = {
-    "equal": 0,
-    "equivalent": 0,
-    "narrower": 1,
-    "specializes": 1,
-    "wider": 3,
-    "subsumes": 3,
-    "unmatched": 4,
-    "disjoint": 4,
-}
-_INVERSE = {
-    "wider": "narrower",
-    "narrower": "wider",
-    "subsumes": "specializes",
-    "specializes": "subsumes",
-}
-
-
-def _forward(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list[Match]:
-    out: list[Match] = []
-    for g in cm.groups:
-        if g.source != coding.system:
-            continue
-        if req.result_system and g.target != req.result_system:
-            continue
-        found = g.elements.get(coding.code)
-        if found is None:
-            out.extend(_unmapped(cm, g.unmapped, g.target, coding, req))
-            continue
-        for t in most_specific(found[1], req.dependencies):
-            concept = (
-                Coding(g.target or "", t.code, t.display, g.target_version) if t.code else None
-            )
-            out.append(
-                Match(
-                    t.equivalence, concept, coding, cm.origin, t.products, t.depends_on, t.comment
-                )
-            )
-    return out
-
-
-def _unmapped(
-    cm: ConceptMapIndex,
-    unmapped: Resource | None,
-    target: str | None,
-    coding: Coding,
-    req: TranslateRequest,
-) -> list[Match]:
-    """FHIR group.unmapped: what to answer for a source code the group does not list."""
-    if not unmapped:
-        return []
-    mode = unmapped.get("mode")
-    rel = unmapped.get("equivalence") or unmapped.get("relationship")
-    equivalence = R5_TO_R4.get(rel, rel) if isinstance(rel, str) else None
-    if mode in ("provided", "use-source-code"):
-        concept = Coding(target or coding.system, coding.code, coding.display)
-        return [Match(equivalence or "equal", concept, coding, cm.origin)]
-    if mode == "fixed" and isinstance(unmapped.get("code"), str):
-        concept = Coding(target or "", unmapped["code"], unmapped.get("display"))
-        return [Match(equivalence or "relatedto", concept, coding, cm.origin)]
-    return []
-
-
-def _reverse(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list[Match]:
-    out: list[Match] = []
-    seen: set[tuple[str, str, str]] = set()
-    for g in cm.groups:
-        if g.target != coding.system:
-            continue
-        if req.result_system and g.source != req.result_system:
-            continue
-        for code, (display, targets) in g.elements.items():
-            for t in targets:
-                if t.code != coding.code or t.depends_on:
-                    continue
-                equivalence = _INVERSE.get(t.equivalence, t.equivalence)
-                key = (g.source or "", code, equivalence)
-                if key in seen:
-                    continue
-                seen.add(key)
-                source_side = Coding(g.source or "", code, display, g.source_version)
-                out.append(Match(equivalence, source_side, coding, cm.origin))
-    # Most specific sources first: a reverse lookup answers "which concept is this code for?"
-    out.sort(key=lambda m: _REVERSE_RANK.get(m.equivalence, 2))
-    return out
-
-
-def translate(req: TranslateRequest, store: Store) -> TranslateOutcome:
-    """Translate each input coding through each applicable map (forward or reverse).
-
-    FHIR: `result` is true when at least one match is not `unmatched`/`disjoint`; "no match" is
-    a successful answer with result=false and a message, not an error.
-    """
-    maps = _candidate_maps(req, store)
-    matches: list[Match] = []
-    for cm in maps:
-        for coding in req.codings:
-            matches.extend(_reverse(cm, coding, req) if req.reverse else _forward(cm, coding, req))
-    result = any(m.equivalence not in NEGATIVE for m in matches)
-    message = None
-    if not result:
-        shown = ", ".join(f"{c.system}|{c.code}" for c in req.codings)
-        if not maps:
-            message = f"No ConceptMap is known that maps {shown}"
-        else:
-            names = ", ".join(cm.origin for cm in maps)
-            message = f"No mapping found for {shown} in {names}"
-    return TranslateOutcome(result, matches, message, req.reverse, req.echo_source)
 
 
 def run(ctx: Context) -> Resource:
