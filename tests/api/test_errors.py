@@ -245,7 +245,10 @@ ROUTES = [
     "/r4/CodeSystem",
     "/r4/ValueSet/ipg406-procedures",
     "/r4/ConceptMap",
+    "/r4/ValueSet/$batch-validate-code",
 ]
+# Every route again on the R5 base: same engine, other wire form, same promise.
+ROUTES += [r.replace("/r4/", "/r5/", 1) for r in ROUTES]
 JUNK_QUERIES = [
     {},
     {"code": ""},
