@@ -16,20 +16,8 @@ from plugin.types import Resource
 from plugin.wire.expansion import expansion_to_r4
 from plugin.wire.outcome import FhirError, invalid, not_found
 
-PARAMS = (
-    Param("url", "uri", "Canonical URL of the ValueSet to expand"),
-    Param("valueSet", "Resource", "A ValueSet given in the request"),
-    Param("valueSetVersion", "string", "Version of the ValueSet named by url"),
-    Param("filter", "string", "Text filter: codes whose display or code contains every word"),
-    Param("count", "integer", "Page size (0 = total only)"),
-    Param("offset", "integer", "Index of the first code returned"),
-    Param("activeOnly", "boolean", "Leave inactive codes out"),
-    Param("includeDesignations", "boolean", "Return each code's designations"),
-    Param("includeDefinition", "boolean", "Return the ValueSet definition with the expansion"),
-    Param("excludeNested", "boolean", "Return a flat list (expansions here are always flat)"),
-    Param("displayLanguage", "code", "Language of the displays"),
-    Param("property", "string", "Concept properties to return with each code", max=None),
-    Param("designation", "string", "Designations to return (language or system|code)", max=None),
+# The version rules an expansion follows; $validate-code takes the same ones (one declaration).
+VERSION_PARAMS = (
     Param(
         "system-version",
         "canonical",
@@ -48,7 +36,6 @@ PARAMS = (
         "Version to use for a system whatever the ValueSet says (system|version)",
         max=None,
     ),
-    Param("tx-resource", "Resource", "Resources used for this request only", max=None),
     Param(
         "default-valueset-version",
         "canonical",
@@ -56,6 +43,23 @@ PARAMS = (
         max=None,
     ),
     Param("useSupplement", "canonical", "CodeSystem supplements to apply", max=None),
+    Param("tx-resource", "Resource", "Resources used for this request only", max=None),
+)
+PARAMS = (
+    Param("url", "uri", "Canonical URL of the ValueSet to expand"),
+    Param("valueSet", "Resource", "A ValueSet given in the request"),
+    Param("valueSetVersion", "string", "Version of the ValueSet named by url"),
+    Param("filter", "string", "Text filter: codes whose display or code contains every word"),
+    Param("count", "integer", "Page size (0 = total only)"),
+    Param("offset", "integer", "Index of the first code returned"),
+    Param("activeOnly", "boolean", "Leave inactive codes out"),
+    Param("includeDesignations", "boolean", "Return each code's designations"),
+    Param("includeDefinition", "boolean", "Return the ValueSet definition with the expansion"),
+    Param("excludeNested", "boolean", "Return a flat list instead of nesting codes under parents"),
+    Param("displayLanguage", "code", "Language of the displays"),
+    Param("property", "string", "Concept properties to return with each code", max=None),
+    Param("designation", "string", "Designations to return (language or system|code)", max=None),
+    *VERSION_PARAMS,
 )
 
 _EXT = "http://hl7.org/fhir/StructureDefinition"

@@ -8,7 +8,7 @@ from plugin.content.store import Store
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.content.valueset import Item, SystemVersions, UnknownCodeSystem, expand
-from plugin.ops.expand import display_language, system_versions
+from plugin.ops.expand import VERSION_PARAMS, display_language, system_versions
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
 from plugin.ops.registry import Context, Operation
 from plugin.ops.validate_answer import (
@@ -37,22 +37,7 @@ _COMMON = (
     Param("coding", "Coding", "A Coding to validate"),
     Param("codeableConcept", "CodeableConcept", "A CodeableConcept: valid if any coding is"),
     Param("displayLanguage", "code", "Language of the display"),
-    Param("tx-resource", "Resource", "Resources used for this request only", max=None),
-    Param("useSupplement", "canonical", "CodeSystem supplements to apply", max=None),
-    Param("system-version", "canonical", "Default version of a system (system|version)", max=None),
-    Param(
-        "check-system-version",
-        "canonical",
-        "Required version of a system (system|version)",
-        max=None,
-    ),
-    Param("force-system-version", "canonical", "Version to use (system|version)", max=None),
-    Param(
-        "default-valueset-version",
-        "canonical",
-        "Version of an imported value set the compose names without one (url|version)",
-        max=None,
-    ),
+    *VERSION_PARAMS,
 )
 CS_PARAMS = (
     Param("url", "uri", "The CodeSystem to validate against", aliases=("system",)),
