@@ -81,6 +81,8 @@ class Target:
     products: tuple[Product, ...] = ()
     depends_on: tuple[Dependency, ...] = ()
     comment: str | None = None
+    # The answer side as a Coding of the group's target system (built once, at load time).
+    concept: Coding | None = None
 
 
 @dataclass(slots=True)
@@ -153,11 +155,12 @@ class ConceptMapIndex:
             resource, "targetUri", "targetCanonical", "targetScopeUri", "targetScopeCanonical"
         )
         self.groups: list[Group] = [self._group(g) for g in resource.get("group", [])]
-
-    @property
-    def origin(self) -> str:
-        """`url|version` as the `originMap` output names it."""
-        return f"{self.url}|{self.version}" if self.version else self.url
+        # `url|version` as the `originMap` output names it.
+        self.origin = f"{self.url}|{self.version}" if self.version else self.url
+        self._systems = (
+            frozenset(g.source for g in self.groups if g.source),
+            frozenset(g.target for g in self.groups if g.target),
+        )
 
     def _group(self, g: Resource) -> Group:
         source = canonical_system(g["source"]) if isinstance(g.get("source"), str) else None
@@ -173,14 +176,20 @@ class ConceptMapIndex:
                 continue
             targets = []
             for t in e.get("target", []):
+                code = normalise_code(target or "", t["code"]) if t.get("code") else None
                 targets.append(
                     Target(
-                        code=normalise_code(target or "", t["code"]) if t.get("code") else None,
+                        code=code,
                         display=t.get("display"),
                         equivalence=_equivalence(t),
                         products=tuple(_product(p, target) for p in t.get("product", [])),
                         depends_on=tuple(_dependency(d) for d in t.get("dependsOn", [])),
                         comment=t.get("comment"),
+                        concept=(
+                            Coding(target or "", code, t.get("display"), target_version)
+                            if code
+                            else None
+                        ),
                     )
                 )
             if e.get("noMap") is True and not targets:
@@ -189,12 +198,9 @@ class ConceptMapIndex:
             group.elements[code] = (e.get("display"), targets)
         return group
 
-    def systems(self) -> tuple[set[str], set[str]]:
+    def systems(self) -> tuple[frozenset[str], frozenset[str]]:
         """The source and target systems of the map's groups."""
-        return (
-            {g.source for g in self.groups if g.source},
-            {g.target for g in self.groups if g.target},
-        )
+        return self._systems
 
 
 def _first(resource: Resource, *names: str) -> str | None:

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugin.content.codesystem import CodeSystemIndex
-from plugin.content.conceptmap import ConceptMapIndex
+from plugin.content.conceptmap import ConceptMapIndex, Group, Target
 from plugin.content.shape import check_resource
 from plugin.content.systems import canonical_system
 from plugin.types import Resource
 
 TERMINOLOGY_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
+
+# A forward index hit: the map, its group, and the group's targets for the code.
+Hit = tuple[ConceptMapIndex, Group, list[Target]]
 
 
 def version_key(version: str | None) -> tuple[tuple[int, int | str], ...]:
@@ -88,6 +91,11 @@ class Store:
         # ConceptMaps by each system their groups map from or to: $translate picks its maps
         # without scanning them all, so its cost stays flat as maps are added.
         self._maps_by_system: dict[str, list[Entry]] = {}
+        # (source system, code, target system or None) -> the groups that list the code, in
+        # load order: a forward $translate of one coding is one dict access (see `forward`).
+        self._forward: dict[tuple[str, str, str | None], list[Hit]] = {}
+        # Source systems with a group that answers unlisted codes (`unmapped`): not indexable.
+        self._open_sources: set[str] = set()
 
     def add(self, entry: Entry) -> None:
         """Store an entry; a later entry with the same url and version replaces the earlier."""
@@ -102,6 +110,30 @@ class Store:
             sources, targets = entry.index.systems()
             for system in sources | targets:
                 self._maps_by_system.setdefault(system, []).append(entry)
+            self._index_forward(entry.index)
+
+    def _index_forward(self, cm: ConceptMapIndex) -> None:
+        for g in cm.groups:
+            if g.source is None:
+                continue
+            if g.unmapped:
+                self._open_sources.add(g.source)
+            for code, (_, targets) in g.elements.items():
+                hit = (cm, g, targets)
+                self._forward.setdefault((g.source, code, None), []).append(hit)
+                if g.target is not None:
+                    self._forward.setdefault((g.source, code, g.target), []).append(hit)
+
+    def forward(self, system: str, code: str, target: str | None) -> list[Hit] | None:
+        """The map groups that list (system, code), narrowed to `target` when given.
+
+        None when the index cannot answer alone: request-scoped content is layered over this
+        store, or a group from `system` maps unlisted codes (`unmapped`). Then every candidate
+        map must be asked.
+        """
+        if self.parent is not None or system in self._open_sources:
+            return None
+        return self._forward.get((system, code, target), [])
 
     def overlay(self, resources: Iterable[Resource]) -> Store:
         """A request-scoped store whose own resources win over this one's."""

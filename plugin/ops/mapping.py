@@ -18,6 +18,7 @@ from plugin.content.conceptmap import (
     ConceptMapIndex,
     Dependency,
     Match,
+    Target,
     most_specific,
 )
 from plugin.content.store import Entry, Store
@@ -95,15 +96,38 @@ def _forward(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
         if found is None:
             out.extend(_unmapped(cm, g.unmapped, g.target, coding, req))
             continue
-        for t in most_specific(found[1], req.dependencies):
-            concept = (
-                Coding(g.target or "", t.code, t.display, g.target_version) if t.code else None
-            )
-            out.append(
-                Match(
-                    t.equivalence, concept, coding, cm.origin, t.products, t.depends_on, t.comment
-                )
-            )
+        out.extend(_matches(cm, found[1], coding, req.dependencies))
+    return out
+
+
+def _matches(
+    cm: ConceptMapIndex, targets: list[Target], coding: Coding, given: tuple[Dependency, ...]
+) -> list[Match]:
+    """The targets of one source code that hold under the given dependencies, as matches."""
+    return [
+        Match(t.equivalence, t.concept, coding, cm.origin, t.products, t.depends_on, t.comment)
+        for t in most_specific(targets, given)
+    ]
+
+
+def _indexed(req: TranslateRequest, store: Store) -> list[Match] | None:
+    """Forward matches of one coding read from the store's index; None when it cannot say.
+
+    Same answer as asking every candidate map (`_candidate_maps` + `_forward`): the index lists
+    the same groups in the same order. A request that names its maps or scopes, a reverse, or
+    several codings go the general way.
+    """
+    if req.reverse or req.maps is not None or len(req.codings) != 1:
+        return None
+    if req.source_scope or req.target_scope:
+        return None
+    coding = req.codings[0]
+    hits = store.forward(coding.system, coding.code, req.result_system)
+    if not hits:
+        return None
+    out: list[Match] = []
+    for cm, _, targets in hits:
+        out.extend(_matches(cm, targets, coding, req.dependencies))
     return out
 
 
@@ -159,6 +183,10 @@ def translate(req: TranslateRequest, store: Store) -> TranslateOutcome:
     FHIR: `result` is true when at least one match is not `unmatched`/`disjoint`; "no match" is
     a successful answer with result=false and a message, not an error.
     """
+    found = _indexed(req, store)
+    if found is not None and any(m.equivalence not in NEGATIVE for m in found):
+        return TranslateOutcome(True, found, None, req.reverse, req.echo_source)
+    # A miss or a negative answer: every candidate map is asked, and the message names them.
     maps = _candidate_maps(req, store)
     matches: list[Match] = []
     for cm in maps:

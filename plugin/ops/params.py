@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 from plugin.content.shape import COMPLEX, check, check_resource
 from plugin.types import Resource
@@ -123,6 +124,32 @@ def parse_query(params: Sequence[Param], items: Iterable[tuple[str, str]]) -> Ar
             args.ignored.append(wire)
             continue
         args.add(param, wire, _from_text(param, wire, text))
+    return args
+
+
+def _unquote(text: str) -> str:
+    # Most values are plain (URIs and codes): only escaped or '+'-spaced text is decoded.
+    return unquote_plus(text) if "%" in text or "+" in text else text
+
+
+def parse_query_string(params: Sequence[Param], query: str) -> Args:
+    """Parse a raw query string (`a=1&b=2`) straight into `Args` against the declarations.
+
+    Same reading as `parse_qsl(query, keep_blank_values=True)` (RFC 3986 form encoding: `&`
+    separates items, `+` is a space, `%XX` escapes UTF-8), without the intermediate list.
+    """
+    table = _lookup(params)
+    args = Args()
+    for item in query.split("&"):
+        if not item:
+            continue
+        wire, _, text = item.partition("=")
+        wire = _unquote(wire)
+        param = table.get(wire)
+        if param is None:
+            args.ignored.append(wire)
+            continue
+        args.add(param, wire, _from_text(param, wire, _unquote(text)))
     return args
 
 

@@ -127,44 +127,51 @@ def _codings_of_cc(cc: Resource, where: str) -> list[Coding]:
     return out
 
 
+# The source inputs, one of which a request gives; the target* ones ask for a reverse (R5).
+SOURCES = (
+    "code",
+    "coding",
+    "codeableConcept",
+    "targetCode",
+    "targetCoding",
+    "targetCodeableConcept",
+)
+
+
 def parse_request(args: Args, store: Store) -> TranslateRequest:
     """Check the inputs of $translate and resolve the map(s) to use.
 
     FHIR: exactly one source input (code+system, coding, codeableConcept, or a target* input for
     reverse); `url` and an inline `conceptMap` are alternatives; a code needs its system.
     """
-    mutually_exclusive(
-        args,
-        "code",
-        "coding",
-        "codeableConcept",
-        "targetCode",
-        "targetCoding",
-        "targetCodeableConcept",
-    )
+    given = args.values
+    sources = [n for n in SOURCES if n in given]
+    if len(sources) > 1:
+        mutually_exclusive(args, *SOURCES)
     mutually_exclusive(args, "url", "conceptMap")
     requires(args, "conceptMapVersion", "url")
-    reverse_r5 = any(args.has(n) for n in ("targetCode", "targetCoding", "targetCodeableConcept"))
+    name = sources[0] if sources else None
+    reverse_r5 = name is not None and name.startswith("target")
     if reverse_r5 and args.get("reverse") is False:
         raise invalid(
             "targetCode/targetCoding/targetCodeableConcept ask for a reverse "
             "translation; reverse=false contradicts them",
             "reverse",
         )
-    reverse = bool(args.get("reverse")) or reverse_r5
+    reverse = reverse_r5 or bool(args.get("reverse"))
 
     codings: list[Coding] = []
     described: TranslateRequest | None = None
-    result_system = canonical_system(args.get("targetsystem")) if args.has("targetsystem") else None
-    if args.has("code") or args.has("targetCode"):
-        name = "code" if args.has("code") else "targetCode"
+    target_system = args.get("targetsystem")
+    result_system = canonical_system(target_system) if target_system else None
+    if name in {"code", "targetCode"}:
         system = args.get("system")
         if name == "targetCode":
             # R5 reverse: the code is in the target system; sourceSystem narrows the answer.
-            system = args.get("targetsystem") or args.get("system")
+            system = target_system or system
             result_system = (
                 canonical_system(args.get("system"))
-                if args.has("system") and args.has("targetsystem")
+                if "system" in given and target_system
                 else None
             )
         if not system:
@@ -175,16 +182,14 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
                 wire,
             )
         codings = [Coding.of(system, args.get(name), None, args.get("version"))]
-    elif args.has("coding") or args.has("targetCoding"):
-        name = "coding" if args.has("coding") else "targetCoding"
+    elif name in {"coding", "targetCoding"}:
         system, code, display, version = coding_of(args.get(name), name)
         if not system:
             raise invalid("The coding to translate needs a system", name)
         codings = [Coding.of(system, code, display, version)]
-        if name == "targetCoding" and args.has("system"):
+        if name == "targetCoding" and "system" in given:
             result_system = canonical_system(args.get("system"))
-    elif args.has("codeableConcept") or args.has("targetCodeableConcept"):
-        name = "codeableConcept" if args.has("codeableConcept") else "targetCodeableConcept"
+    elif name is not None:
         cc = args.get(name)
         codings = _codings_of_cc(cc, name)
         text = cc.get("text") if isinstance(cc, dict) else None
@@ -207,7 +212,7 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
         )
 
     maps: list[ConceptMapIndex] | None = None
-    if args.has("url"):
+    if "url" in given:
         url = args.get("url")
         entry = store.resolve("ConceptMap", url, args.get("conceptMapVersion"))
         if entry is None:
@@ -215,7 +220,7 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
             shown = f"{url}|{version}" if version else url
             raise not_found(f"ConceptMap {shown} is not known to this server", "url")
         maps = [entry.index]
-    elif args.has("conceptMap"):
+    elif "conceptMap" in given:
         resource = args.get("conceptMap")
         if resource.get("resourceType") != "ConceptMap":
             raise invalid("Parameter 'conceptMap' must carry a ConceptMap", "conceptMap")
@@ -231,7 +236,7 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
         return described
     return TranslateRequest(
         codings=codings,
-        dependencies=_dependencies(args),
+        dependencies=_dependencies(args) if "dependency" in given else (),
         reverse=reverse,
         echo_source=reverse_r5,
         result_system=result_system,
@@ -248,7 +253,8 @@ def run(ctx: Context) -> Resource:
         req.maps = [ctx.instance.index]
     # R4 names in, R4 reading out: `match.source` is then the map's uri, as R4 defines it and
     # HAPI's remote terminology client reads it (R5-named requests get R5's meaning instead).
-    r4_form = not ctx.r5 and any(ctx.args.spelled.get(n) == n for n in R4_INPUTS)
+    spelled = ctx.args.spelled
+    r4_form = not ctx.r5 and any(spelled.get(n) == n for n in R4_INPUTS)
     return render(translate_explained(req, ctx.store), r5=ctx.r5, map_as_source=r4_form)
 
 

@@ -345,7 +345,7 @@ def read(text: str, matcher: Matcher) -> Reading:
         return found
     reading, uncovered = _read(text, tokens, matcher)
     reading.key = key
-    if len(tokens) > PLAN_MAX_TOKENS:
+    if len(tokens) > PLAN_MAX_TOKENS or not matcher.memo:
         return reading
     if len(matcher.plans) >= _PLAN_LIMIT:
         matcher.plans.clear()
