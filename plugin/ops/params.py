@@ -44,7 +44,7 @@ class Param:
         return (self.name, *self.aliases)
 
 
-@dataclass
+@dataclass(slots=True)
 class Args:
     """Parsed parameters: declared name -> values, and which wire name was used."""
 
