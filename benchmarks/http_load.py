@@ -55,6 +55,7 @@ CODED_OFF = "$translate GET coded, cache off"
 PEER_ROW = "node {}: $translate GET"
 FASTEST_PEER = "fastest Node peer"
 VARIED = "varied GETs, cache off"
+HELLO_VARIED = "granian: bare ASGI hello, varied GET paths"
 TEXT_DISTINCT = "$translate POST free text, cache off"
 VALIDATE_ROW = "$validate-code GET, cache off"
 LOOKUP_ROW = "$lookup GET, cache off"
@@ -299,7 +300,10 @@ def main() -> None:
             else:
                 notes.append(skipped)
             if use_wrk:
-                rows.append(Row(VARIED, g_off, "/", script=lua_paths(varied(opts.varied))))
+                paths = lua_paths(varied(opts.varied))
+                rows.append(Row(VARIED, g_off, "/", script=paths))
+                # The same script against the hello: what cycling through paths costs wrk.
+                rows.append(Row(HELLO_VARIED, g_hello, "/", script=paths))
                 bodies = descriptions(opts.texts)
                 rows.append(
                     Row(
@@ -393,6 +397,7 @@ def report(
         CODED: (HELLO, "x hello", 0.85),
         CODED_OFF: (FASTEST_PEER, "x fastest Node peer", 1.0),
         VARIED: (CODED_OFF, "x coded GET off", 0.8),
+        HELLO_VARIED: (HELLO, "x hello GET", None),
         TEXT_DISTINCT: (CODED_OFF, "x coded GET off", 0.5),
         VALIDATE_ROW: (CODED_OFF, "x coded GET off", None),
         LOOKUP_ROW: (CODED_OFF, "x coded GET off", None),

@@ -225,6 +225,8 @@ def version_matches(version: str, pattern: str) -> bool:
 
 def _pick(entries: list[Entry], version: str | None) -> Entry | None:
     if version is None:
+        if len(entries) == 1:
+            return entries[0]  # the usual case: one version, nothing to compare
         return max(entries, key=lambda e: version_key(e.version)) if entries else None
     for e in entries:
         if e.version == version:

@@ -63,7 +63,8 @@ class Args:
 
     def has(self, name: str) -> bool:
         """True when the request gave `name` (under any alias)."""
-        return bool(self.values.get(name))
+        # A name has a bucket only once a value was added to it (see `add`).
+        return name in self.values
 
     def add(self, param: Param, wire_name: str, value: Any) -> None:
         """Record a value, enforcing the declared cardinality."""
