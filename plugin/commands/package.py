@@ -35,10 +35,10 @@ def package(out: Path, name: str, version: str, content: tuple[Path, ...], stric
       tar -tzf dist/nice-tx.ipg406-0.1.0.tgz
     """
     from plugin.content.package import write_package
-    from plugin.content.store import TERMINOLOGY_TYPES
+    from plugin.content.store import STORED_TYPES
 
     store = load(content, strict)
-    entries = [e for t in TERMINOLOGY_TYPES for e in store.all(t)]
+    entries = [e for t in STORED_TYPES for e in store.all(t)]
     try:
         path = write_package(
             entries,

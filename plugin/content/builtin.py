@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_FOLDERS = ("codesystems", "valuesets", "conceptmaps")
+_FOLDERS = ("namingsystems", "codesystems", "valuesets", "conceptmaps")
 
 
 def content_dirs() -> list[Path]:

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from plugin.content import systems
 from plugin.content.package import is_package, read_package
 from plugin.content.store import Entry, Store, make_entry
+from plugin.types import Resource
 from plugin.wire.json import loads
 
 log = logging.getLogger(__name__)
@@ -76,19 +78,22 @@ def load_paths(store: Store, paths: Iterable[Path], origin: str) -> LoadReport:
         if not root.exists():
             report.refused.append((str(root), "no such file or folder"))
             continue
+        parsed: list[tuple[str, list[Resource]]] = []
         for label, data in _documents(root):
             try:
-                if isinstance(data, Exception):
-                    raise ValueError(str(data))
-                resource = loads(data)
-                if not isinstance(resource, dict):
-                    raise ValueError("not a JSON object")
-                if resource.get("resourceType") == "Bundle":
-                    resources = [
-                        e["resource"] for e in resource.get("entry", []) if "resource" in e
-                    ]
-                else:
-                    resources = [resource]
+                parsed.append((label, _resources(data)))
+            except (ValueError, KeyError, TypeError) as exc:
+                report.refused.append((label, str(exc)))
+        # Code system identity first: the other resources' codes are indexed in canonical form.
+        for label, resources in parsed:
+            for r in [r for r in resources if r.get("resourceType") == "NamingSystem"]:
+                try:
+                    systems.register(r)
+                except ValueError as exc:
+                    report.refused.append((label, str(exc)))
+                    resources.remove(r)
+        for label, resources in parsed:
+            try:
                 for r in resources:
                     entry = make_entry(r, origin)
                     store.add(entry)
@@ -96,6 +101,18 @@ def load_paths(store: Store, paths: Iterable[Path], origin: str) -> LoadReport:
             except (ValueError, KeyError, TypeError) as exc:
                 report.refused.append((label, str(exc)))
     return report
+
+
+def _resources(data: bytes | Exception) -> list[Resource]:
+    """The resources of one JSON document: the resource itself, or a Bundle's entries."""
+    if isinstance(data, Exception):
+        raise ValueError(str(data))
+    resource = loads(data)
+    if not isinstance(resource, dict):
+        raise ValueError("not a JSON object")
+    if resource.get("resourceType") == "Bundle":
+        return [e["resource"] for e in resource.get("entry", []) if "resource" in e]
+    return [resource]
 
 
 def discover_packs() -> tuple[list[tuple[str, list[Path]]], list[tuple[str, str]]]:
