@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from plugin.content import systems
+from plugin.content.builtin import PackInfo, read_manifest
 from plugin.content.package import is_package, read_package
 from plugin.content.store import Entry, Store, make_entry
 from plugin.types import Resource
@@ -115,6 +116,16 @@ def _resources(data: bytes | Exception) -> list[Resource]:
     return [resource]
 
 
+def _pack_info(paths: list[Path]) -> PackInfo | None:
+    """The manifest of the pack whose folders these are (`pack.json` beside them), if any."""
+    for p in paths:
+        for folder in (p, p.parent):
+            info = read_manifest(folder)
+            if info is not None:
+                return info
+    return None
+
+
 def discover_packs() -> tuple[list[tuple[str, list[Path]]], list[tuple[str, str]]]:
     """Registered content packs (name, paths) and the packs that failed to load, with why.
 
@@ -150,11 +161,14 @@ def build_store(extra: Iterable[Path] = (), *, packs: bool = True) -> tuple[Stor
         report.refused.extend(broken)
     if packs and not sources:
         # Running from a source tree that was never installed: the built-in pack directly.
-        from plugin.content.builtin import content_dirs
+        from plugin.content.builtin import content_dirs, manifest
 
-        sources = [("ipg406", content_dirs())]
+        sources = [(manifest().id, content_dirs())]
     sources.extend((origin_of(p) or str(p), [p]) for p in extra)
     for name, paths in sources:
+        info = _pack_info(paths)
+        if info is not None and info.title not in store.titles:
+            store.titles.append(info.title)
         part = load_paths(store, paths, name)
         report.loaded.extend(part.loaded)
         report.refused.extend(part.refused)

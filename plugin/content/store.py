@@ -91,6 +91,8 @@ class Store:
 
     def __init__(self, parent: Store | None = None) -> None:
         self.parent = parent
+        # Titles of the content packs loaded (from their manifests), for the server's description.
+        self.titles: list[str] = parent.titles if parent is not None else []
         self._canon: dict[str, dict[str, dict[str | None, Entry]]] = {t: {} for t in STORED_TYPES}
         self._ids: dict[tuple[str, str], Entry] = {}
         # Every entry in load order: two resources may share url|version (the HL7 test suite
