@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from plugin.config import FHIR_VERSIONS, SERVER_VERSION
 from plugin.content.loader import build_store
 from plugin.content.store import Store
+from plugin.ops.capabilities import describe
 from plugin.wire.outcome import FhirError
 
 from .dispatch import FhirApp, table
@@ -31,7 +32,7 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fhir
     app = FhirApp(
         title="nice-tx",
         version=SERVER_VERSION,
-        description="FHIR terminology service for NICE IPG406 coding rules",
+        description=describe(store),
     )
     app.state.store = store
 

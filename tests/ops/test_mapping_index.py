@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.content import concept_map
-from plugin.content.conceptmap import Coding
+from plugin.content.conceptmap import Coding, Dependency
 from plugin.content.store import Store, make_entry
 from plugin.ops.mapping import TranslateRequest, _candidate_maps, _forward, _indexed, translate
 
@@ -24,6 +24,13 @@ def _requests(store: Store) -> list[TranslateRequest]:
             for _, ts in g.elements.values()
             for t in ts
             for d in t.depends_on
+        }
+        # A dependency a companion group answers (image control), for each of its codes.
+        conditions |= {
+            Dependency(g.companion.dependency, g.source, code)
+            for g in entry.index.groups
+            if g.companion is not None
+            for code in g.elements
         }
         for g in entry.index.groups:
             for code in g.elements:
