@@ -56,6 +56,7 @@ PEER_ROW = "node {}: $translate GET"
 FASTEST_PEER = "fastest Node peer"
 VARIED = "varied GETs, cache off"
 HELLO_VARIED = "granian: bare ASGI hello, varied GET paths"
+BASELINE = "--baseline commit: $translate GET, cache off"
 TEXT_DISTINCT = "$translate POST free text, cache off"
 VALIDATE_ROW = "$validate-code GET, cache off"
 LOOKUP_ROW = "$lookup GET, cache off"
@@ -120,12 +121,19 @@ def get_status(url: str, method: str = "GET", body: bytes = b"") -> int:
         conn.close()
 
 
-def start(name: str, cmd: Sequence[str], port: int, probe: str, env: dict[str, str]) -> Server:
+def start(
+    name: str,
+    cmd: Sequence[str],
+    port: int,
+    probe: str,
+    env: dict[str, str],
+    cwd: Path = ROOT,
+) -> Server:
     """Start `cmd`; return once `probe` answers, with the time that took (cold start)."""
     began = time.perf_counter()
     proc = subprocess.Popen(
         list(cmd),
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -255,6 +263,11 @@ def main() -> None:
         "--server-choice", action="store_true", help="also uvicorn and --workers 2 rows"
     )
     ap.add_argument("--no-wrk", action="store_true", help="use the bundled Python generator")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of an earlier commit: its server (cache off) is loaded beside this one",
+    )
     ap.add_argument("--port", type=int, default=18700, help="first port to use")
     opts = ap.parse_args()
     use_wrk = shutil.which("wrk") is not None and not opts.no_wrk
@@ -288,6 +301,12 @@ def main() -> None:
                 Row(CODED, g_app, TRANSLATE),
                 Row(CODED_OFF, g_off, TRANSLATE),
             ]
+            if opts.baseline is not None:
+                # `python -m plugin` imports the package of its working directory first.
+                port = next(ports)
+                cmd = [*off, "--port", str(port)]
+                servers.append(start("baseline", cmd, port, LOOKUP, {}, cwd=opts.baseline))
+                rows.append(Row(BASELINE, servers[-1], TRANSLATE))
             skipped = None if not opts.no_peers else "--no-peers given: Node peers skipped"
             if skipped is None:
                 skipped = install_peers(Path(tmp) / "peers")
@@ -398,6 +417,7 @@ def report(
         CODED_OFF: (FASTEST_PEER, "x fastest Node peer", 1.0),
         VARIED: (CODED_OFF, "x coded GET off", 0.8),
         HELLO_VARIED: (HELLO, "x hello GET", None),
+        BASELINE: (CODED_OFF, "x this commit", None),
         TEXT_DISTINCT: (CODED_OFF, "x coded GET off", 0.5),
         VALIDATE_ROW: (CODED_OFF, "x coded GET off", None),
         LOOKUP_ROW: (CODED_OFF, "x coded GET off", None),
