@@ -7,7 +7,6 @@ from typing import Any
 from plugin.content.conceptmap import Coding
 from plugin.types import Resource
 
-
 # FHIR type name -> its value[x] key ("code" -> "valueCode"); filled as types are first used.
 _VALUE_KEYS: dict[str, str] = {}
 
