@@ -311,6 +311,8 @@ def expand(
     for i, exc in enumerate(compose.get("exclude", [])):
         part = _include(store, exc, f"ValueSet.compose.exclude[{i}]", chain, rules)
         out.merge_used(part)
+        # A value set named by an exclude was used too: it is reported like an imported one.
+        out.used_valuesets += [u for u in part.used_valuesets if u not in out.used_valuesets]
         # A listed or filtered exclusion of one version removes that version's codes; a whole
         # other version excludes by code, unless the value set says versions do not match.
         exact = bool(exc.get("version")) and (

@@ -15,7 +15,8 @@ the suite's expected responses are written against
   item in order among the actual items;
 - strings: equal, or a template: `$$`, `$choice:a|b$`, `$fragments:a|b$` (case-insensitive
   containment), `$external:id:fragments$`, `$instant$`, `$date$`, `$uuid$`, `$string$`, `$id$`,
-  `$url$`, `$token$`, `$semver$`, `$version$` (the FHIR version variable); two strings that decode
+  `$url$`, `$token$`, `$semver$`, `$version$` (the FHIR version variable, also substituted
+  inside a longer string such as `url|$version$`); two strings that decode
   to the same non-empty base64 bytes are equal, and two narratives (`<div`) are not compared;
 - numbers are compared as their JSON text (`1.0` is not `1`), booleans by value, `null` only
   with `null`.
@@ -271,6 +272,8 @@ class Comparer:
     # -- string templates
     def _matches(self, actual: str, expected: str) -> bool:
         if not (len(expected) > 1 and expected.startswith("$") and expected.endswith("$")):
+            if "version" in self.variables:
+                expected = expected.replace("$version$", self.variables["version"])
             return actual == expected
         body = expected[1:-1]
         if body.startswith("choice:"):

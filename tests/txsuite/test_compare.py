@@ -95,6 +95,19 @@ def test_string_templates(template: str, good: str, bad: str | None) -> None:
         assert compare({"v": template}, {"v": bad}, variables=variables) is not None
 
 
+def test_the_version_variable_inside_a_string() -> None:
+    variables = {"version": "4.0.1"}
+    exp = {"v": "http://hl7.org/fhir/administrative-gender|$version$"}
+    assert (
+        compare(exp, {"v": "http://hl7.org/fhir/administrative-gender|4.0.1"}, variables=variables)
+        is None
+    )
+    assert (
+        compare(exp, {"v": "http://hl7.org/fhir/administrative-gender|5.0.0"}, variables=variables)
+        is not None
+    )
+
+
 def test_external_strings_replace_the_fragments_when_given() -> None:
     assert compare({"v": "$external:m1:x$"}, {"v": "exact"}, externals={"m1": "exact"}) is None
     assert compare({"v": "$external:m1:x$"}, {"v": "x"}, externals={"m1": "exact"}) is not None

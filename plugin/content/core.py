@@ -1,0 +1,146 @@
+"""FHIR core terminology: the code systems and value sets of the FHIR specification itself.
+
+Each FHIR base serves its own version's core content (R4 4.0.1 at `/r4`, R5 5.0.0 at `/r5`):
+FHIR resolves an unversioned canonical to the version the server has, and a base must answer
+with its own FHIR version's definition. The content ships inside the package as one compressed
+pack per version (`corepacks/`, built by `scripts/build_core_packs.py`; provenance and licence
+in the README). Nothing is fetched at run time.
+
+A pack holds about 1,200 resources; a request needs a handful. So the store reads only the
+pack's index at start and indexes a resource the first time a request resolves it (then keeps
+it), which keeps start-up and memory small.
+"""
+
+from __future__ import annotations
+
+import functools
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from plugin.content.store import Entry, Store, make_entry, pick
+from plugin.wire.json import loads
+
+PACKS = Path(__file__).parent / "corepacks"
+# FHIR version of a base -> pack file name.
+PACK_FOR_VERSION = {"4.0.1": "r4.zip", "5.0.0": "r5.zip"}
+
+
+class Row(NamedTuple):
+    """One resource of a pack's index, readable without opening the resource."""
+
+    type: str
+    url: str
+    version: str | None
+    id: str | None
+    content: str | None
+    supplements: str | None
+    member: str
+
+
+class CoreStore(Store):
+    """A read-only store over a core pack; resources are indexed on first use."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._zip = zipfile.ZipFile(path)
+        head: dict[str, Any] = loads(self._zip.read("index.json"))
+        self.origin = f"{head['package']}#{head['version']}"
+        self.fhir_version: str = head["fhirVersion"]
+        self.rows = [Row(*r) for r in head["resources"]]
+        self._by_url: dict[tuple[str, str], list[Row]] = {}
+        self._by_id: dict[tuple[str, str], Row] = {}
+        self._supplementing: dict[str, list[Row]] = {}
+        for row in self.rows:
+            self._by_url.setdefault((row.type, row.url), []).append(row)
+            if row.id:
+                self._by_id[(row.type, row.id)] = row
+            if row.supplements:
+                self._supplementing.setdefault(row.supplements.split("|")[0], []).append(row)
+        self._loaded: dict[str, Entry] = {}
+
+    def _entry(self, row: Row) -> Entry:
+        entry = self._loaded.get(row.member)
+        if entry is None:
+            entry = make_entry(loads(self._zip.read(row.member)), self.origin)
+            self._loaded[row.member] = entry
+        return entry
+
+    @property
+    def loaded(self) -> int:
+        """How many of the pack's resources have been read and indexed so far."""
+        return len(self._loaded)
+
+    def add(self, entry: Entry) -> None:
+        """Core content is fixed: adding to it is a programming error."""
+        raise TypeError("the FHIR core store is read-only")
+
+    def versions(self, rtype: str, url: str) -> list[Entry]:
+        """Every core version of a canonical (usually one)."""
+        return [self._entry(r) for r in self._by_url.get((rtype, url), [])]
+
+    def resolve(self, rtype: str, url: str, version: str | None = None) -> Entry | None:
+        """The core resource for a canonical, with the store's version rules."""
+        if "|" in url and version is None:
+            url, version = url.split("|", 1)
+        return pick(self.versions(rtype, url), version)
+
+    def by_id(self, rtype: str, rid: str) -> Entry | None:
+        """The core resource with logical id `rid`."""
+        row = self._by_id.get((rtype, rid))
+        return self._entry(row) if row else None
+
+    def all(self, rtype: str) -> Iterator[Entry]:
+        """Every core resource of a type (indexed as it is reached; used by search)."""
+        for row in self.rows:
+            if row.type == rtype:
+                yield self._entry(row)
+
+    def concept_maps_for(self, system: str) -> list[Entry]:
+        """Core packs hold no ConceptMaps."""
+        return []
+
+    def supplements_for(self, url: str) -> list[Entry]:
+        """Core CodeSystem supplements of `url`."""
+        return [self._entry(r) for r in self._supplementing.get(url, [])]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@functools.cache
+def core_store(fhir_version: str) -> CoreStore | None:
+    """The core store of a FHIR version (one per process), None when no pack is shipped."""
+    name = PACK_FOR_VERSION.get(fhir_version)
+    if name is None or not (PACKS / name).is_file():
+        return None
+    return CoreStore(PACKS / name)
+
+
+def with_core(store: Store, fhir_version: str) -> Store:
+    """A view of `store` that falls back to the FHIR core content of `fhir_version`.
+
+    The store's own content wins over core for the same canonical; `store` itself is unchanged
+    (its other views and the free-text vocabulary never see core content).
+    """
+    core = core_store(fhir_version)
+    if core is None or store.parent is not None:
+        return store
+    return store.layered_on(core)
+
+
+def code_system_summaries(store: Store) -> Iterator[tuple[str, str | None, str | None]]:
+    """(url, version, content) of every CodeSystem a store serves, core ones unread."""
+    layer: Store | None = store
+    seen: set[tuple[str, str | None]] = set()
+    while layer is not None:
+        if isinstance(layer, CoreStore):
+            rows = ((r.url, r.version, r.content) for r in layer.rows if r.type == "CodeSystem")
+        else:
+            rows = ((e.url, e.version, e.resource.get("content")) for e in layer.own("CodeSystem"))
+        for url, version, content in rows:
+            if (url, version) not in seen:
+                seen.add((url, version))
+                yield url, version, content
+        layer = layer.parent
