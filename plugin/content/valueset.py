@@ -269,6 +269,20 @@ def _resolve_vs(store: Store, url: str, where: str, rules: SystemVersions = _NO_
     return entry.resource
 
 
+def _contained(res: object) -> Resource | None:
+    """A contained CodeSystem or ValueSet as the store takes it.
+
+    One without a url is reachable only by its local reference `#id` (FHIR contained
+    resources), so it is indexed under that reference.
+    """
+    if not isinstance(res, dict) or res.get("resourceType") not in ("CodeSystem", "ValueSet"):
+        return None
+    if res.get("url"):
+        return res
+    rid = res.get("id")
+    return {**res, "url": f"#{rid}"} if isinstance(rid, str) and rid else None
+
+
 def expand(
     store: Store, vs: Resource, rules: SystemVersions = _NO_RULES, chain: tuple[str, ...] = ()
 ) -> Expansion:
@@ -283,13 +297,7 @@ def expand(
     compose = vs.get("compose")
     if not compose:
         return _stated(vs)
-    contained = [
-        r
-        for r in vs.get("contained", [])
-        if isinstance(r, dict)
-        and r.get("resourceType") in ("CodeSystem", "ValueSet")
-        and r.get("url")
-    ]
+    contained = [c for c in map(_contained, vs.get("contained", [])) if c is not None]
     if contained:
         store = store.overlay(contained)
     # versionsMatch (a valueset-expansion-parameter): true merges versions of a system by code.

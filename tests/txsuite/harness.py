@@ -21,6 +21,8 @@ from tests.txsuite.runner import Result, Runner
 
 HERE = Path(__file__).parent
 EXPECTED_FAILURES = HERE / "expected_failures.json"
+# Newer tests of the suite than the pinned copy in data/ (see newer/test-cases.json).
+NEWER = HERE / "newer"
 # The FHIR bases of the server and the version the runner speaks to each.
 BASES = {"r4": "4.0", "r5": "5.0"}
 # General-mode tests of the pinned suite on each base; a change of the data changes this.

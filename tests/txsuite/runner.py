@@ -139,7 +139,7 @@ class Runner:
         """One test: send, normalise, compare; any failure to do so fails the test."""
         try:
             message = self._run(suite, test)
-        except (TestFailure, httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        except (TestFailure, httpx.HTTPError, OSError, ValueError, KeyError, TypeError) as exc:
             message = f"Exception: {type(exc).__name__}: {exc}"
         return Result(suite["name"], test["name"], test["operation"], message)
 
