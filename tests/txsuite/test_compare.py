@@ -11,7 +11,7 @@ import pytest
 from tests.txsuite.compare import Comparer, Num, load_exact, plain
 from tests.txsuite.convert import to_r4, to_r5
 from tests.txsuite.normalise import scrub_outcome, sort_parameters, sort_value_set
-from tests.txsuite.runner import DATA
+from tests.txsuite.runner import DATA, Runner
 
 EXPECTED_EXPANSION = "simple/simple-expand-all-response-valueSet.json"
 UUID = "urn:uuid:8b2e3a3c-1d4f-4a55-9c7e-0e6a2b1c9d10"
@@ -256,3 +256,22 @@ def test_r5_concept_map_goes_to_r4_and_expansion_properties_come_back() -> None:
         "code": "a",
         "property": [{"code": "order", "valueInteger": 1}],
     }
+
+
+@pytest.mark.parametrize(
+    ("version", "on_r4", "on_r5"),
+    [(None, True, True), ("4.0", True, False), ("5.0", False, True), ("!4.0", False, True)],
+)
+def test_tests_are_selected_by_fhir_version(
+    tmp_path: Any, version: str | None, on_r4: bool, on_r5: bool
+) -> None:
+    test: dict[str, Any] = {"name": "t", "operation": "expand"}
+    if version is not None:
+        test["version"] = version
+    manifest = {
+        "suites": [{"name": "s", "tests": [test, {**test, "name": "off", "disabled": True}]}]
+    }
+    (tmp_path / "test-cases.json").write_text(json.dumps(manifest))
+    for fhir, expected in (("4.0", on_r4), ("5.0", on_r5)):
+        names = [t["name"] for _, t in Runner("http://unused", fhir, data=tmp_path).selected()]
+        assert names == (["t"] if expected else [])
