@@ -6,9 +6,9 @@ with its own FHIR version's definition. The content ships inside the package as 
 pack per version (`corepacks/`, built by `scripts/build_core_packs.py`; provenance and licence
 in the README). Nothing is fetched at run time.
 
-A pack holds about 1,200 resources; a request needs a handful. So the store reads only the
-pack's index at start and indexes a resource the first time a request resolves it (then keeps
-it), which keeps start-up and memory small.
+A pack holds about 1,200 resources; a request needs a handful. So the store opens the pack
+when a request first falls through to core content, and indexes a resource the first time a
+request resolves it (then keeps it): start-up costs nothing and memory grows only with use.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -39,31 +40,61 @@ class Row(NamedTuple):
     member: str
 
 
+@dataclass
+class _Index:
+    """A pack's index: provenance, and rows by canonical, by id and by supplemented system."""
+
+    origin: str
+    fhir_version: str
+    rows: list[Row]
+    by_url: dict[tuple[str, str], list[Row]] = field(default_factory=dict)
+    by_id: dict[tuple[str, str], Row] = field(default_factory=dict)
+    supplementing: dict[str, list[Row]] = field(default_factory=dict)
+
+
 class CoreStore(Store):
-    """A read-only store over a core pack; resources are indexed on first use."""
+    """A read-only store over a core pack; the index is read on first use, each resource the
+    first time a request reaches it (then kept)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__()
-        self._zip = zipfile.ZipFile(path)
-        head: dict[str, Any] = loads(self._zip.read("index.json"))
-        self.origin = f"{head['package']}#{head['version']}"
-        self.fhir_version: str = head["fhirVersion"]
-        self.rows = [Row(*r) for r in head["resources"]]
-        self._by_url: dict[tuple[str, str], list[Row]] = {}
-        self._by_id: dict[tuple[str, str], Row] = {}
-        self._supplementing: dict[str, list[Row]] = {}
-        for row in self.rows:
-            self._by_url.setdefault((row.type, row.url), []).append(row)
-            if row.id:
-                self._by_id[(row.type, row.id)] = row
-            if row.supplements:
-                self._supplementing.setdefault(row.supplements.split("|")[0], []).append(row)
+        self._path = path
         self._loaded: dict[str, Entry] = {}
+
+    @functools.cached_property
+    def _zip(self) -> zipfile.ZipFile:
+        return zipfile.ZipFile(self._path)
+
+    @functools.cached_property
+    def _index(self) -> _Index:
+        head: dict[str, Any] = loads(self._zip.read("index.json"))
+        index = _Index(
+            f"{head['package']}#{head['version']}",
+            head["fhirVersion"],
+            [Row(*r) for r in head["resources"]],
+        )
+        for row in index.rows:
+            index.by_url.setdefault((row.type, row.url), []).append(row)
+            if row.id:
+                index.by_id[(row.type, row.id)] = row
+            if row.supplements:
+                index.supplementing.setdefault(row.supplements.split("|")[0], []).append(row)
+        return index
+
+    @property
+    def fhir_version(self) -> str:
+        """The FHIR version of the pack's content."""
+        return self._index.fhir_version
+
+    @property
+    def rows(self) -> list[Row]:
+        """One row per resource of the pack, in pack order."""
+        return self._index.rows
 
     def _entry(self, row: Row) -> Entry:
         entry = self._loaded.get(row.member)
         if entry is None:
-            entry = make_entry(loads(self._zip.read(row.member)), self.origin)
+            entry = make_entry(loads(self._zip.read(row.member)), self._index.origin)
             self._loaded[row.member] = entry
         return entry
 
@@ -78,7 +109,7 @@ class CoreStore(Store):
 
     def versions(self, rtype: str, url: str) -> list[Entry]:
         """Every core version of a canonical (usually one)."""
-        return [self._entry(r) for r in self._by_url.get((rtype, url), [])]
+        return [self._entry(r) for r in self._index.by_url.get((rtype, url), [])]
 
     def resolve(self, rtype: str, url: str, version: str | None = None) -> Entry | None:
         """The core resource for a canonical, with the store's version rules."""
@@ -88,7 +119,7 @@ class CoreStore(Store):
 
     def by_id(self, rtype: str, rid: str) -> Entry | None:
         """The core resource with logical id `rid`."""
-        row = self._by_id.get((rtype, rid))
+        row = self._index.by_id.get((rtype, rid))
         return self._entry(row) if row else None
 
     def all(self, rtype: str) -> Iterator[Entry]:
@@ -103,7 +134,7 @@ class CoreStore(Store):
 
     def supplements_for(self, url: str) -> list[Entry]:
         """Core CodeSystem supplements of `url`."""
-        return [self._entry(r) for r in self._supplementing.get(url, [])]
+        return [self._entry(r) for r in self._index.supplementing.get(url, [])]
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -31,6 +31,7 @@ def test_each_pack_holds_its_fhir_versions_core_terminology(fhir_version: str) -
 
 def test_a_fresh_pack_reads_nothing_until_asked() -> None:
     core = CoreStore(PACKS / "r4.zip")
+    assert "_index" not in vars(core)  # not even the index: start-up pays nothing
     assert core.loaded == 0
     assert core.resolve("ValueSet", GENDER_VS) is not None
     assert core.loaded == 1
