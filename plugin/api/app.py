@@ -15,6 +15,7 @@ from plugin.config import FHIR_VERSIONS, SERVER_VERSION
 from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
+from plugin.ops.capabilities import describe
 from plugin.wire.outcome import FhirError
 
 from .http import error_response
@@ -31,7 +32,7 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fast
     app = FastAPI(
         title="nice-tx",
         version=SERVER_VERSION,
-        description="FHIR terminology service for NICE IPG406 coding rules",
+        description=describe(store),
     )
     app.state.store = store
 
