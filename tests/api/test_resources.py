@@ -97,6 +97,7 @@ def test_capability_statement_claims_what_is_served(client: Any) -> None:
         ("ValueSet", "validate-code"),
         ("CodeSystem", "validate-code"),
         ("CodeSystem", "lookup"),
+        ("CodeSystem", "subsumes"),
         ("ValueSet", "batch-validate-code"),
     }
     features = {e["extension"][0]["valueCanonical"].rsplit("/", 1)[1] for e in cs["extension"]}
