@@ -1,10 +1,12 @@
 """FHIR core terminology: the code systems and value sets of the FHIR specification itself.
 
-Each FHIR base serves its own version's core content (R4 4.0.1 at `/r4`, R5 5.0.0 at `/r5`):
-FHIR resolves an unversioned canonical to the version the server has, and a base must answer
-with its own FHIR version's definition. The content ships inside the package as one compressed
-pack per version (`corepacks/`, built by `scripts/build_core_packs.py`; provenance and licence
-in the README). Nothing is fetched at run time.
+Each FHIR base serves its own FHIR version's core content first (R4 4.0.1 at `/r4`, R5 5.0.0
+at `/r5`): an unversioned canonical resolves to the base's own FHIR version's definition. One
+store holds both versions, so a request that pins the other version
+(`administrative-gender|5.0.0` on `/r4`) is answered too. The content ships inside the
+package as one compressed pack per version (`corepacks/`, built by
+`scripts/build_core_packs.py`; provenance and licence in the README). Nothing is fetched at
+run time.
 
 A pack holds about 1,200 resources; a request needs a handful. So the store opens the pack
 when a request first falls through to core content, and indexes a resource the first time a
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from plugin.content.store import Entry, Store, make_entry, pick
+from plugin.content.store import Entry, Store, make_entry, pick, version_key
 from plugin.wire.json import loads
 
 PACKS = Path(__file__).parent / "corepacks"
@@ -149,13 +151,75 @@ def core_store(fhir_version: str) -> CoreStore | None:
     return CoreStore(PACKS / name)
 
 
+class CoreView(Store):
+    """Core content of every FHIR version in one store, a base's own version first.
+
+    An unversioned canonical resolves to the base's own version (or, for a resource only the
+    other version defines, to that one); a pinned version finds whichever pack holds it.
+    """
+
+    def __init__(self, packs: list[CoreStore]) -> None:
+        super().__init__()
+        self.packs = packs
+
+    def add(self, entry: Entry) -> None:
+        """Core content is fixed: adding to it is a programming error."""
+        raise TypeError("the FHIR core store is read-only")
+
+    def versions(self, rtype: str, url: str) -> list[Entry]:
+        """Every core version of a canonical, across the packs, oldest first."""
+        found = [e for pack in self.packs for e in pack.versions(rtype, url)]
+        return sorted(found, key=lambda e: version_key(e.version))
+
+    def resolve(self, rtype: str, url: str, version: str | None = None) -> Entry | None:
+        """The first pack's answer, else the next one's."""
+        for pack in self.packs:
+            found = pack.resolve(rtype, url, version)
+            if found is not None:
+                return found
+        return None
+
+    def by_id(self, rtype: str, rid: str) -> Entry | None:
+        """By logical id: the base's own version wins (the packs share their ids)."""
+        for pack in self.packs:
+            found = pack.by_id(rtype, rid)
+            if found is not None:
+                return found
+        return None
+
+    def all(self, rtype: str) -> Iterator[Entry]:
+        """Every core resource of a type, pack by pack."""
+        for pack in self.packs:
+            yield from pack.all(rtype)
+
+    def concept_maps_for(self, system: str) -> list[Entry]:
+        """Core packs hold no ConceptMaps."""
+        return []
+
+    def supplements_for(self, url: str) -> list[Entry]:
+        """Core CodeSystem supplements of `url`, from every pack."""
+        return [e for pack in self.packs for e in pack.supplements_for(url)]
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.packs)
+
+
+def core_view(fhir_version: str) -> CoreView | None:
+    """One store over every shipped core pack, `fhir_version`'s first; None without packs."""
+    own = core_store(fhir_version)
+    if own is None:
+        return None
+    others = [core_store(v) for v in PACK_FOR_VERSION if v != fhir_version]
+    return CoreView([own, *(p for p in others if p is not None)])
+
+
 def with_core(store: Store, fhir_version: str) -> Store:
-    """A view of `store` that falls back to the FHIR core content of `fhir_version`.
+    """A view of `store` that falls back to FHIR core content, `fhir_version`'s first.
 
     The store's own content wins over core for the same canonical; `store` itself is unchanged
     (its other views and the free-text vocabulary never see core content).
     """
-    core = core_store(fhir_version)
+    core = core_view(fhir_version)
     if core is None or store.parent is not None:
         return store
     return store.layered_on(core)
@@ -166,8 +230,13 @@ def code_system_summaries(store: Store) -> Iterator[tuple[str, str | None, str |
     layer: Store | None = store
     seen: set[tuple[str, str | None]] = set()
     while layer is not None:
-        if isinstance(layer, CoreStore):
-            rows = ((r.url, r.version, r.content) for r in layer.rows if r.type == "CodeSystem")
+        if isinstance(layer, CoreView):
+            rows = (
+                (r.url, r.version, r.content)
+                for pack in layer.packs
+                for r in pack.rows
+                if r.type == "CodeSystem"
+            )
         else:
             rows = ((e.url, e.version, e.resource.get("content")) for e in layer.own("CodeSystem"))
         for url, version, content in rows:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from plugin.content.core import core_store
+from plugin.content.core import core_view
 from tests.conftest import ICD10, OPCS
 from tests.helpers import params, value
 
@@ -40,8 +40,8 @@ def test_search_unknown_url_is_an_empty_bundle(client: Any) -> None:
 
 
 def _core_value_sets(status: str | None = None) -> int:
-    """How many FHIR R4 core ValueSets the /r4 base serves beside the guidance content."""
-    core = core_store("4.0.1")
+    """How many FHIR core ValueSets (both versions) /r4 serves beside the guidance content."""
+    core = core_view("4.0.1")
     assert core is not None
     return sum(status is None or e.resource.get("status") == status for e in core.all("ValueSet"))
 

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from plugin.content.core import PACKS, CoreStore, code_system_summaries, core_store, with_core
+from plugin.content.core import (
+    PACKS,
+    CoreStore,
+    CoreView,
+    code_system_summaries,
+    core_store,
+    core_view,
+    with_core,
+)
 from plugin.content.store import Store, make_entry
 from plugin.content.valueset import expand
 
@@ -74,19 +82,32 @@ def test_the_view_leaves_the_content_store_without_core() -> None:
     view = with_core(own, "5.0.0")
     assert own.resolve("ValueSet", GENDER_VS) is None
     assert view.resolve("ValueSet", GENDER_VS) is not None
-    assert [e.version for e in view.versions("CodeSystem", GENDER_CS)] == ["0.1", "5.0.0"]
+    assert [e.version for e in view.versions("CodeSystem", GENDER_CS)] == ["0.1", "4.0.1", "5.0.0"]
+
+
+@pytest.mark.parametrize(("base", "other"), [("4.0.1", "5.0.0"), ("5.0.0", "4.0.1")])
+def test_one_store_holds_both_versions_each_base_prefers_its_own(base: str, other: str) -> None:
+    view = with_core(Store(), base)
+    unpinned = view.resolve("ValueSet", GENDER_VS)
+    assert unpinned is not None and unpinned.version == base
+    pinned = view.resolve("ValueSet", f"{GENDER_VS}|{other}")
+    assert pinned is not None and pinned.version == other
+    by_id = view.by_id("CodeSystem", "administrative-gender")
+    assert by_id is not None and by_id.version == base
 
 
 def test_summaries_list_core_code_systems_without_reading_them() -> None:
-    core = CoreStore(PACKS / "r5.zip")
-    view = Store().layered_on(core)
+    packs = [CoreStore(PACKS / "r5.zip"), CoreStore(PACKS / "r4.zip")]
+    view = Store().layered_on(CoreView(packs))
     rows = list(code_system_summaries(view))
     assert (GENDER_CS, "5.0.0", "complete") in rows
-    assert core.loaded == 0
+    assert (GENDER_CS, "4.0.1", "complete") in rows
+    assert [p.loaded for p in packs] == [0, 0]
 
 
-def test_core_is_read_only() -> None:
-    core = core_store("4.0.1")
+@pytest.mark.parametrize("make", [lambda: core_store("4.0.1"), lambda: core_view("4.0.1")])
+def test_core_is_read_only(make: Any) -> None:
+    core = make()
     assert core is not None
     with pytest.raises(TypeError):
         core.add(make_entry({"resourceType": "ValueSet", "url": "http://x"}, "t"))
@@ -132,6 +153,17 @@ def test_each_base_validates_core_codes(client: Any, base: str, code: str, resul
     assert r.status_code == 200
     got = {p["name"]: p for p in r.json()["parameter"]}
     assert got["result"]["valueBoolean"] is result
+
+
+@pytest.mark.parametrize(("base", "other"), [("r4", "5.0.0"), ("r5", "4.0.1")])
+def test_a_base_answers_for_the_other_versions_core_when_pinned(
+    client: Any, base: str, other: str
+) -> None:
+    query = {"url": f"{GENDER_VS}|{other}", "system": GENDER_CS, "code": "male"}
+    r = client.get(f"/{base}/ValueSet/$validate-code", params=query)
+    assert r.status_code == 200, r.text
+    got = {p["name"]: p for p in r.json()["parameter"]}
+    assert got["result"]["valueBoolean"] is True
 
 
 @pytest.mark.parametrize("base", sorted(VERSIONS))
