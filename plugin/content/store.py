@@ -120,6 +120,7 @@ class Store:
     def layered_on(self, parent: Store) -> Store:
         """A view sharing this store's resources that falls back to `parent` (own ones win)."""
         view = Store(parent=parent)
+        view.titles = self.titles
         view._canon, view._ids, view._entries = self._canon, self._ids, self._entries
         view._supplements, view._maps_by_system = self._supplements, self._maps_by_system
         return view
