@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 
 from plugin.config import FHIR_VERSIONS, SERVER_VERSION
+from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.ops.capabilities import describe
@@ -47,12 +48,15 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fhir
         return {"status": "ok", "resources": len(store)}
 
     # One process, one engine: each base differs only in its wire form and CapabilityStatement.
-    bases = {base: version.startswith("5.") for base, version in FHIR_VERSIONS.items()}
+    bases: dict[str, tuple[Store, bool]] = {}
     for base, fhir_version in FHIR_VERSIONS.items():
-        routes = fhir_routes(store, fhir_version, r5=bases[base])
+        # Each base also serves its own FHIR version's core terminology.
+        base_store = with_core(store, fhir_version)
+        bases[base] = (base_store, fhir_version.startswith("5."))
+        routes = fhir_routes(base_store, fhir_version, r5=bases[base][1])
         app.router.routes.append(Mount(f"/{base}", routes=routes))
     # The operation paths are answered before FastAPI's routing (plugin/api/dispatch.py).
-    app.store, app.operations = store, table(OPERATIONS, bases)
+    app.operations = table(OPERATIONS, bases)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500

@@ -29,8 +29,9 @@ from plugin.wire.outcome import invalid, not_found
 
 from .http import check_length, decode_json, error_answer, negotiate_media, read_body
 
-# (base, resource type, "$name") -> (operation, resource type, R5 wire form)
-Table = dict[tuple[str, str, str], tuple[Operation, str, bool]]
+# (base, resource type, "$name") -> (operation, resource type, the base's store, R5 wire form)
+Route = tuple[Operation, str, Store, bool]
+Table = dict[tuple[str, str, str], Route]
 
 
 def run_operation(
@@ -65,11 +66,11 @@ def run_operation(
     return op.run(Context(args, view, rtype, instance, r5, accept_language))
 
 
-def table(operations: Iterable[Operation], bases: Mapping[str, bool]) -> Table:
-    """Every operation path of every base (`{"r4": False, "r5": True}`), keyed by segments."""
+def table(operations: Iterable[Operation], bases: Mapping[str, tuple[Store, bool]]) -> Table:
+    """Every operation path of every base (`{"r4": (store, False), ...}`), keyed by segments."""
     return {
-        (base, rtype, "$" + op.name): (op, rtype, r5)
-        for base, r5 in bases.items()
+        (base, rtype, "$" + op.name): (op, rtype, store, r5)
+        for base, (store, r5) in bases.items()
         for op in operations
         for rtype in op.resource_types
     }
@@ -90,8 +91,11 @@ class FhirApp(FastAPI):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.store: Store | None = None
         self.operations: Table = {}
+
+    def stores(self) -> list[Store]:
+        """The store each FHIR base serves (a base's view of the content), once each."""
+        return list({id(r[2]): r[2] for r in self.operations.values()}.values())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve (base, type, $op) and (base, type, id, $op); anything else goes to FastAPI."""
@@ -102,22 +106,15 @@ class FhirApp(FastAPI):
                 found = self.operations.get((seg[1], seg[2], seg[3]))
             elif len(seg) == 5 and seg[3]:
                 found, rid = self.operations.get((seg[1], seg[2], seg[4])), seg[3]
-            if found is not None and self.store is not None:
-                await _serve(found, rid, self.store, scope, receive, send)
+            if found is not None:
+                await _serve(found, rid, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 
 
-async def _serve(
-    found: tuple[Operation, str, bool],
-    rid: str | None,
-    store: Store,
-    scope: Scope,
-    receive: Receive,
-    send: Send,
-) -> None:
+async def _serve(found: Route, rid: str | None, scope: Scope, receive: Receive, send: Send) -> None:
     """Answer one operation request: headers, body or query -> arguments -> operation -> JSON."""
-    op, rtype, r5 = found
+    op, rtype, store, r5 = found
     accept = language = ctype = length = None
     for name, value in scope["headers"]:
         # The first of a repeated header counts, as Starlette's `headers.get` reads it.

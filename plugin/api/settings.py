@@ -69,11 +69,14 @@ def build_app(settings: Settings) -> ASGIApp:
     if os.environ.get(ENV_REPORTED):
         loader_log.setLevel(logging.ERROR)
     store, _ = build_store(settings.content)
+    app = create_app(store)
     if settings.cache_size == 0:
-        # No memo of answers at any layer: the free-text recogniser forgets its readings too.
-        memoise(store, False)
+        # No memo of answers at any layer: the free-text recogniser forgets its readings too,
+        # in every view of the content a FHIR base serves.
+        for served in (store, *app.stores()):
+            memoise(served, False)
     # The cache sits inside the middleware: authentication and CORS run before any cached answer.
-    cached = ResponseCache(create_app(store), settings.cache_size)
+    cached = ResponseCache(app, settings.cache_size)
     return wrap(cached, cors_origins=settings.cors_origins, token=settings.token)
 
 

@@ -142,13 +142,28 @@ class Store:
     def forward(self, system: str, code: str, target: str | None) -> list[Hit] | None:
         """The map groups that list (system, code), narrowed to `target` when given.
 
-        None when the index cannot answer alone: request-scoped content is layered over this
-        store, or a group from `system` maps unlisted codes (`unmapped`). Then every candidate
-        map must be asked.
+        None when the index cannot answer alone: the store this one falls back to (request-scoped
+        content's parent) has maps from `system` too, or a group from `system` maps unlisted codes
+        (`unmapped`). Then every candidate map must be asked.
         """
-        if self.parent is not None or system in self._open_sources:
+        if system in self._open_sources:
+            return None
+        if self.parent is not None and self.parent.concept_maps_for(system):
             return None
         return self._forward.get((system, code, target), [])
+
+    def layered_on(self, parent: Store) -> Store:
+        """A view sharing this store's resources that falls back to `parent` (own ones win)."""
+        view = Store(parent=parent)
+        view.titles = self.titles
+        view._canon, view._ids, view._entries = self._canon, self._ids, self._entries
+        view._supplements, view._maps_by_system = self._supplements, self._maps_by_system
+        view._forward, view._open_sources = self._forward, self._open_sources
+        return view
+
+    def own(self, rtype: str) -> list[Entry]:
+        """This layer's own entries of a type, in load order (not the parent's)."""
+        return self._entries[rtype]
 
     def overlay(self, resources: Iterable[Resource]) -> Store:
         """A request-scoped store whose own resources win over this one's."""
@@ -236,6 +251,11 @@ def version_matches(version: str, pattern: str) -> bool:
     return len(have) >= len(wanted) and all(
         w in _WILD or have[i] == w for i, w in enumerate(wanted)
     )
+
+
+def pick(entries: list[Entry], version: str | None) -> Entry | None:
+    """The entry for a version (exact, then FHIR wildcards), the latest when unpinned."""
+    return _pick(entries, version)
 
 
 def _pick(entries: list[Entry], version: str | None) -> Entry | None:

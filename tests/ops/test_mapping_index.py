@@ -66,14 +66,28 @@ def test_overlapping_maps_keep_load_order() -> None:
 
 
 @pytest.mark.parametrize("why", ["overlay", "unmapped"])
-def test_index_steps_aside_when_it_cannot_answer_alone(store: Store, why: str) -> None:
+def test_index_steps_aside_when_it_cannot_answer_alone(why: str) -> None:
     cm = concept_map(1)
+    base = Store()
     if why == "unmapped":
         cm["group"][0]["unmapped"] = {"mode": "fixed", "code": "other"}  # type: ignore[index]
-        view = Store()
-        view.add(make_entry(cm, "test"))
+        base.add(make_entry(cm, "test"))
+        view = base
     else:
-        view = store.overlay([cm])
+        # Request-scoped content over a store that has maps from the same system.
+        base.add(make_entry(cm, "test"))
+        other = concept_map(1)
+        other["url"] = "http://example.org/request-map"
+        view = base.overlay([other])
     req = _requests(view)[0]
     assert _indexed(req, view) is None
     assert translate(req, view).matches == _general(req, view)
+
+
+def test_index_answers_through_a_layer_without_maps() -> None:
+    base = Store()
+    base.add(make_entry(concept_map(2), "test"))
+    view = base.layered_on(Store())  # as each base serves its content over FHIR core
+    req = _requests(view)[0]
+    found = _indexed(req, view)
+    assert found is not None and found == _general(req, view)

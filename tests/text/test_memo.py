@@ -55,4 +55,7 @@ def test_cache_size_zero_turns_every_memo_off(size: int, remembers: bool) -> Non
         for _ in range(2):
             assert c.post("/r4/ConceptMap/$translate", json=body).status_code == 200
     assert (len(app) > 0) is remembers
-    assert bool(matcher_for(app.app.state.store).plans) is remembers
+    served = app.app.stores()
+    assert served
+    # The base that answered kept its readings, or (cache off) no base keeps any.
+    assert any(matcher_for(s).plans for s in served) is remembers
