@@ -30,6 +30,8 @@ from workload import descriptions as short_descriptions
 from plugin.api.app import create_app
 from plugin.api.cache import ResponseCache
 from plugin.api.dispatch import run_operation
+from plugin.config import FHIR_VERSIONS
+from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.ops import lookup, translate, validate_code
@@ -228,7 +230,9 @@ def main() -> None:
     ap.add_argument("--maps", default="1,10,100,1000", help="generated ConceptMap counts")
     ap.add_argument("--bulk", type=int, default=5000, help="descriptions in the bulk run")
     opts = ap.parse_args()
-    store, _ = build_store()
+    content, _ = build_store()
+    # What /r4 serves: the content over FHIR core (as create_app builds each base's view).
+    store = with_core(content, FHIR_VERSIONS["r4"])
     memoise(store, False)  # compute rows: the recogniser reads every text afresh
     n = opts.per_round
     tr, vc, lk = translate.OPERATION, validate_code.CODESYSTEM, lookup.OPERATION
