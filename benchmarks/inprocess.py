@@ -32,9 +32,9 @@ from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.ops import lookup, translate, validate_code
 from plugin.ops.params import parse_parameters, parse_query
-from plugin.ops.registry import Context, Operation
-from plugin.wire.json import dumps, loads
-from plugin.wire.outcome import FhirError
+from plugin.ops.operation import Context, Operation
+from plugin.jsonio import dumps, loads
+from plugin.errors import FhirError
 
 HERE = Path(__file__).resolve().parent
 PROCEDURE = "https://w3id.org/nice-tx/fhir/CodeSystem/mwa-liver-procedure"

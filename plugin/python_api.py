@@ -18,8 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from plugin.content.conceptmap import Coding
-from plugin.content.conceptmap import Match as EngineMatch
 from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.ops import expand as expand_op
@@ -27,9 +25,10 @@ from plugin.ops import lookup as lookup_op
 from plugin.ops import mapping as engine
 from plugin.ops import translate as translate_op
 from plugin.ops import validate_code as validate_op
+from plugin.ops.operation import Context
 from plugin.ops.params import Param, parse_parameters
-from plugin.ops.registry import Context
-from plugin.types import Resource
+from plugin.types import Coding, Resource
+from plugin.types import Match as EngineMatch
 
 Code = Coding
 """A coded value: system, code and, when known, display and system version (the engine's own

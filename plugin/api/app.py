@@ -14,7 +14,7 @@ from starlette.routing import Mount
 from plugin.config import FHIR_VERSIONS, SERVER_VERSION
 from plugin.content.loader import build_store
 from plugin.content.store import Store
-from plugin.wire.outcome import FhirError
+from plugin.errors import FhirError
 
 from .http import error_response
 from .routes import fhir_routes

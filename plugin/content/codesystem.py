@@ -188,18 +188,6 @@ class CodeSystemIndex:
             found = self.concepts.get(canon) if canon else None
         return found
 
-    def descendants(self, code: str) -> Iterator[str]:
-        """All codes below `code` in the hierarchy (not including it), depth first."""
-        seen: set[str] = set()
-        stack = list(reversed(self.concepts[code].children)) if code in self.concepts else []
-        while stack:
-            c = stack.pop()
-            if c in seen:
-                continue
-            seen.add(c)
-            yield c
-            stack.extend(reversed(self.concepts[c].children))
-
     def ancestors(self, code: str) -> set[str]:
         """All codes above `code` in the hierarchy."""
         seen: set[str] = set()

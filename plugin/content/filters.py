@@ -15,21 +15,35 @@ import regex
 from plugin.config import REGEX_TIMEOUT
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.systems import normalise_code
+from plugin.errors import FhirError, invalid
+from plugin.messages import error
 from plugin.types import Resource
-from plugin.wire.expansion import filter_op
-from plugin.wire.outcome import FhirError, invalid
+
+EXT_FILTER_OP = (
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op"
+)
+
+
+def filter_op(f: Resource) -> object:
+    """A compose filter's `op`, also when an R4 client sent an R5 operator as an extension."""
+    if "op" in f:
+        return f["op"]
+    for ext in (f.get("_op") or {}).get("extension", []):
+        if ext.get("url") == EXT_FILTER_OP:
+            return ext.get("valueCode")
+    return None
 
 
 def compose_filter(cs: CodeSystemIndex, f: Resource, where: str) -> Callable[[Concept], bool]:
     """A predicate for one compose filter (FHIR ValueSet.compose.include.filter operators)."""
     prop, op, value = f.get("property"), filter_op(f), f.get("value")
     if not isinstance(prop, str) or not isinstance(op, str) or not isinstance(value, str):
-        raise FhirError(
-            "invalid",
-            f"The system {cs.url} filter with property = {prop}, op = {op} has no value",
+        raise error(
+            "UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE",
             (where,),
-            tx_code="vs-invalid",
-            message_id="UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE",
+            system=cs.url,
+            property=prop,
+            op=op,
         )
     if prop in ("concept", "code") and op in (
         "is-a",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from plugin.content.package import is_package, read_package
 from plugin.content.store import Entry, Store, make_entry
-from plugin.wire.json import loads
+from plugin.jsonio import loads
 
 log = logging.getLogger(__name__)
 

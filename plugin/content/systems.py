@@ -11,7 +11,7 @@ ICD10_UK = "http://hl7.org/fhir/sid/icd-10-uk"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 SNOMED = "http://snomed.info/sct"
 
-# URIs seen in NHS systems for the same code system (DOMAIN.md), normalised on input.
+# URIs seen in NHS systems for the same code system, normalised on input.
 ALIASES = {
     "https://fhir.nhs.uk/Id/opcs-4": OPCS4,
     "https://fhir.hl7.org.uk/Id/opcs-4": OPCS4,

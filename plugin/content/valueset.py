@@ -16,8 +16,9 @@ from plugin.content.filters import compose_filter
 from plugin.content.status import STANDARDS_STATUS, VS_DEPRECATED, canonical, standing
 from plugin.content.store import Store, version_key, version_matches
 from plugin.content.systems import canonical_system, normalise_code
+from plugin.errors import FhirError, invalid, not_found
+from plugin.messages import error, text
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, invalid, not_found
 
 
 @dataclass(slots=True)
@@ -99,22 +100,13 @@ class SystemVersions:
         required = self.check.get(system)
         if required is None or (used is not None and version_matches(used, required)):
             return None
-        return (
-            f"The version '{used}' is not allowed for system '{system}': required to be "
-            f"'{required}' by a version-check parameter"
-        )
+        return text("VALUESET_VERSION_CHECK", used=used, system=system, required=required)
 
     def verify(self, system: str, used: str | None) -> None:
         """check-system-version: the version an expansion used must match the required one."""
-        text = self.violation(system, used)
-        if text is not None:
-            raise FhirError(
-                "exception",
-                text,
-                (),
-                status=400,
-                tx_code="version-error",
-                message_id="VALUESET_VERSION_CHECK",
+        if self.violation(system, used) is not None:
+            raise error(
+                "VALUESET_VERSION_CHECK", used=used, system=system, required=self.check[system]
             )
 
 
@@ -142,15 +134,15 @@ def _code_system(store: Store, system: str, version: str | None, where: str) -> 
     entry = store.resolve("CodeSystem", system, version)
     if entry is None:
         known = [e.version for e in store.versions("CodeSystem", system) if e.version]
-        what = f"CodeSystem '{system}' version '{version}'" if version else f"CodeSystem '{system}'"
         valid = f". Valid versions: {' or '.join(known)}" if version and known else ""
+        key = "UNKNOWN_CODESYSTEM_VERSION_EXP" if version else "UNKNOWN_CODESYSTEM_EXP"
+        found = error(key, system=system, version=version, valid=valid)
         raise UnknownCodeSystem(
-            "not-found",
-            f"A definition for {what} could not be found, so the value set cannot be "
-            f"expanded{valid}",
+            found.code,
+            found.text,
             (),
-            tx_code="not-found",
-            message_id="UNKNOWN_CODESYSTEM_VERSION_EXP" if version else "UNKNOWN_CODESYSTEM",
+            tx_code=found.tx_code,
+            message_id=found.message_id,
             system=system,
             version=version,
         )
@@ -167,14 +159,7 @@ def _include(
     for u in inc.get("valueSet", []):
         vs = _resolve_vs(store, u, where, rules)
         if u in chain:
-            raise FhirError(
-                "processing",
-                f"The value set '{u}' refers to itself through its imports "
-                f"({' -> '.join((*chain, u))}), so it cannot be expanded",
-                (),
-                tx_code="vs-invalid",
-                message_id="VALUESET_CIRCULAR_REFERENCE",
-            )
+            raise error("VALUESET_CIRCULAR_REFERENCE", url=u, chain=" -> ".join((*chain, u)))
         vs_parts.append(expand(store, vs, rules, (*chain, u)))
         if vs.get("url") and not u.startswith("#"):
             imported.append(f"{vs['url']}|{vs['version']}" if vs.get("version") else vs["url"])
@@ -256,12 +241,7 @@ def _resolve_vs(store: Store, url: str, where: str, rules: SystemVersions = _NO_
         version = rules.valuesets[url]
         entry = store.resolve("ValueSet", url, version)
         if entry is None:
-            raise FhirError(
-                "not-found",
-                f"A definition for the value Set '{url}|{version}' could not be found",
-                tx_code="not-found",
-                message_id="VS_EXP_IMPORT_UNK_PINNED",
-            )
+            raise error("VS_EXP_IMPORT_UNK_PINNED", url=f"{url}|{version}")
     else:
         entry = store.resolve("ValueSet", url)
     if entry is None:

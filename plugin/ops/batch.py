@@ -8,11 +8,11 @@ or the OperationOutcome it would have failed with: one bad request does not fail
 
 from __future__ import annotations
 
+from plugin.errors import FhirError, invalid
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, Param, parse_parameters
-from plugin.ops.registry import Context, Operation
 from plugin.ops.validate_code import VS_PARAMS, run_valueset
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, invalid
 from plugin.wire.parameters import parameters
 
 PARAMS = (
@@ -62,5 +62,4 @@ OPERATION = Operation(
     resource_types=("ValueSet",),
     params=PARAMS,
     run=run,
-    doc="Several $validate-code requests against one value set, answered together.",
 )

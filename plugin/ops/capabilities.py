@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from plugin.config import SERVER_NAME, SERVER_VERSION, TX_TEST_VERSION
 from plugin.content.store import TERMINOLOGY_TYPES, Store
 from plugin.ops.expand import PARAMS as EXPAND_PARAMS
-from plugin.ops.registry import Operation
+from plugin.ops.operation import Operation
 from plugin.ops.search import PARAMS as SEARCH_PARAMS
 from plugin.types import Resource
 

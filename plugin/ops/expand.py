@@ -9,12 +9,13 @@ from plugin.config import MAX_EXPANSION
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system
 from plugin.content.valueset import Item, SystemVersions, expand
+from plugin.errors import invalid, not_found
+from plugin.messages import error
 from plugin.ops.expand_render import Layout, can_nest, contains
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, Param, mutually_exclusive
-from plugin.ops.registry import Context, Operation
 from plugin.types import Resource
 from plugin.wire.expansion import expansion_to_r4
-from plugin.wire.outcome import FhirError, invalid, not_found
 
 # The version rules an expansion follows; $validate-code takes the same ones (one declaration).
 VERSION_PARAMS = (
@@ -241,12 +242,7 @@ def run(ctx: Context) -> Resource:
         items = [i for i in items if not i.inactive]
     total = len(items)
     if count is None and total > MAX_EXPANSION:
-        raise FhirError(
-            "too-costly",
-            f"The expansion has {total} codes, more than the "
-            f"{MAX_EXPANSION} this server returns at once; use count and offset",
-            message_id="VALUESET_TOO_COSTLY",
-        )
+        raise error("VALUESET_TOO_COSTLY", total=total, limit=MAX_EXPANSION)
     page = items[offset : offset + count if count is not None else None]
     language = display_language(ctx, vs)
     params = _echo(args, language, rules)
@@ -300,5 +296,4 @@ OPERATION = Operation(
     resource_types=("ValueSet",),
     params=PARAMS,
     run=run,
-    doc="The codes of a ValueSet, filtered and paged.",
 )

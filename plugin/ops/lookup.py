@@ -5,11 +5,11 @@ from __future__ import annotations
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.store import Store
 from plugin.content.systems import canonical_system
+from plugin.errors import invalid, not_found
 from plugin.ops.expand_render import PREFERRED_FOR_LANGUAGE
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Param, coding_of, mutually_exclusive
-from plugin.ops.registry import Context, Operation
 from plugin.types import Resource
-from plugin.wire.outcome import invalid, not_found
 from plugin.wire.parameters import param, parameters, part
 
 PARAMS = (
@@ -135,5 +135,4 @@ OPERATION = Operation(
     resource_types=("CodeSystem",),
     params=PARAMS,
     run=run,
-    doc="Display, designations and properties (including parent/child) of a code.",
 )

@@ -11,18 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from plugin.content.conceptmap import (
-    NEGATIVE,
-    R5_TO_R4,
-    Coding,
-    ConceptMapIndex,
-    Dependency,
-    Match,
-    most_specific,
-)
+from plugin.content.conceptmap import NEGATIVE, ConceptMapIndex, most_specific
 from plugin.content.store import Entry, Store
-from plugin.results import TranslateOutcome
-from plugin.types import Resource
+from plugin.outcomes import TranslateOutcome
+from plugin.types import R5_TO_R4, Coding, Dependency, Match, Resource
 
 if TYPE_CHECKING:
     from plugin.text import Reading

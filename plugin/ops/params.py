@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugin.content.shape import COMPLEX, check, check_resource
+from plugin.errors import invalid
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, invalid, not_supported
 
 # FHIR primitive types a client may use interchangeably for a string-like parameter.
 STRINGY = ("code", "string", "uri", "canonical", "url", "id", "oid", "uuid", "markdown")
@@ -202,16 +202,6 @@ def parse_parameters(params: Sequence[Param], body: Any) -> Args:
 # --- guards: the supported surface of an operation, stated at its top ---------------------------
 
 
-def require_exactly_one_of(args: Args, *names: str) -> str:
-    """Exactly one of `names` must be given; returns the one that was."""
-    given = [n for n in names if args.has(n)]
-    if len(given) != 1:
-        spelled = [args.spelled.get(n, n) for n in given] or list(names)
-        what = "none was given" if not given else "several were: " + ", ".join(spelled)
-        raise invalid(f"Exactly one of {', '.join(names)} is required, but {what}", *names)
-    return given[0]
-
-
 def mutually_exclusive(args: Args, *names: str) -> None:
     """At most one of `names` may be given."""
     given = [args.spelled.get(n, n) for n in names if args.has(n)]
@@ -224,14 +214,6 @@ def requires(args: Args, name: str, needed: str) -> None:
     if args.has(name) and not args.has(needed):
         wire = args.spelled.get(name, name)
         raise invalid(f"Parameter '{wire}' requires '{needed}'", wire)
-
-
-def reject(args: Args, *names: str, why: str = "is not supported by this server") -> None:
-    """Refuse parameters this server understands but does not implement."""
-    for n in names:
-        if args.has(n):
-            wire = args.spelled.get(n, n)
-            raise not_supported(f"Parameter '{wire}' {why}", wire)
 
 
 def coding_of(value: Resource, where: str) -> tuple[str | None, str, str | None, str | None]:
@@ -249,9 +231,3 @@ def coding_of(value: Resource, where: str) -> tuple[str | None, str, str | None,
         display if isinstance(display, str) else None,
         version if isinstance(version, str) else None,
     )
-
-
-def raise_if(cond: bool, error: FhirError) -> None:
-    """Raise `error` when `cond` holds (keeps guard blocks one line each)."""
-    if cond:
-        raise error

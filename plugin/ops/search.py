@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from plugin.content.store import TERMINOLOGY_TYPES, Entry, Store
 from plugin.content.systems import canonical_system
+from plugin.errors import invalid, not_found
 from plugin.ops.params import Args, Param
 from plugin.types import Resource
-from plugin.wire.outcome import invalid, not_found
 
 PARAMS = (
     Param("url", "uri", "Canonical URL (aliases of OPCS-4 accepted)"),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from plugin.content.conceptmap import (
-    Coding,
-    ConceptMapIndex,
-    Dependency,
-)
+from plugin.content.conceptmap import ConceptMapIndex, canonical_coding
 from plugin.content.store import Store, make_entry
 from plugin.content.systems import canonical_system
+from plugin.errors import invalid, not_found
 from plugin.ops.mapping import TranslateRequest, translate
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import (
     Args,
     Param,
@@ -17,12 +15,10 @@ from plugin.ops.params import (
     mutually_exclusive,
     requires,
 )
-from plugin.ops.registry import Context, Operation
-from plugin.results import TranslateOutcome
+from plugin.outcomes import TranslateOutcome
 from plugin.text import matcher_for, read_text
 from plugin.text.explain import annotate
-from plugin.types import Resource
-from plugin.wire.outcome import invalid, not_found
+from plugin.types import Coding, Dependency, Resource
 from plugin.wire.translate import render
 
 NAME = "translate"
@@ -123,7 +119,7 @@ def _codings_of_cc(cc: Resource, where: str) -> list[Coding]:
         system, code, display, version = coding_of(c, f"{where}.coding[{i}]")
         if not system:
             raise invalid("Each coding to translate needs a system", f"{where}.coding[{i}]")
-        out.append(Coding.of(system, code, display, version))
+        out.append(canonical_coding(system, code, display, version))
     return out
 
 
@@ -174,13 +170,13 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
                 "(codes are only meaningful within their system)",
                 wire,
             )
-        codings = [Coding.of(system, args.get(name), None, args.get("version"))]
+        codings = [canonical_coding(system, args.get(name), None, args.get("version"))]
     elif args.has("coding") or args.has("targetCoding"):
         name = "coding" if args.has("coding") else "targetCoding"
         system, code, display, version = coding_of(args.get(name), name)
         if not system:
             raise invalid("The coding to translate needs a system", name)
-        codings = [Coding.of(system, code, display, version)]
+        codings = [canonical_coding(system, code, display, version)]
         if name == "targetCoding" and args.has("system"):
             result_system = canonical_system(args.get("system"))
     elif args.has("codeableConcept") or args.has("targetCodeableConcept"):
@@ -266,6 +262,4 @@ OPERATION = Operation(
     resource_types=("ConceptMap",),
     params=PARAMS,
     run=run,
-    doc="Translate a code, Coding or CodeableConcept (or a procedure description) through "
-    "ConceptMaps, with main code, companion codes (product) and the origin map.",
 )

@@ -7,39 +7,19 @@ FHIR $validate-code output: `result`, `message`, `display`, `code`, `system`, `v
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from plugin.ops.validate_check import Candidate, Finding
+from plugin.errors import Issue, operation_outcome
+from plugin.messages import QUIET, issue
+from plugin.ops.validate_types import Candidate, Finding
 from plugin.types import Resource
-from plugin.wire.outcome import Issue, operation_outcome
 from plugin.wire.parameters import param, parameters
-
-# Notes that qualify a valid answer without being a problem to tell the user about.
-_QUIET = frozenset(
-    {
-        "UNKNOWN_CODE_IN_FRAGMENT",
-        "CODE_CASE_DIFFERENCE",
-        "CONCEPT_DEPRECATED_IN_VALUESET",
-        "INACTIVE_DISPLAY_FOUND",
-        "VALUESET_VALUE_MISMATCH_DEFAULT",
-        "MSG_DRAFT",
-        "MSG_EXPERIMENTAL",
-        "MSG_DEPRECATED",
-        "MSG_WITHDRAWN",
-    }
-)
 
 
 def standing_notes(standings: Mapping[str, tuple[str, str]]) -> list[Issue]:
     """Information issues for used content that is draft, experimental, deprecated, withdrawn."""
     return [
-        Issue(
-            "information",
-            "business-rule",
-            f"Reference to {note} {rtype} {canonical}",
-            (),
-            "status-check",
-            f"MSG_{note.upper()}",
-        )
+        issue(f"MSG_{note.upper()}", rtype=rtype, canonical=canonical)
         for canonical, (note, rtype) in standings.items()
     ]
 
@@ -50,7 +30,7 @@ def _message(issues: list[Issue]) -> str:
     return "; ".join(
         i.text
         for i in issues
-        if i.message_id not in _QUIET
+        if i.message_id not in QUIET
         and (
             i.severity in ("error", "warning")
             or (not errors and i.severity == "information" and i.tx_code == "invalid-display")
@@ -117,16 +97,7 @@ def answer_concept(
     out: list[Resource] = [param("codeableConcept", "CodeableConcept", concept)]
     issues: list[Issue] = []
     if good is None and vs_canonical is not None:
-        issues.append(
-            Issue(
-                "error",
-                "code-invalid",
-                f"No valid coding was found for the value set '{vs_canonical}'",
-                (),
-                "not-in-vs",
-                "TX_GENERAL_CC_ERROR_MESSAGE",
-            )
-        )
+        issues.append(issue("TX_GENERAL_CC_ERROR_MESSAGE", valueset=vs_canonical))
     for f in findings:
         for i in f.issues:
             issues.append(
@@ -160,20 +131,17 @@ def cannot_infer(
     cand: Candidate, vs_canonical: str, systems: list[str], candidates: list[str]
 ) -> Issue:
     """inferSystem could not choose a system: several have the code, or none of them does."""
-    if systems:
-        why = f"value set expansion has multiple matches: [{', '.join(systems)}]"
-        mid = "Unable_to_resolve_system__value_set_has_multiple_matches"
-    else:
-        why = f"no system of the value set has it (looked in {', '.join(candidates)})"
-        mid = "UNABLE_TO_INFER_CODESYSTEM"
-    return Issue(
-        "error",
-        "not-found",
-        f"The System URI could not be determined for the code '{cand.code}' in the ValueSet "
-        f"'{vs_canonical}': {why}",
+    key = (
+        "Unable_to_resolve_system__value_set_has_multiple_matches"
+        if systems
+        else "UNABLE_TO_INFER_CODESYSTEM"
+    )
+    return issue(
+        key,
         cand.at("code"),
-        "cannot-infer",
-        mid,
+        code=cand.code,
+        valueset=vs_canonical,
+        systems=", ".join(systems or candidates),
     )
 
 
@@ -181,36 +149,20 @@ def version_mismatch(
     cand: Candidate, system: str, used: str | None, stated: str, pinned: bool = True
 ) -> Issue:
     """The coding names another version of the system than the value set includes."""
-    if not pinned:
-        return Issue(
-            "warning",
-            "invalid",
-            f"The code system '{system}' version '{used}' for the versionless include in the "
-            f"ValueSet include is different to the one in the value ('{stated}')",
-            cand.at("version"),
-            "vs-invalid",
-            "VALUESET_VALUE_MISMATCH_DEFAULT",
-        )
-    return Issue(
-        "error",
-        "invalid",
-        f"The code system '{system}' version '{used}' in the ValueSet include is different to "
-        f"the one in the value ('{stated}')",
-        cand.at("version"),
-        "vs-invalid",
-        "VALUESET_VALUE_MISMATCH",
-    )
+    key = "VALUESET_VALUE_MISMATCH" if pinned else "VALUESET_VALUE_MISMATCH_DEFAULT"
+    return issue(key, cand.at("version"), system=system, used=used, stated=stated)
 
 
 def unresolved(text: str, concept: Resource | None = None) -> Resource:
     """The answer when the value set itself cannot be worked out (e.g. a missing import)."""
-    issue = Issue("error", "not-found", text, (), "not-found", "Unable_to_resolve_value_Set_")
+    # The reason is the underlying refusal's text, reported under the validator's message id.
+    problem = replace(issue("Unable_to_resolve_value_Set_", url=""), text=text)
     out: list[Resource] = []
     if concept is not None:
         out.append(param("codeableConcept", "CodeableConcept", concept))
     out += [
         param("result", "boolean", False),
         param("message", "string", text),
-        {"name": "issues", "resource": operation_outcome([issue])},
+        {"name": "issues", "resource": operation_outcome([problem])},
     ]
     return parameters(out)

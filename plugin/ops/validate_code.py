@@ -8,9 +8,11 @@ from plugin.content.store import Store
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.content.valueset import Item, SystemVersions, UnknownCodeSystem, expand
+from plugin.errors import FhirError, invalid
+from plugin.messages import error, issue
 from plugin.ops.expand import VERSION_PARAMS, display_language, system_versions
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
-from plugin.ops.registry import Context, Operation
 from plugin.ops.validate_answer import (
     answer_concept,
     answer_single,
@@ -19,16 +21,10 @@ from plugin.ops.validate_answer import (
     unresolved,
     version_mismatch,
 )
-from plugin.ops.validate_check import (
-    Candidate,
-    Rules,
-    check_coding,
-    check_membership,
-    unknown_system,
-)
+from plugin.ops.validate_check import check_coding, check_membership, unknown_system
+from plugin.ops.validate_types import Candidate, Rules
 from plugin.ops.validate_versions import pins, pins_other, unknown_version_note, vs_canonical
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, Issue, invalid
 from plugin.wire.parameters import param
 
 _COMMON = (
@@ -96,12 +92,7 @@ def _check_language(value: str) -> None:
     for part in value.split(","):
         tag = part.split(";", 1)[0].strip()
         if not _LANGUAGE_TAG.match(tag):
-            raise FhirError(
-                "processing",
-                f"Invalid displayLanguage: '{value}'",
-                tx_code="invalid-display",
-                message_id="INVALID_DISPLAY_NAME",
-            )
+            raise error("INVALID_DISPLAY_NAME", value=value)
 
 
 def _rules(ctx: Context, vs: Resource | None = None) -> Rules:
@@ -217,12 +208,7 @@ def run_valueset(ctx: Context) -> Resource:
             shown = args.get("url")
             if args.has("valueSetVersion"):
                 shown += f"|{args.get('valueSetVersion')}"
-            raise FhirError(
-                "not-found",
-                f"A definition for the value Set '{shown}' could not be found",
-                tx_code="not-found",
-                message_id="Unable_to_resolve_value_Set_",
-            )
+            raise error("Unable_to_resolve_value_Set_", url=shown)
         vs = entry.resource
     else:
         raise invalid("Give url, valueSet or an instance id to validate against", "url")
@@ -297,16 +283,15 @@ def run_valueset(ctx: Context) -> Resource:
             found.issues.append(unknown_version_note(vs, c, found.entry, unknown[n], rules))
             found.caused_by = f"{found.entry.url}|{unknown[n]}"
         versions = rules.versions or SystemVersions()
-        broken = versions.violation(found.entry.url, found.entry.version) if found.entry else None
-        if broken is not None:
+        entry = found.entry
+        if entry is not None and versions.violation(entry.url, entry.version) is not None:
             found.issues.append(
-                Issue(
-                    "error",
-                    "exception",
-                    broken,
-                    c.at("version"),
-                    "version-error",
+                issue(
                     "VALUESET_VERSION_CHECK",
+                    c.at("version"),
+                    used=entry.version,
+                    system=entry.url,
+                    required=versions.check[entry.url],
                 )
             )
         if n in mismatched and found.entry is not None:
@@ -334,7 +319,6 @@ CODESYSTEM = Operation(
     resource_types=("CodeSystem",),
     params=CS_PARAMS,
     run=run_codesystem,
-    doc="Whether a code (and display) is valid in a CodeSystem.",
 )
 VALUESET = Operation(
     name="validate-code",
@@ -342,5 +326,4 @@ VALUESET = Operation(
     resource_types=("ValueSet",),
     params=VS_PARAMS,
     run=run_valueset,
-    doc="Whether a code is in a ValueSet.",
 )

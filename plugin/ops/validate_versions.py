@@ -10,10 +10,11 @@ from __future__ import annotations
 from plugin.content.store import Entry, version_matches
 from plugin.content.systems import canonical_system
 from plugin.content.valueset import SystemVersions
+from plugin.errors import Issue
+from plugin.messages import issue
 from plugin.ops.validate_answer import version_mismatch
-from plugin.ops.validate_check import Candidate, Rules
+from plugin.ops.validate_types import Candidate, Rules
 from plugin.types import Resource
-from plugin.wire.outcome import Issue
 
 
 def vs_canonical(vs: Resource) -> str:
@@ -47,14 +48,12 @@ def unknown_version_note(
         None if pinned else versions.default.get(used.url) or versions.check.get(used.url)
     )
     if rule is not None:
-        return Issue(
-            "error",
-            "invalid",
-            f"The code system '{used.url}' version '{rule}' resulting from the version "
-            f"'{pinned[0] if pinned else ''}' in the ValueSet include is different to the one in "
-            f"the value ('{stated}')",
-            cand.at("version"),
-            "vs-invalid",
+        return issue(
             "VALUESET_VALUE_MISMATCH_CHANGED",
+            cand.at("version"),
+            system=used.url,
+            rule=rule,
+            pinned=pinned[0] if pinned else "",
+            stated=stated,
         )
     return version_mismatch(cand, used.url, used.version, stated, bool(pinned))

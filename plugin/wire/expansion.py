@@ -14,19 +14,6 @@ EXT_EXPANSION_PROPERTY = (
 EXT_CONTAINS_PROPERTY = (
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property"
 )
-EXT_FILTER_OP = (
-    "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op"
-)
-
-
-def filter_op(f: Resource) -> object:
-    """A compose filter's `op`, also when an R4 client sent an R5 operator as an extension."""
-    if "op" in f:
-        return f["op"]
-    for ext in (f.get("_op") or {}).get("extension", []):
-        if ext.get("url") == EXT_FILTER_OP:
-            return ext.get("valueCode")
-    return None
 
 
 def _contains_r4(entries: list[Resource]) -> None:

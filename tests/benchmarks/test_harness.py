@@ -14,8 +14,8 @@ from benchmarks.http_load import _ms, _wrk_field
 from benchmarks.inprocess import verdict
 from plugin.content.store import Store, make_entry
 from plugin.ops import translate
+from plugin.ops.operation import Context
 from plugin.ops.params import parse_query
-from plugin.ops.registry import Context
 
 WRK_REPORT = """Running 2s test @ http://127.0.0.1:18701/r4/x?system=s-50&code=c7
   1 threads and 16 connections

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from plugin.content.store import Store, make_entry
+from plugin.ops.operation import Context
 from plugin.ops.params import Args, parse_parameters
-from plugin.ops.registry import Context
 from plugin.ops.validate_code import CS_PARAMS, VS_PARAMS, run_codesystem, run_valueset
 
 CS: dict[str, Any] = {

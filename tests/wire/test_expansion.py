@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from plugin.wire.expansion import (
     EXT_CONTAINS_PROPERTY,
     EXT_EXPANSION_PROPERTY,
-    EXT_FILTER_OP,
     expansion_to_r4,
-    filter_op,
 )
 
 
@@ -37,15 +33,3 @@ def test_properties_move_to_extensions() -> None:
     assert a["extension"][0]["url"] == EXT_CONTAINS_PROPERTY
     assert {"url": "value", "valueCode": "v"} in a["extension"][0]["extension"]
     assert a["contains"][0]["extension"][0]["extension"][1] == {"url": "value", "valueString": "w"}
-
-
-@pytest.mark.parametrize(
-    ("flt", "op"),
-    [
-        ({"op": "is-a"}, "is-a"),
-        ({"_op": {"extension": [{"url": EXT_FILTER_OP, "valueCode": "child-of"}]}}, "child-of"),
-        ({}, None),
-    ],
-)
-def test_filter_op(flt: dict[str, Any], op: str | None) -> None:
-    assert filter_op(flt) == op

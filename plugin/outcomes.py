@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plugin.content.conceptmap import Match
+from plugin.types import Match
 
 # Equivalences whose target is asserted as the translation (the source is the same as, or more
 # specific than, the target); the others (narrower, specializes, inexact) only offer a candidate.
