@@ -56,7 +56,7 @@ def test_generated_maps_answer_the_probe(count: int) -> None:
     for i in range(count):
         store.add(make_entry(concept_map(i), "bench"))
     op = translate.OPERATION
-    items = [tuple(kv.split("=", 1)) for kv in probe_query(count).split("&")]
+    items = [(k, v) for k, _, v in (kv.partition("=") for kv in probe_query(count).split("&"))]
     args = parse_query(op.params, items)
     answer = op.run(Context(args, store, "ConceptMap"))
     params = answer["parameter"]

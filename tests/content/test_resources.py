@@ -240,7 +240,7 @@ FILES = content_files()
 FILE_IDS = [rel(p) for p in FILES]
 
 
-def by_file(paths: list[Path]) -> Any:
+def by_file(paths: list[Path]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("path", paths, ids=[rel(p) for p in paths])
 
 
