@@ -149,70 +149,90 @@ def _code_system(store: Store, system: str, version: str | None, where: str) -> 
     return entry.index  # type: ignore[no-any-return]
 
 
-def _include(
+def _imports(
     store: Store, inc: Resource, where: str, chain: tuple[str, ...], rules: SystemVersions
-) -> Expansion:
-    """The codes one include (or exclude) selects."""
-    out = Expansion()
-    vs_parts = []
+) -> tuple[list[Expansion], list[str]]:
+    """The expansions of the value sets an include imports, and their canonicals."""
+    parts = []
     imported = []
     for u in inc.get("valueSet", []):
         vs = _resolve_vs(store, u, where, rules)
         if u in chain:
             raise error("VALUESET_CIRCULAR_REFERENCE", url=u, chain=" -> ".join((*chain, u)))
-        vs_parts.append(expand(store, vs, rules, (*chain, u)))
+        parts.append(expand(store, vs, rules, (*chain, u)))
         if vs.get("url") and not u.startswith("#"):
             imported.append(f"{vs['url']}|{vs['version']}" if vs.get("version") else vs["url"])
-        imported.extend(vs_parts[-1].used_valuesets)
+        imported.extend(parts[-1].used_valuesets)
+    return parts, imported
+
+
+def _listed(system: str, cs: CodeSystemIndex | None, concepts: list[Resource]) -> list[Item]:
+    """The items of an include that lists its concepts (codes a complete system lacks drop)."""
+    out = []
+    for c in concepts:
+        code = normalise_code(system, str(c.get("code", "")))
+        concept = cs.get(code) if cs else None
+        if cs is not None and concept is None and cs.content == "complete":
+            continue  # not a code of the system: contributes nothing
+        item = _item(system, cs, concept, code, c.get("display"))
+        item.extensions = [
+            e
+            for e in c.get("extension", [])
+            if e.get("url") in _PASSED_ON or e.get("url") in RENDERING_EXTENSIONS
+        ]
+        item.stated = derived_properties(c, VS_PROPERTY_EXTENSIONS)
+        item.designations = list(c.get("designation", []))
+        out.append(item)
+    return out
+
+
+def _from_system(
+    store: Store, inc: Resource, system: str, where: str, rules: SystemVersions
+) -> Expansion:
+    """The codes an include takes from its system: listed, or all that pass its filters."""
+    out = Expansion()
+    version = rules.pick(system, inc.get("version"), where)
+    cs_entry = store.resolve("CodeSystem", system, version)
+    if cs_entry is not None:
+        rules.verify(system, cs_entry.version)
+    if inc.get("concept"):
+        out.items = _listed(system, cs_entry.index if cs_entry else None, inc["concept"])
+    else:
+        cs = _code_system(store, system, version, where)
+        preds = [
+            compose_filter(cs, f, f"{where}.filter[{i}]")
+            for i, f in enumerate(inc.get("filter", []))
+        ]
+        for concept in cs.concepts.values():
+            if all(p(concept) for p in preds):
+                out.items.append(_item(system, cs, concept, concept.code, None))
+        out.open_systems.add(system)
+    used = cs_entry.version if cs_entry else version
+    out.used_systems[f"{system}|{used}" if used else system] = None
+    if cs_entry is not None and cs_entry.index.content == "fragment":
+        out.fragments[system] = cs_entry.version
+    if cs_entry is not None and (note := standing(cs_entry.resource)):
+        out.standings[canonical(cs_entry.resource)] = (note, "CodeSystem")
+    return out
+
+
+def _include(
+    store: Store, inc: Resource, where: str, chain: tuple[str, ...], rules: SystemVersions
+) -> Expansion:
+    """The codes one include (or exclude) selects: its system's and its imports' in common."""
+    vs_parts, imported = _imports(store, inc, where, chain, rules)
     system = inc.get("system")
     if isinstance(system, str):
-        system = canonical_system(system)
-        version = rules.pick(system, inc.get("version"), where)
-        cs_entry = store.resolve("CodeSystem", system, version)
-        if cs_entry is not None:
-            rules.verify(system, cs_entry.version)
-        if inc.get("concept"):
-            cs = cs_entry.index if cs_entry else None
-            for c in inc["concept"]:
-                code = normalise_code(system, str(c.get("code", "")))
-                concept = cs.get(code) if cs else None
-                if cs is not None and concept is None and cs.content == "complete":
-                    continue  # not a code of the system: contributes nothing
-                item = _item(system, cs, concept, code, c.get("display"))
-                item.extensions = [
-                    e
-                    for e in c.get("extension", [])
-                    if e.get("url") in _PASSED_ON or e.get("url") in RENDERING_EXTENSIONS
-                ]
-                item.stated = derived_properties(c, VS_PROPERTY_EXTENSIONS)
-                item.designations = list(c.get("designation", []))
-                out.items.append(item)
-        else:
-            cs = _code_system(store, system, version, where)
-            preds = [
-                compose_filter(cs, f, f"{where}.filter[{i}]")
-                for i, f in enumerate(inc.get("filter", []))
-            ]
-            for concept in cs.concepts.values():
-                if all(p(concept) for p in preds):
-                    out.items.append(_item(system, cs, concept, concept.code, None))
-            out.open_systems.add(system)
-        used = cs_entry.version if cs_entry else version
-        out.used_systems[f"{system}|{used}" if used else system] = None
-        if cs_entry is not None and cs_entry.index.content == "fragment":
-            out.fragments[system] = cs_entry.version
-        if cs_entry is not None and (note := standing(cs_entry.resource)):
-            out.standings[canonical(cs_entry.resource)] = (note, "CodeSystem")
-        for part in vs_parts:
-            keys = part.keys()
-            out.items = [i for i in out.items if (i.system, i.code) in keys]
-            out.merge_used(part)
+        out = _from_system(store, inc, canonical_system(system), where, rules)
+        parts = vs_parts
     elif vs_parts:
-        out = vs_parts[0]
-        for part in vs_parts[1:]:
-            keys = part.keys()
-            out.items = [i for i in out.items if (i.system, i.code) in keys]
-            out.merge_used(part)
+        out, parts = vs_parts[0], vs_parts[1:]
+    else:
+        out, parts = Expansion(), []
+    for part in parts:
+        keys = part.keys()
+        out.items = [i for i in out.items if (i.system, i.code) in keys]
+        out.merge_used(part)
     out.used_valuesets = imported
     return out
 

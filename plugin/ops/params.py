@@ -126,6 +126,38 @@ def parse_query(params: Sequence[Param], items: Iterable[tuple[str, str]]) -> Ar
     return args
 
 
+def _resource_value(wire: str, p: Mapping[str, Any], path: str) -> Resource:
+    """A `resource` parameter: a resource whose shape is checked."""
+    res = p.get("resource")
+    if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
+        raise invalid(f"Parameter '{wire}' must carry a resource", path)
+    try:
+        check_resource(res)
+    except ValueError as exc:
+        raise invalid(f"Parameter '{wire}': {exc}", path) from None
+    return res
+
+
+_WRONG_TYPE = object()
+
+
+def _primitive(param: Param, key: str, value: Any) -> Any:
+    """The value of a primitive-typed parameter, or `_WRONG_TYPE`."""
+    if param.type in STRINGY:
+        return value if key in _STRING_KEYS and isinstance(value, str) else _WRONG_TYPE
+    if param.type == "boolean":
+        if key == "valueBoolean" and isinstance(value, bool):
+            return value
+        # Tolerant reader: some clients send the JSON string "true"/"false".
+        if key == "valueBoolean" and value in ("true", "false"):
+            return value == "true"
+        return _WRONG_TYPE
+    if param.type == "integer":
+        ok = key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool)
+        return value if ok else _WRONG_TYPE
+    return _WRONG_TYPE
+
+
 def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
     """The value of one Parameters.parameter, checked against the declared type."""
     if param.type == "part":
@@ -134,14 +166,7 @@ def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
             raise invalid(f"Parameter '{wire}' must have parts", path)
         return parse_parts(param.parts, parts, path)
     if param.type == "Resource":
-        res = p.get("resource")
-        if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
-            raise invalid(f"Parameter '{wire}' must carry a resource", path)
-        try:
-            check_resource(res)
-        except ValueError as exc:
-            raise invalid(f"Parameter '{wire}': {exc}", path) from None
-        return res
+        return _resource_value(wire, p, path)
     keys = [k for k in p if k.startswith("value")]
     if len(keys) != 1:
         raise invalid(f"Parameter '{wire}' must have exactly one value[x]", path)
@@ -150,18 +175,10 @@ def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
     if param.type == "*":
         # An open value[x] (R5 dependency.value): keep the type with the value.
         return (key[5:], value)
-    if param.type in STRINGY:
-        if key in _STRING_KEYS and isinstance(value, str):
-            return value
-    elif param.type == "boolean":
-        if key == "valueBoolean" and isinstance(value, bool):
-            return value
-        # Tolerant reader: some clients send the JSON string "true"/"false".
-        if key == "valueBoolean" and value in ("true", "false"):
-            return value == "true"
-    elif param.type == "integer":
-        if key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool):
-            return value
+    if param.type in (*STRINGY, "boolean", "integer"):
+        primitive = _primitive(param, key, value)
+        if primitive is not _WRONG_TYPE:
+            return primitive
     elif key == "value" + param.type and isinstance(value, dict):
         try:
             check(value, COMPLEX.get(param.type, {}), f"{path}.{key}")

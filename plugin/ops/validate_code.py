@@ -6,10 +6,9 @@ import re
 
 from plugin.content.store import Store
 from plugin.content.supplements import declared_supplements, with_supplements
-from plugin.content.systems import canonical_system, normalise_code
-from plugin.content.valueset import Item, SystemVersions, UnknownCodeSystem, expand
+from plugin.content.valueset import Expansion, Item, SystemVersions, UnknownCodeSystem, expand
 from plugin.errors import FhirError, invalid
-from plugin.messages import error, issue
+from plugin.messages import error
 from plugin.ops.expand import VERSION_PARAMS, display_language, system_versions
 from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
@@ -22,8 +21,8 @@ from plugin.ops.validate_answer import (
     version_mismatch,
 )
 from plugin.ops.validate_check import check_coding, check_membership, unknown_system
-from plugin.ops.validate_types import Candidate, Rules
-from plugin.ops.validate_versions import pins, pins_other, unknown_version_note, vs_canonical
+from plugin.ops.validate_types import Candidate, Finding, Rules
+from plugin.ops.validate_versions import restate_versions, version_findings, vs_canonical
 from plugin.types import Resource
 from plugin.wire.parameters import param
 
@@ -188,6 +187,57 @@ def run_codesystem(ctx: Context) -> Resource:
     return answer_single(findings[0])
 
 
+def _value_set(ctx: Context) -> Resource:
+    """The value set to validate against: the instance, `valueSet`, or `url` (+ version)."""
+    args = ctx.args
+    if ctx.instance is not None:
+        return ctx.instance.resource
+    if args.has("valueSet"):
+        vs: Resource = args.get("valueSet")
+        return vs
+    if args.has("url"):
+        entry = ctx.store.resolve("ValueSet", args.get("url"), args.get("valueSetVersion"))
+        if entry is None:
+            shown = args.get("url")
+            if args.has("valueSetVersion"):
+                shown += f"|{args.get('valueSetVersion')}"
+            raise error("Unable_to_resolve_value_Set_", url=shown)
+        return entry.resource
+    raise invalid("Give url, valueSet or an instance id to validate against", "url")
+
+
+def _members(
+    store: Store, vs: Resource, rules: Rules
+) -> tuple[Expansion, dict[tuple[str, str], Item]]:
+    """The value set's expansion and its members by (system, code)."""
+    # The check applies to the version the coding is judged against, not to the members.
+    versions = rules.versions or SystemVersions()
+    expansion = expand(
+        store,
+        vs,
+        SystemVersions(versions.default, {}, versions.force, valuesets=versions.valuesets),
+    )
+    members: dict[tuple[str, str], Item] = {}
+    for item in expansion.items:
+        # Several versions of one code: the first (newest pinned) speaks for it.
+        members.setdefault((item.system, item.code), item)
+    return expansion, members
+
+
+def _request_filters(
+    found: Finding, args: Args, ambiguous: list[str], canonical: str, expansion: Expansion
+) -> None:
+    """What the request narrows: membership only, or a system it asked to infer."""
+    c = found.cand
+    if args.get("valueset-membership-only"):
+        # Only the value set verdict was asked for: the code system's own findings go.
+        found.issues = [i for i in found.issues if i.tx_code == "not-in-vs"]
+    if c.system is None and not c.path and (ambiguous or args.get("inferSystem")):
+        found.issues = [i for i in found.issues if i.tx_code != "invalid-data"]
+        known = sorted({i.system for i in expansion.items})
+        found.issues.append(cannot_infer(c, canonical, ambiguous, known))
+
+
 def run_valueset(ctx: Context) -> Resource:
     """ValueSet/$validate-code: is the code in the value set's expansion?
 
@@ -197,38 +247,14 @@ def run_valueset(ctx: Context) -> Resource:
     """
     args = ctx.args
     mutually_exclusive(args, "url", "valueSet")
-    store = ctx.store
-    if ctx.instance is not None:
-        vs = ctx.instance.resource
-    elif args.has("valueSet"):
-        vs = args.get("valueSet")
-    elif args.has("url"):
-        entry = store.resolve("ValueSet", args.get("url"), args.get("valueSetVersion"))
-        if entry is None:
-            shown = args.get("url")
-            if args.has("valueSetVersion"):
-                shown += f"|{args.get('valueSetVersion')}"
-            raise error("Unable_to_resolve_value_Set_", url=shown)
-        vs = entry.resource
-    else:
-        raise invalid("Give url, valueSet or an instance id to validate against", "url")
+    vs = _value_set(ctx)
     cands = _candidates(args, "system")
     for c in cands:
         c.version = c.version or args.get("systemVersion")
     rules = _rules(ctx, vs)
-    store = with_supplements(store, declared_supplements(vs))
+    store = with_supplements(ctx.store, declared_supplements(vs))
     try:
-        # The check applies to the version the coding is judged against, not to the members.
-        versions = rules.versions or SystemVersions()
-        expansion = expand(
-            store,
-            vs,
-            SystemVersions(versions.default, {}, versions.force, valuesets=versions.valuesets),
-        )
-        members: dict[tuple[str, str], Item] = {}
-        for item in expansion.items:
-            # Several versions of one code: the first (newest pinned) speaks for it.
-            members.setdefault((item.system, item.code), item)
+        expansion, members = _members(store, vs, rules)
     except UnknownCodeSystem as exc:
         # The value set draws on a code system (version) this server does not have: say which.
         concept = args.get("codeableConcept")
@@ -242,34 +268,7 @@ def run_valueset(ctx: Context) -> Resource:
         return unresolved(exc.text, args.get("codeableConcept"))
     ambiguous = _infer_system(cands, members)
     versioned = {(i.system, i.version, i.code) for i in expansion.items}
-    mismatched: dict[int, str] = {}
-    unknown: dict[int, str] = {}
-    for n, c in enumerate(cands):
-        if not c.system:
-            continue
-        system = canonical_system(c.system)
-        code = normalise_code(system, c.code)
-        member = members.get((system, code))
-        if member is None or member.version is None:
-            continue
-        if not c.version:
-            # The value set's own pin decides; otherwise the request's version rules do.
-            c.implied_version = member.version if bool(pins(vs, system)) else None
-        elif store.resolve("CodeSystem", system, c.version) is None:
-            # An unknown version of a known system: judge the code in the value set's version,
-            # and say the answer is caused by the unknown version.
-            unknown[n] = c.version
-            c.version = None
-            c.implied_version = member.version if pins(vs, system) else None
-        elif (
-            (system, c.version, code) not in versioned
-            and store.resolve("CodeSystem", system, c.version)
-            and pins_other(vs, system, c.version)
-        ):
-            # The coding names another (known) version than the value set uses: judge the code
-            # in the value set's version and say so.
-            mismatched[n] = c.version
-            c.version, c.implied_version = None, member.version
+    restated = restate_versions(cands, members, versioned, vs, store)
     canonical = vs_canonical(vs)
     findings = []
     for n, c in enumerate(cands):
@@ -277,34 +276,8 @@ def run_valueset(ctx: Context) -> Resource:
         check_membership(
             found, members, canonical, rules, frozenset(versioned), expansion.open_systems
         )
-        if n in unknown and found.entry is not None:
-            stated = Candidate(c.system, c.code, c.display, unknown[n], c.path)
-            found.issues.insert(0, unknown_system(store, stated, found.entry.url))
-            found.issues.append(unknown_version_note(vs, c, found.entry, unknown[n], rules))
-            found.caused_by = f"{found.entry.url}|{unknown[n]}"
-        versions = rules.versions or SystemVersions()
-        entry = found.entry
-        if entry is not None and versions.violation(entry.url, entry.version) is not None:
-            found.issues.append(
-                issue(
-                    "VALUESET_VERSION_CHECK",
-                    c.at("version"),
-                    used=entry.version,
-                    system=entry.url,
-                    required=versions.check[entry.url],
-                )
-            )
-        if n in mismatched and found.entry is not None:
-            found.issues.append(
-                version_mismatch(c, found.entry.url, found.entry.version, mismatched[n])
-            )
-        if args.get("valueset-membership-only"):
-            # Only the value set verdict was asked for: the code system's own findings go.
-            found.issues = [i for i in found.issues if i.tx_code == "not-in-vs"]
-        if c.system is None and not c.path and (ambiguous or args.get("inferSystem")):
-            found.issues = [i for i in found.issues if i.tx_code != "invalid-data"]
-            known = sorted({i.system for i in expansion.items})
-            found.issues.append(cannot_infer(c, canonical, ambiguous, known))
+        version_findings(found, n, restated, vs, store, rules)
+        _request_filters(found, args, ambiguous, canonical, expansion)
         findings.append(found)
     notes = standing_notes(expansion.standings)
     if args.has("codeableConcept"):

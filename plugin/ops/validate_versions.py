@@ -7,13 +7,17 @@ word the difference the way clients expect.
 
 from __future__ import annotations
 
-from plugin.content.store import Entry, version_matches
-from plugin.content.systems import canonical_system
-from plugin.content.valueset import SystemVersions
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from plugin.content.store import Entry, Store, version_matches
+from plugin.content.systems import canonical_system, normalise_code
+from plugin.content.valueset import Item, SystemVersions
 from plugin.errors import Issue
 from plugin.messages import issue
 from plugin.ops.validate_answer import version_mismatch
-from plugin.ops.validate_types import Candidate, Rules
+from plugin.ops.validate_check import unknown_system
+from plugin.ops.validate_types import Candidate, Finding, Rules
 from plugin.types import Resource
 
 
@@ -57,3 +61,78 @@ def unknown_version_note(
             stated=stated,
         )
     return version_mismatch(cand, used.url, used.version, stated, bool(pinned))
+
+
+@dataclass
+class Restated:
+    """Codings (by position) judged in the value set's version instead of the one they name."""
+
+    # The coding names a version of a known system that this server does not have.
+    unknown: dict[int, str] = field(default_factory=dict)
+    # The coding names another known version than the one the value set pins.
+    mismatched: dict[int, str] = field(default_factory=dict)
+
+
+def restate_versions(
+    cands: list[Candidate],
+    members: Mapping[tuple[str, str], Item],
+    versioned: set[tuple[str, str | None, str]],
+    vs: Resource,
+    store: Store,
+) -> Restated:
+    """Which version each member coding is judged in; the codings are updated in place."""
+    out = Restated()
+    for n, c in enumerate(cands):
+        if not c.system:
+            continue
+        system = canonical_system(c.system)
+        code = normalise_code(system, c.code)
+        member = members.get((system, code))
+        if member is None or member.version is None:
+            continue
+        if not c.version:
+            # The value set's own pin decides; otherwise the request's version rules do.
+            c.implied_version = member.version if bool(pins(vs, system)) else None
+        elif store.resolve("CodeSystem", system, c.version) is None:
+            # An unknown version of a known system: judge the code in the value set's version,
+            # and say the answer is caused by the unknown version.
+            out.unknown[n] = c.version
+            c.version = None
+            c.implied_version = member.version if pins(vs, system) else None
+        elif (
+            (system, c.version, code) not in versioned
+            and store.resolve("CodeSystem", system, c.version)
+            and pins_other(vs, system, c.version)
+        ):
+            # The coding names another (known) version than the value set uses: judge the code
+            # in the value set's version and say so.
+            out.mismatched[n] = c.version
+            c.version, c.implied_version = None, member.version
+    return out
+
+
+def version_findings(
+    found: Finding, n: int, restated: Restated, vs: Resource, store: Store, rules: Rules
+) -> None:
+    """Add what the versions say about finding `n`: unknown version, check rule, mismatch."""
+    c, entry = found.cand, found.entry
+    if entry is None:
+        return
+    if n in restated.unknown:
+        stated = Candidate(c.system, c.code, c.display, restated.unknown[n], c.path)
+        found.issues.insert(0, unknown_system(store, stated, entry.url))
+        found.issues.append(unknown_version_note(vs, c, entry, restated.unknown[n], rules))
+        found.caused_by = f"{entry.url}|{restated.unknown[n]}"
+    versions = rules.versions or SystemVersions()
+    if versions.violation(entry.url, entry.version) is not None:
+        found.issues.append(
+            issue(
+                "VALUESET_VERSION_CHECK",
+                c.at("version"),
+                used=entry.version,
+                system=entry.url,
+                required=versions.check[entry.url],
+            )
+        )
+    if n in restated.mismatched:
+        found.issues.append(version_mismatch(c, entry.url, entry.version, restated.mismatched[n]))
