@@ -144,12 +144,10 @@ def _coding_json(c: Code | Mapping[str, str]) -> Resource:
     return dict(c)
 
 
-def _value(p: Resource) -> object:
-    key = next((k for k in p if k.startswith("value")), None)
-    if key is None:
-        return None
-    v = p[key]
-    if key == "valueCoding":
+def _value(value: tuple[str, object]) -> object:
+    """A property value for Python: a Coding becomes a `Code`, other values stay as they are."""
+    vtype, v = value
+    if vtype == "Coding" and isinstance(v, dict):
         return Code(v.get("system", ""), v.get("code", ""), v.get("display"), v.get("version"))
     return v
 
@@ -284,33 +282,18 @@ class Terminology:
         """
         items = [_p("system", "Uri", system), _p("code", "Code", code)]
         items += [_p("property", "Code", p) for p in properties]
-        out = lookup_op.run(Context(_args(lookup_op.PARAMS, items), self.store, "CodeSystem"))
-        first = {p["name"]: _value(p) for p in out["parameter"] if "part" not in p}
-        designations: list[tuple[str | None, str]] = []
-        props: list[Property] = []
-        for p in out["parameter"]:
-            parts = {q["name"]: _value(q) for q in p.get("part", [])}
-            if p["name"] == "designation":
-                language = parts.get("language")
-                designations.append(
-                    (language if isinstance(language, str) else None, str(parts.get("value", "")))
-                )
-            elif p["name"] == "property":
-                description = parts.get("description")
-                props.append(
-                    Property(
-                        str(parts.get("code")),
-                        parts.get("value"),
-                        description if isinstance(description, str) else None,
-                    )
-                )
-        version, display = first.get("version"), first.get("display")
+        found = lookup_op.evaluate(
+            Context(_args(lookup_op.PARAMS, items), self.store, "CodeSystem")
+        )
         return Lookup(
-            str(first.get("name")),
-            version if isinstance(version, str) else None,
-            display if isinstance(display, str) else None,
-            tuple(designations),
-            tuple(props),
+            found.name,
+            found.version,
+            found.display,
+            tuple((d.language, d.value) for d in found.designations),
+            tuple(
+                Property(p.code, _value(p.values[0]) if p.values else None, p.description)
+                for p in found.properties
+            ),
         )
 
 
