@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plugin.types import Match, Resource
+from plugin.types import Coding, Match, Resource
 
 # Equivalences whose target is asserted as the translation (the source is the same as, or more
 # specific than, the target); the others (narrower, specializes, inexact) only offer a candidate.
@@ -64,3 +64,29 @@ class LookupOutcome:
     designations: tuple[Designation, ...] = ()
     properties: tuple[ConceptProperty, ...] = ()
     used_supplements: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExpandOutcome:
+    """The answer of ValueSet/$expand: one page of codes and how the expansion was made.
+
+    `contains` holds the page's `expansion.contains` entries in their R5 form (nested under
+    parents when the layout allows it); the R4 renderer moves the R5-only parts to extensions.
+    """
+
+    # The value set's own elements repeated in the answer (url, version, name, status, ...).
+    value_set: Resource
+    identifier: str
+    timestamp: str
+    total: int
+    # Echoed only when the request gave an offset.
+    offset: int | None
+    # expansion.parameter, in order: (name, FHIR type, value).
+    parameters: tuple[tuple[str, str, object], ...]
+    contains: tuple[Resource, ...]
+    # expansion.property: (code, uri) of the properties the entries carry.
+    properties: tuple[tuple[str, str], ...]
+    # Systems the expansion has only a fragment of (the list is then not known to be complete).
+    fragments: tuple[str, ...]
+    # The page as flat codings (parents before children), each with its system version.
+    codes: tuple[Coding, ...]

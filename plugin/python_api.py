@@ -217,22 +217,9 @@ class Terminology:
                 _p("count", "Integer", count) if count is not None else None,
             ],
         )
-        vs = expand_op.run(Context(args, self.store, "ValueSet"))
-        body = vs["expansion"]
-        # The expansion names each system's version once (`used-codesystem`), and nests codes
-        # under their parents: the API gives a flat, versioned list in document order.
-        used: dict[str, str] = {}
-        for p in body.get("parameter", []):
-            if p["name"] == "used-codesystem":
-                system, _, version = str(p["valueUri"]).partition("|")
-                used.setdefault(system, version)
-        codes = tuple(
-            Code(
-                c["system"], c["code"], c.get("display"), c.get("version") or used.get(c["system"])
-            )
-            for c in _flatten(body.get("contains", []))
-        )
-        return Expansion(vs.get("url"), vs.get("version"), body["total"], codes)
+        found = expand_op.evaluate(Context(args, self.store, "ValueSet"))
+        vs = found.value_set
+        return Expansion(vs.get("url"), vs.get("version"), found.total, found.codes)
 
     def validate_code(
         self,
@@ -338,13 +325,3 @@ def validate_code(
 def lookup(system: str, code: str, *, properties: Sequence[str] = ()) -> Lookup:
     """CodeSystem/$lookup over the built-in content (see `Terminology.lookup`)."""
     return default().lookup(system, code, properties=properties)
-
-
-def _flatten(contains: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The codes of a (possibly nested) expansion, parents before their children."""
-    out: list[dict[str, Any]] = []
-    for c in contains:
-        if "code" in c:
-            out.append(c)
-        out.extend(_flatten(c.get("contains", [])))
-    return out

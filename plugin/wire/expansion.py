@@ -1,4 +1,4 @@
-"""R4 form of the R5-only parts of an expansion.
+"""Rendering of $expand outcomes as an R5 ValueSet, or R4 with the R5-only parts as extensions.
 
 R4 has no `expansion.property` nor `contains.property`; FHIR's cross-version extensions carry
 them (http://hl7.org/fhir/5.0/StructureDefinition/extension-...), as the HL7 validator expects.
@@ -6,7 +6,9 @@ them (http://hl7.org/fhir/5.0/StructureDefinition/extension-...), as the HL7 val
 
 from __future__ import annotations
 
+from plugin.outcomes import ExpandOutcome
 from plugin.types import Resource
+from plugin.wire.parameters import param
 
 EXT_EXPANSION_PROPERTY = (
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property"
@@ -16,16 +18,25 @@ EXT_CONTAINS_PROPERTY = (
 )
 
 
-def _contains_r4(entries: list[Resource]) -> None:
-    for c in entries:
+_EXT = "http://hl7.org/fhir/StructureDefinition"
+
+
+def _contains_r4(entries: list[Resource]) -> list[Resource]:
+    """The entries with `property` moved to extensions (new dicts: the outcome is not changed)."""
+    out = []
+    for entry in entries:
+        c = dict(entry)
         props = c.pop("property", None)
         if props:
-            exts = c.setdefault("extension", [])
+            exts = c["extension"] = list(c.get("extension", []))
             for p in props:
                 subs: list[Resource] = [{"url": "code", "valueCode": p["code"]}]
                 subs += [{"url": "value", k: v} for k, v in p.items() if k.startswith("value")]
                 exts.append({"url": EXT_CONTAINS_PROPERTY, "extension": subs})
-        _contains_r4(c.get("contains", []))
+        if "contains" in c:
+            c["contains"] = _contains_r4(c["contains"])
+        out.append(c)
+    return out
 
 
 def expansion_to_r4(vs: Resource) -> Resource:
@@ -45,5 +56,40 @@ def expansion_to_r4(vs: Resource) -> Resource:
             }
             for p in props
         ]
-    _contains_r4(exp.get("contains", []))
+    if "contains" in exp:
+        exp["contains"] = _contains_r4(exp["contains"])
     return vs
+
+
+def _unclosed(fragments: tuple[str, ...]) -> list[Resource]:
+    systems = ", ".join(fragments)
+    return [
+        {"url": f"{_EXT}/valueset-unclosed", "valueBoolean": True},
+        {
+            "url": f"{_EXT}/valueset-unclosed-reason",
+            "valueString": f"This extension is based on a fragment of the code system {systems}",
+        },
+    ]
+
+
+def render(outcome: ExpandOutcome, r5: bool = False) -> Resource:
+    """$expand output: the ValueSet with its `expansion` (identifier, timestamp, total, offset,
+    parameter, contains, property), marked unclosed when built on a code system fragment."""
+    body: Resource = {
+        "identifier": outcome.identifier,
+        "timestamp": outcome.timestamp,
+        "total": outcome.total,
+    }
+    if outcome.offset is not None:
+        body["offset"] = outcome.offset
+    if outcome.parameters:
+        body["parameter"] = [param(n, t, v) for n, t, v in outcome.parameters]
+    if outcome.contains:
+        body["contains"] = list(outcome.contains)
+    if outcome.properties:
+        body["property"] = [{"code": c, "uri": u} for c, u in outcome.properties]
+    if outcome.fragments:
+        # Built on a fragment: the list is not known to be complete (FHIR valueset-unclosed).
+        body = {"extension": _unclosed(outcome.fragments), **body}
+    out = {**outcome.value_set, "expansion": body}
+    return out if r5 else expansion_to_r4(out)
