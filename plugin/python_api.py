@@ -165,7 +165,7 @@ class Terminology:
         store, _ = build_store(paths, packs=packs)
         return cls(store)
 
-    def translate(
+    def translate(  # noqa: PLR0913 (keyword-only $translate inputs)
         self,
         system: str,
         code: str,
@@ -290,7 +290,7 @@ def default() -> Terminology:
     return Terminology.from_content()
 
 
-def translate(
+def translate(  # noqa: PLR0913 (keyword-only $translate inputs)
     system: str,
     code: str,
     *,

@@ -7,17 +7,15 @@ client such as the HL7 validator can place it on the element its user wrote.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.status import concept_deprecated
-from plugin.content.store import Store
+from plugin.content.store import Entry, Store
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.content.valueset import Item
 from plugin.errors import Issue
 from plugin.messages import issue
 from plugin.ops.validate_display import display_issue, preferred_display, valid_elsewhere
-from plugin.ops.validate_types import Candidate, Finding, Rules
+from plugin.ops.validate_types import Candidate, Finding, Members, Rules
 
 
 def unknown_system(store: Store, cand: Candidate, system: str) -> Issue:
@@ -40,15 +38,9 @@ def _status(concept: Concept) -> str:
     return f"{stated[0]} and inactive" if stated else "inactive"
 
 
-def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
-    """Look the candidate up in its CodeSystem: unknown system/code, display, status."""
-    if not cand.system:
-        # A warning, not an error: the value set verdict (if any) decides the result.
-        return Finding(
-            cand, None, issues=[issue("Coding_has_no_system__cannot_validate", cand.whole)]
-        )
-    system = canonical_system(cand.system)
-    found = Finding(cand, system)
+def _code_system(store: Store, found: Finding, rules: Rules) -> Entry | None:
+    """The CodeSystem the coding names, or None with the finding that says why not."""
+    cand, system = found.cand, found.system or ""
     stated = cand.version or cand.implied_version
     version = rules.versions.pick(system, stated, "") if rules.versions else stated
     entry = store.resolve("CodeSystem", system, version)
@@ -56,7 +48,7 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         found.issues.append(
             issue("Terminology_TX_System_ValueSet2", cand.at("system"), system=cand.system)
         )
-        return found
+        return None
     if entry is None and ":" not in system:
         found.issues.append(
             issue("Terminology_TX_System_Relative", cand.at("system"), path=cand.path or "Coding.")
@@ -66,7 +58,7 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         # The whole system is unknown, or only this version of it.
         versioned = cand.version and store.versions("CodeSystem", system)
         found.unknown_system = f"{system}|{cand.version}" if versioned else system
-        return found
+        return None
     if entry.index.supplements:
         # A supplement adds to another system; it is not a system codes can come from.
         found.issues.append(
@@ -77,37 +69,72 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
                 path=cand.path or "Coding.",
             )
         )
+        return None
+    return entry
+
+
+def _unknown_code(found: Finding, entry: Entry) -> None:
+    """The code is not in the system: an error, or a warning when the system is a fragment."""
+    cand = found.cand
+    where = f" version '{entry.version}'" if entry.version else ""
+    # A fragment does not list every code: absence is a warning, not a verdict.
+    found.in_fragment = entry.index.content == "fragment"
+    key = "UNKNOWN_CODE_IN_FRAGMENT" if found.in_fragment else "Unknown_Code_in_Version"
+    found.issues.append(
+        issue(key, cand.at("code"), code=cand.code, system=found.system, where=where)
+    )
+
+
+def _display(store: Store, found: Finding, entry: Entry, concept: Concept, rules: Rules) -> Concept:
+    """Judge the coding's display; returns the concept it is judged in (maybe another version)."""
+    cand, cs = found.cand, entry.index
+    found.display = preferred_display(concept, cs, rules.language)
+    if not cand.display:
+        return concept
+    wrong = display_issue(cand, concept, cs, rules)
+    other = valid_elsewhere(store, cand, entry) if wrong and cand.version is None else None
+    if other is not None:
+        # The display is right in another version: that version is the one meant.
+        wrong, found.entry = None, other
+        found.concept = concept = other.index.get(cand.code)
+        found.display = preferred_display(concept, other.index, rules.language)
+    if wrong is not None:
+        found.issues.append(wrong)
+    return concept
+
+
+def _status_findings(found: Finding, concept: Concept, rules: Rules) -> None:
+    """Deprecated or inactive concepts: warnings, an error when only active codes are valid."""
+    cand = found.cand
+    if concept.deprecated and not concept.inactive:
+        found.issues.append(issue("DEPRECATED_CONCEPT_FOUND", cand.at("code"), code=concept.code))
+    if concept.inactive:
+        found.issues.append(
+            issue("INACTIVE_CONCEPT_FOUND", cand.whole, code=concept.code, status=_status(concept))
+        )
+        if rules.active_only:
+            found.issues.append(
+                issue("STATUS_CODE_WARNING_CODE", cand.at("code"), code=concept.code)
+            )
+
+
+def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
+    """Look the candidate up in its CodeSystem: unknown system/code, display, status."""
+    if not cand.system:
+        # A warning, not an error: the value set verdict (if any) decides the result.
+        return Finding(
+            cand, None, issues=[issue("Coding_has_no_system__cannot_validate", cand.whole)]
+        )
+    found = Finding(cand, canonical_system(cand.system))
+    entry = _code_system(store, found, rules)
+    if entry is None:
         return found
     found.entry = entry
     cs: CodeSystemIndex = entry.index
-    concept = cs.get(cand.code)
-    if concept is None and cs.content == "fragment":
-        # A fragment does not list every code: absence is a warning, not a verdict.
-        where = f" version '{entry.version}'" if entry.version else ""
-        found.issues.append(
-            issue(
-                "UNKNOWN_CODE_IN_FRAGMENT",
-                cand.at("code"),
-                code=cand.code,
-                system=system,
-                where=where,
-            )
-        )
-        found.in_fragment = True
-        return found
+    found.concept = concept = cs.get(cand.code)
     if concept is None:
-        where = f" version '{entry.version}'" if entry.version else ""
-        found.issues.append(
-            issue(
-                "Unknown_Code_in_Version",
-                cand.at("code"),
-                code=cand.code,
-                system=system,
-                where=where,
-            )
-        )
+        _unknown_code(found, entry)
         return found
-    found.concept = concept
     if concept.code != cand.code:
         found.normalized = concept.code
         found.issues.append(
@@ -119,43 +146,14 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
                 system=entry.canonical,
             )
         )
-    found.display = preferred_display(concept, cs, rules.language)
-    if cand.display:
-        wrong = display_issue(cand, concept, cs, rules)
-        other = valid_elsewhere(store, cand, entry) if wrong and cand.version is None else None
-        if other is not None:
-            # The display is right in another version: that version is the one meant.
-            wrong, found.entry = None, other
-            found.concept = concept = other.index.get(cand.code)
-            found.display = preferred_display(concept, other.index, rules.language)
-        if wrong is not None:
-            found.issues.append(wrong)
-    if concept.deprecated and not concept.inactive:
-        found.issues.append(issue("DEPRECATED_CONCEPT_FOUND", cand.at("code"), code=concept.code))
-    if concept.inactive:
-        found.issues.append(
-            issue("INACTIVE_CONCEPT_FOUND", cand.whole, code=concept.code, status=_status(concept))
-        )
-        if rules.active_only:
-            found.issues.append(
-                issue("STATUS_CODE_WARNING_CODE", cand.at("code"), code=concept.code)
-            )
+    _status_findings(found, _display(store, found, entry, concept, rules), rules)
     return found
 
 
-def check_membership(
-    found: Finding,
-    members: Mapping[tuple[str, str], object],
-    vs_canonical: str,
-    rules: Rules,
-    versioned: frozenset[tuple[str, str | None, str]] = frozenset(),
-    open_systems: Collection[str] = (),
-) -> None:
-    """Add the value set verdict: in it, not in it, or abstract where abstract is not allowed.
-
-    `versioned` holds (system, version, code) of the members: a coding that names a version the
-    value set includes must be a member in that version.
-    """
+def check_membership(found: Finding, value_set: Members, vs_canonical: str, rules: Rules) -> None:
+    """Add the value set verdict: in it, not in it, or abstract where abstract is not allowed."""
+    members, versioned = value_set.by_code, value_set.versioned
+    open_systems = value_set.open_systems
     cand = found.cand
     system = found.system or ""
     if found.in_fragment and system in open_systems:

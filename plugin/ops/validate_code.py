@@ -21,7 +21,7 @@ from plugin.ops.validate_answer import (
     version_mismatch,
 )
 from plugin.ops.validate_check import check_coding, check_membership, unknown_system
-from plugin.ops.validate_types import Candidate, Finding, Rules
+from plugin.ops.validate_types import Candidate, Finding, Members, Rules
 from plugin.ops.validate_versions import restate_versions, version_findings, vs_canonical
 from plugin.types import Resource
 from plugin.wire.parameters import param
@@ -130,7 +130,7 @@ def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) 
     return []
 
 
-def _caused_by(
+def _caused_by(  # noqa: PLR0913, PLR0917 (the failure and the request it answers)
     store: Store,
     cand: Candidate,
     rules: Rules,
@@ -143,7 +143,7 @@ def _caused_by(
     if found.unknown_system and found.system != exc.system:
         # The coding's system is unknown too, and it is not the one the value set needs: the
         # code cannot be in the value set, whatever the value set's own system holds.
-        check_membership(found, {}, vs_canonical, rules)
+        check_membership(found, Members({}), vs_canonical, rules)
         return answer_single(found)
     if found.unknown_system:
         return answer_single(found, caused_by_unknown=True)
@@ -269,14 +269,13 @@ def run_valueset(ctx: Context) -> Resource:
     ambiguous = _infer_system(cands, members)
     versioned = {(i.system, i.version, i.code) for i in expansion.items}
     restated = restate_versions(cands, members, versioned, vs, store)
+    value_set = Members(members, frozenset(versioned), expansion.open_systems)
     canonical = vs_canonical(vs)
     findings = []
     for n, c in enumerate(cands):
         found = check_coding(store, c, rules)
-        check_membership(
-            found, members, canonical, rules, frozenset(versioned), expansion.open_systems
-        )
-        version_findings(found, n, restated, vs, store, rules)
+        check_membership(found, value_set, canonical, rules)
+        version_findings(found, n, restated, rules)
         _request_filters(found, args, ambiguous, canonical, expansion)
         findings.append(found)
     notes = standing_notes(expansion.standings)

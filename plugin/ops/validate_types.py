@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from plugin.content.codesystem import Concept
@@ -70,3 +71,16 @@ class Finding:
     def ok(self) -> bool:
         """No error-level issue."""
         return not any(i.severity == "error" for i in self.issues)
+
+
+@dataclass(frozen=True)
+class Members:
+    """A value set's members, as a coding is judged against them."""
+
+    # (system, code) -> the member (its version, its status in the value set).
+    by_code: Mapping[tuple[str, str], object]
+    # (system, version, code) of the members: a coding that names a version the value set
+    # includes must be a member in that version.
+    versioned: frozenset[tuple[str, str | None, str]] = frozenset()
+    # Systems the value set takes whole or by filter (not by a list of codes).
+    open_systems: Collection[str] = ()

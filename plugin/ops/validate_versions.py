@@ -67,6 +67,8 @@ def unknown_version_note(
 class Restated:
     """Codings (by position) judged in the value set's version instead of the one they name."""
 
+    vs: Resource
+    store: Store
     # The coding names a version of a known system that this server does not have.
     unknown: dict[int, str] = field(default_factory=dict)
     # The coding names another known version than the one the value set pins.
@@ -81,7 +83,7 @@ def restate_versions(
     store: Store,
 ) -> Restated:
     """Which version each member coding is judged in; the codings are updated in place."""
-    out = Restated()
+    out = Restated(vs, store)
     for n, c in enumerate(cands):
         if not c.system:
             continue
@@ -111,11 +113,9 @@ def restate_versions(
     return out
 
 
-def version_findings(
-    found: Finding, n: int, restated: Restated, vs: Resource, store: Store, rules: Rules
-) -> None:
+def version_findings(found: Finding, n: int, restated: Restated, rules: Rules) -> None:
     """Add what the versions say about finding `n`: unknown version, check rule, mismatch."""
-    c, entry = found.cand, found.entry
+    c, entry, vs, store = found.cand, found.entry, restated.vs, restated.store
     if entry is None:
         return
     if n in restated.unknown:
