@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from plugin.errors import FhirError, Issue
 from plugin.types import Coding, Match, Resource
 
 # Equivalences whose target is asserted as the translation (the source is the same as, or more
@@ -90,3 +91,33 @@ class ExpandOutcome:
     fragments: tuple[str, ...]
     # The page as flat codings (parents before children), each with its system version.
     codes: tuple[Coding, ...]
+
+
+@dataclass(frozen=True)
+class ValidateOutcome:
+    """The answer of $validate-code (CodeSystem or ValueSet; identical in R4 and R5).
+
+    The identity (code ... status) is the coding that carries the verdict; `unknown` lists the
+    code systems the verdict is about or caused by, in order, as (parameter name, canonical).
+    """
+
+    result: bool
+    # Echoed when the request validated a CodeableConcept.
+    codeable_concept: Resource | None = None
+    code: str | None = None
+    normalized_code: str | None = None
+    system: str | None = None
+    version: str | None = None
+    display: str | None = None
+    inactive: bool = False
+    status: str | None = None
+    unknown: tuple[tuple[str, str], ...] = ()
+    message: str | None = None
+    issues: tuple[Issue, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """The answer of $batch-validate-code: per request, its outcome or the refusal it met."""
+
+    answers: tuple[ValidateOutcome | FhirError, ...]

@@ -235,32 +235,22 @@ class Terminology:
         """
         params: Sequence[Param]
         if value_set is None:
-            params, rtype, run = validate_op.CS_PARAMS, "CodeSystem", validate_op.run_codesystem
+            params, rtype = validate_op.CS_PARAMS, "CodeSystem"
+            evaluate = validate_op.evaluate_codesystem
             items = [_p("url", "Uri", system)]
         else:
-            params, rtype, run = validate_op.VS_PARAMS, "ValueSet", validate_op.run_valueset
+            params, rtype = validate_op.VS_PARAMS, "ValueSet"
+            evaluate = validate_op.evaluate_valueset
             items = [_p("url", "Uri", value_set), _p("system", "Uri", system)]
         items += [_p("code", "Code", code)]
         if display is not None:
             items.append(_p("display", "String", display))
-        answer = run(Context(_args(params, items), self.store, rtype))
-        out = {p["name"]: p for p in answer["parameter"]}
-        found = None
-        if "code" in out:
-            found = Code(
-                out["system"]["valueUri"],
-                out["code"]["valueCode"],
-                out.get("display", {}).get("valueString"),
-                out.get("version", {}).get("valueString"),
-            )
-        issues = out.get("issues", {}).get("resource", {}).get("issue", [])
-        warnings = tuple(i["details"]["text"] for i in issues if i.get("severity") == "warning")
-        return Validation(
-            out["result"]["valueBoolean"],
-            out.get("message", {}).get("valueString"),
-            found,
-            warnings,
-        )
+        found = evaluate(Context(_args(params, items), self.store, rtype))
+        code_ = None
+        if found.code is not None:
+            code_ = Code(found.system or "", found.code, found.display, found.version)
+        warnings = tuple(i.text for i in found.issues if i.severity == "warning")
+        return Validation(found.result, found.message, code_, warnings)
 
     def lookup(self, system: str, code: str, *, properties: Sequence[str] = ()) -> Lookup:
         """CodeSystem/$lookup: display, designations and properties (all, or those named).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from plugin.content.store import Store
 from plugin.content.supplements import declared_supplements, with_supplements
@@ -23,8 +24,9 @@ from plugin.ops.validate_answer import (
 from plugin.ops.validate_check import check_coding, check_membership, unknown_system
 from plugin.ops.validate_types import Candidate, Finding, Members, Rules
 from plugin.ops.validate_versions import restate_versions, version_findings, vs_canonical
+from plugin.outcomes import ValidateOutcome
 from plugin.types import Resource
-from plugin.wire.parameters import param
+from plugin.wire.validate import render
 
 _COMMON = (
     Param("code", "code", "The code to validate"),
@@ -137,7 +139,7 @@ def _caused_by(  # noqa: PLR0913, PLR0917 (the failure and the request it answer
     exc: UnknownCodeSystem,
     concept: Resource | None,
     vs_canonical: str,
-) -> Resource:
+) -> ValidateOutcome:
     """The answer when the value set needs a code system (version) that is not known."""
     found = check_coding(store, cand, rules)
     if found.unknown_system and found.system != exc.system:
@@ -156,13 +158,12 @@ def _caused_by(  # noqa: PLR0913, PLR0917 (the failure and the request it answer
         answer = answer_single(found)
         if concept is not None:
             # A CodeableConcept is answered as such: the concept, not one coding's identity.
-            kept = [p for p in answer["parameter"] if p["name"] not in ("code", "system")]
-            answer["parameter"] = [param("codeableConcept", "CodeableConcept", concept), *kept]
+            answer = replace(answer, codeable_concept=concept, code=None, system=None)
         return answer
     return unresolved(exc.text, concept)
 
 
-def run_codesystem(ctx: Context) -> Resource:
+def evaluate_codesystem(ctx: Context) -> ValidateOutcome:
     """CodeSystem/$validate-code: is the code in the system, and is its display right?
 
     An unknown code is not an error: the answer is 200 with result=false and the reason.
@@ -238,7 +239,7 @@ def _request_filters(
         found.issues.append(cannot_infer(c, canonical, ambiguous, known))
 
 
-def run_valueset(ctx: Context) -> Resource:
+def evaluate_valueset(ctx: Context) -> ValidateOutcome:
     """ValueSet/$validate-code: is the code in the value set's expansion?
 
     The code is first checked in its CodeSystem (unknown system or code, display, status), then
@@ -283,6 +284,16 @@ def run_valueset(ctx: Context) -> Resource:
         return answer_concept(findings, args.get("codeableConcept"), canonical, notes)
     findings[0].issues += notes
     return answer_single(findings[0])
+
+
+def run_codesystem(ctx: Context) -> Resource:
+    """The CodeSystem/$validate-code operation: evaluate, then render as Parameters."""
+    return render(evaluate_codesystem(ctx))
+
+
+def run_valueset(ctx: Context) -> Resource:
+    """The ValueSet/$validate-code operation: evaluate, then render as Parameters."""
+    return render(evaluate_valueset(ctx))
 
 
 CODESYSTEM = Operation(
