@@ -121,3 +121,16 @@ class BatchOutcome:
     """The answer of $batch-validate-code: per request, its outcome or the refusal it met."""
 
     answers: tuple[ValidateOutcome | FhirError, ...]
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """The answer of a search: the matching resources of one page, and how many matched.
+
+    `entries` holds (id, resource as the `_summary` mode shapes it); `entries` is empty for
+    `_summary=count`.
+    """
+
+    self_url: str
+    total: int
+    entries: tuple[tuple[str | None, Resource], ...] = ()
