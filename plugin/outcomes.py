@@ -134,3 +134,43 @@ class SearchOutcome:
     self_url: str
     total: int
     entries: tuple[tuple[str | None, Resource], ...] = ()
+
+
+@dataclass(frozen=True)
+class ServedType:
+    """A resource type the server serves (read, search) and the operations it has."""
+
+    type: str
+    # (name, OperationDefinition canonical)
+    operations: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CapabilitiesOutcome:
+    """What the CapabilityStatement declares: the types, operations and search parameters."""
+
+    fhir_version: str
+    base: str
+    description: str
+    types: tuple[ServedType, ...]
+    # (name, search parameter type, documentation)
+    search_params: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class TerminologyOutcome:
+    """What TerminologyCapabilities declares: code systems and the expansion parameters."""
+
+    base: str
+    # (uri, versions)
+    code_systems: tuple[tuple[str, tuple[str, ...]], ...]
+    # (name, documentation)
+    expansion_params: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class VersionsOutcome:
+    """The answer of $versions: the FHIR versions served (major.minor) and the default."""
+
+    versions: tuple[str, ...]
+    default: str
