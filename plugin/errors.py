@@ -116,8 +116,3 @@ def invalid(text: str, *expression: str) -> FhirError:
 def not_found(text: str, *expression: str) -> FhirError:
     """An unknown resource id or canonical (HTTP 404, issue type `not-found`)."""
     return FhirError("not-found", text, expression)
-
-
-def not_supported(text: str, *expression: str) -> FhirError:
-    """A well-formed request for something this server does not do (400, `not-supported`)."""
-    return FhirError("not-supported", text, expression)

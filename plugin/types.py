@@ -9,9 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-JSON: TypeAlias = Any
-"""Any decoded JSON value."""
-
 Resource: TypeAlias = dict[str, Any]
 """A FHIR resource as decoded JSON (a dict with `resourceType`)."""
 

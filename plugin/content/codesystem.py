@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,7 +201,3 @@ class CodeSystemIndex:
     def subsumes(self, ancestor: str, code: str) -> bool:
         """True when `ancestor` is `code` or one of its ancestors (FHIR is-a)."""
         return ancestor == code or ancestor in self.ancestors(code)
-
-    def all_codes(self) -> Iterator[str]:
-        """Every code in definition order (depth first through nested concepts)."""
-        return iter(self.concepts)

@@ -85,7 +85,6 @@ _ECHO = {
 
 def _resolve(ctx: Context) -> Resource:
     args = ctx.args
-    mutually_exclusive(args, "url", "valueSet")
     if ctx.instance is not None:
         return ctx.instance.resource
     if args.has("valueSet"):
@@ -258,8 +257,10 @@ def evaluate(ctx: Context) -> ExpandOutcome:
     code system version the expansion drew on.
     """
     args = ctx.args
+    # The surface: a page that can exist, and one way to name the value set.
     if args.get("count", 0) < 0 or args.get("offset", 0) < 0:
         raise invalid("count and offset must not be negative", "count")
+    mutually_exclusive(args, "url", "valueSet")
     vs = _resolve(ctx)
     store = with_supplements(ctx.store, declared_supplements(vs))
     rules = system_versions(args)

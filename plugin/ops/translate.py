@@ -23,7 +23,6 @@ from plugin.text.explain import annotate
 from plugin.types import Coding, Dependency, Resource
 from plugin.wire.translate import render
 
-NAME = "translate"
 DEFINITION = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
 
 PARAMS = (
