@@ -22,7 +22,6 @@ from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.ops import expand as expand_op
 from plugin.ops import lookup as lookup_op
-from plugin.ops import mapping as engine
 from plugin.ops import translate as translate_op
 from plugin.ops import validate_code as validate_op
 from plugin.ops.operation import Context
@@ -202,7 +201,7 @@ class Terminology:
                 *deps,
             ],
         )
-        outcome = engine.translate(translate_op.parse_request(args, self.store), self.store)
+        outcome = translate_op.evaluate(Context(args, self.store, "ConceptMap"))
         return Translation(
             outcome.result, tuple(_match(m) for m in outcome.matches), outcome.message
         )

@@ -272,15 +272,21 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
     )
 
 
-def run(ctx: Context) -> Resource:
-    """Operation entry point: parse, translate, render for the endpoint's FHIR version."""
+def evaluate(ctx: Context) -> TranslateOutcome:
+    """FHIR $translate: parse the request, translate through the chosen map(s), and for a
+    description explain the reading."""
     req = parse_request(ctx.args, ctx.store)
     if ctx.instance is not None and req.maps is None:
         req.maps = [ctx.instance.index]
+    return translate_explained(req, ctx.store)
+
+
+def run(ctx: Context) -> Resource:
+    """The $translate operation: evaluate, then render for the endpoint's FHIR version."""
     # R4 names in, R4 reading out: `match.source` is then the map's uri, as R4 defines it and
     # HAPI's remote terminology client reads it (R5-named requests get R5's meaning instead).
     r4_form = not ctx.r5 and any(ctx.args.spelled.get(n) == n for n in R4_INPUTS)
-    return render(translate_explained(req, ctx.store), r5=ctx.r5, map_as_source=r4_form)
+    return render(evaluate(ctx), r5=ctx.r5, map_as_source=r4_form)
 
 
 def translate_explained(req: TranslateRequest, store: Store) -> TranslateOutcome:
