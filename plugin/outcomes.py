@@ -68,11 +68,31 @@ class LookupOutcome:
 
 
 @dataclass(frozen=True)
+class ExpansionEntry:
+    """One code of an expansion page, as the client asked to see it, with its children.
+
+    Extensions, designations and properties are FHIR data as the content states them
+    (properties as `{"code": ..., "value[x]": ...}`, the R5 `contains.property` shape).
+    """
+
+    system: str
+    code: str
+    # Stated only when the expansion drew on several versions of the system.
+    version: str | None = None
+    display: str | None = None
+    abstract: bool = False
+    inactive: bool = False
+    extensions: tuple[Resource, ...] = ()
+    designations: tuple[Resource, ...] = ()
+    properties: tuple[Resource, ...] = ()
+    contains: tuple[ExpansionEntry, ...] = ()
+
+
+@dataclass(frozen=True)
 class ExpandOutcome:
     """The answer of ValueSet/$expand: one page of codes and how the expansion was made.
 
-    `contains` holds the page's `expansion.contains` entries in their R5 form (nested under
-    parents when the layout allows it); the R4 renderer moves the R5-only parts to extensions.
+    `contains` holds the page's entries, nested under their parents when the layout allows it.
     """
 
     # The value set's own elements repeated in the answer (url, version, name, status, ...).
@@ -84,7 +104,7 @@ class ExpandOutcome:
     offset: int | None
     # expansion.parameter, in order: (name, FHIR type, value).
     parameters: tuple[tuple[str, str, object], ...]
-    contains: tuple[Resource, ...]
+    contains: tuple[ExpansionEntry, ...]
     # expansion.property: (code, uri) of the properties the entries carry.
     properties: tuple[tuple[str, str], ...]
     # Systems the expansion has only a fragment of (the list is then not known to be complete).

@@ -6,7 +6,9 @@ them (http://hl7.org/fhir/5.0/StructureDefinition/extension-...), as the HL7 val
 
 from __future__ import annotations
 
-from plugin.outcomes import ExpandOutcome
+from collections.abc import Iterable
+
+from plugin.outcomes import ExpandOutcome, ExpansionEntry
 from plugin.types import Resource
 from plugin.wire.parameters import param
 
@@ -21,6 +23,42 @@ EXT_CONTAINS_PROPERTY = (
 _EXT = "http://hl7.org/fhir/StructureDefinition"
 
 
+def _property_extensions(props: Iterable[Resource]) -> list[Resource]:
+    """R5 `contains.property` entries as the R4 cross-version extension."""
+    out = []
+    for p in props:
+        subs: list[Resource] = [{"url": "code", "valueCode": p["code"]}]
+        subs += [{"url": "value", k: v} for k, v in p.items() if k.startswith("value")]
+        out.append({"url": EXT_CONTAINS_PROPERTY, "extension": subs})
+    return out
+
+
+def _entry(e: ExpansionEntry, r5: bool) -> Resource:
+    """One `contains` entry in FHIR element order; in R4 its properties become extensions."""
+    out: Resource = {"system": e.system}
+    moved = _property_extensions(e.properties) if e.properties and not r5 else []
+    if e.extensions:
+        out["extension"] = [*e.extensions, *moved]
+    if e.abstract:
+        out["abstract"] = True
+    if e.inactive:
+        out["inactive"] = True
+    if e.version:
+        out["version"] = e.version
+    out["code"] = e.code
+    if e.display:
+        out["display"] = e.display
+    if e.designations:
+        out["designation"] = list(e.designations)
+    if e.properties and r5:
+        out["property"] = list(e.properties)
+    if e.contains:
+        out["contains"] = [_entry(c, r5) for c in e.contains]
+    if moved and not e.extensions:
+        out["extension"] = moved
+    return out
+
+
 def _contains_r4(entries: list[Resource]) -> list[Resource]:
     """The entries with `property` moved to extensions (new dicts: the outcome is not changed)."""
     out = []
@@ -28,11 +66,7 @@ def _contains_r4(entries: list[Resource]) -> list[Resource]:
         c = dict(entry)
         props = c.pop("property", None)
         if props:
-            exts = c["extension"] = list(c.get("extension", []))
-            for p in props:
-                subs: list[Resource] = [{"url": "code", "valueCode": p["code"]}]
-                subs += [{"url": "value", k: v} for k, v in p.items() if k.startswith("value")]
-                exts.append({"url": EXT_CONTAINS_PROPERTY, "extension": subs})
+            c["extension"] = [*c.get("extension", []), *_property_extensions(props)]
         if "contains" in c:
             c["contains"] = _contains_r4(c["contains"])
         out.append(c)
@@ -44,6 +78,14 @@ def expansion_to_r4(vs: Resource) -> Resource:
     exp = vs.get("expansion")
     if not isinstance(exp, dict):
         return vs
+    _expansion_properties_r4(exp)
+    if "contains" in exp:
+        exp["contains"] = _contains_r4(exp["contains"])
+    return vs
+
+
+def _expansion_properties_r4(exp: Resource) -> None:
+    """R5 `expansion.property` as the R4 cross-version extension (in place)."""
     props = exp.pop("property", None)
     if props:
         exp["extension"] = exp.get("extension", []) + [
@@ -56,9 +98,6 @@ def expansion_to_r4(vs: Resource) -> Resource:
             }
             for p in props
         ]
-    if "contains" in exp:
-        exp["contains"] = _contains_r4(exp["contains"])
-    return vs
 
 
 def _unclosed(fragments: tuple[str, ...]) -> list[Resource]:
@@ -85,11 +124,12 @@ def render(outcome: ExpandOutcome, r5: bool = False) -> Resource:
     if outcome.parameters:
         body["parameter"] = [param(n, t, v) for n, t, v in outcome.parameters]
     if outcome.contains:
-        body["contains"] = list(outcome.contains)
+        body["contains"] = [_entry(e, r5) for e in outcome.contains]
     if outcome.properties:
         body["property"] = [{"code": c, "uri": u} for c, u in outcome.properties]
     if outcome.fragments:
         # Built on a fragment: the list is not known to be complete (FHIR valueset-unclosed).
         body = {"extension": _unclosed(outcome.fragments), **body}
-    out = {**outcome.value_set, "expansion": body}
-    return out if r5 else expansion_to_r4(out)
+    if not r5:
+        _expansion_properties_r4(body)
+    return {**outcome.value_set, "expansion": body}
