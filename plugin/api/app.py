@@ -15,6 +15,7 @@ from plugin.config import FHIR_VERSIONS, SERVER_VERSION
 from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.errors import FhirError
+from plugin.ops.capabilities import describe
 
 from .http import error_response
 from .routes import fhir_routes
@@ -30,7 +31,7 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fast
     app = FastAPI(
         title="nice-tx",
         version=SERVER_VERSION,
-        description="FHIR terminology service for NICE IPG406 coding rules",
+        description=describe(store),
     )
     app.state.store = store
 

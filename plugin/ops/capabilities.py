@@ -21,8 +21,6 @@ from plugin.outcomes import (
 from plugin.types import Resource
 from plugin.wire import capabilities as render
 
-DESCRIPTION = "FHIR terminology service for NICE IPG406 coding rules"
-
 # Search parameters advertised (the `_` ones are result parameters, not search parameters).
 _SEARCH_TYPES = {
     "url": "uri",
@@ -34,7 +32,15 @@ _SEARCH_TYPES = {
 }
 
 
-def capabilities(ops: Sequence[Operation], fhir_version: str, base: str) -> CapabilitiesOutcome:
+def describe(store: Store) -> str:
+    """The server's one-line description, naming the content packs it serves."""
+    serves = "; ".join(store.titles)
+    return f"FHIR terminology service for {serves}" if serves else "FHIR terminology service"
+
+
+def capabilities(
+    ops: Sequence[Operation], fhir_version: str, base: str, description: str
+) -> CapabilitiesOutcome:
     """The types served, each with its operations, and the search parameters."""
     types = tuple(
         ServedType(
@@ -45,7 +51,7 @@ def capabilities(ops: Sequence[Operation], fhir_version: str, base: str) -> Capa
     search = tuple(
         (p.name, _SEARCH_TYPES[p.name], p.doc) for p in SEARCH_PARAMS if p.name in _SEARCH_TYPES
     )
-    return CapabilitiesOutcome(fhir_version, base, DESCRIPTION, types, search)
+    return CapabilitiesOutcome(fhir_version, base, description, types, search)
 
 
 def terminology(store: Store, base: str) -> TerminologyOutcome:
@@ -65,9 +71,11 @@ def terminology(store: Store, base: str) -> TerminologyOutcome:
     return TerminologyOutcome(base, code_systems, params)
 
 
-def capability_statement(ops: Sequence[Operation], fhir_version: str, base: str) -> Resource:
+def capability_statement(
+    ops: Sequence[Operation], fhir_version: str, base: str, description: str
+) -> Resource:
     """The server's CapabilityStatement (kind instance, instantiating terminology-server)."""
-    return render.capability_statement(capabilities(ops, fhir_version, base))
+    return render.capability_statement(capabilities(ops, fhir_version, base, description))
 
 
 def terminology_capabilities(store: Store, fhir_version: str, base: str) -> Resource:
