@@ -59,31 +59,6 @@ def _entry(e: ExpansionEntry, r5: bool) -> Resource:
     return out
 
 
-def _contains_r4(entries: list[Resource]) -> list[Resource]:
-    """The entries with `property` moved to extensions (new dicts: the outcome is not changed)."""
-    out = []
-    for entry in entries:
-        c = dict(entry)
-        props = c.pop("property", None)
-        if props:
-            c["extension"] = [*c.get("extension", []), *_property_extensions(props)]
-        if "contains" in c:
-            c["contains"] = _contains_r4(c["contains"])
-        out.append(c)
-    return out
-
-
-def expansion_to_r4(vs: Resource) -> Resource:
-    """Move the R5-only expansion elements into their R4 extensions (in place)."""
-    exp = vs.get("expansion")
-    if not isinstance(exp, dict):
-        return vs
-    _expansion_properties_r4(exp)
-    if "contains" in exp:
-        exp["contains"] = _contains_r4(exp["contains"])
-    return vs
-
-
 def _expansion_properties_r4(exp: Resource) -> None:
     """R5 `expansion.property` as the R4 cross-version extension (in place)."""
     props = exp.pop("property", None)

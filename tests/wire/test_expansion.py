@@ -10,33 +10,8 @@ from plugin.outcomes import ExpandOutcome, ExpansionEntry
 from plugin.wire.expansion import (
     EXT_CONTAINS_PROPERTY,
     EXT_EXPANSION_PROPERTY,
-    expansion_to_r4,
     render,
 )
-
-
-def test_properties_move_to_extensions() -> None:
-    vs: dict[str, Any] = {
-        "resourceType": "ValueSet",
-        "expansion": {
-            "property": [{"code": "p", "uri": "http://x/p"}],
-            "contains": [
-                {
-                    "code": "a",
-                    "property": [{"code": "p", "valueCode": "v"}],
-                    "contains": [{"code": "b", "property": [{"code": "p", "valueString": "w"}]}],
-                }
-            ],
-        },
-    }
-    exp = expansion_to_r4(vs)["expansion"]
-    assert "property" not in exp
-    assert exp["extension"][0]["url"] == EXT_EXPANSION_PROPERTY
-    a = exp["contains"][0]
-    assert "property" not in a
-    assert a["extension"][0]["url"] == EXT_CONTAINS_PROPERTY
-    assert {"url": "value", "valueCode": "v"} in a["extension"][0]["extension"]
-    assert a["contains"][0]["extension"][0]["extension"][1] == {"url": "value", "valueString": "w"}
 
 
 def _outcome(*entries: ExpansionEntry) -> ExpandOutcome:
@@ -87,3 +62,12 @@ def test_r4_entries_carry_properties_as_extensions(
     assert entry["extension"][: len(extensions)] == list(extensions)
     assert "property" not in vs["expansion"]
     assert vs["expansion"]["extension"][0]["url"] == EXT_EXPANSION_PROPERTY
+
+
+def test_r4_nested_entries_carry_their_properties_too() -> None:
+    child = ExpansionEntry("http://x", "b", properties=({"code": "p", "valueString": "w"},))
+    parent = ExpansionEntry("http://x", "a", properties=(PROP,), contains=(child,))
+    entry = render(_outcome(parent))["expansion"]["contains"][0]
+    assert {"url": "value", "valueCode": "v"} in entry["extension"][0]["extension"]
+    nested = entry["contains"][0]["extension"][0]["extension"]
+    assert nested[1] == {"url": "value", "valueString": "w"}
