@@ -173,7 +173,11 @@ def evaluate_codesystem(ctx: Context) -> ValidateOutcome:
     store = ctx.store
     url = args.get("url")
     if args.has("codeSystem"):
-        store = store.overlay([args.get("codeSystem")])
+        try:
+            store = store.overlay([args.get("codeSystem")])
+        except ValueError as exc:
+            # A code system the request brings must be usable content (it needs a url).
+            raise invalid(f"The codeSystem cannot be used: {exc}", "codeSystem") from None
         url = args.get("codeSystem").get("url")
     if ctx.instance is not None:
         url = ctx.instance.url
