@@ -213,6 +213,17 @@ MESSAGES: dict[str, Message] = {
         "'{required}' by a version-check parameter",
     ),
     "Unable_to_resolve_value_Set_": Message("not-found", "not-found", _VS_NOT_FOUND),
+    # --- $subsumes --------------------------------------------------------------------------
+    "SUBSUMES_CODING_NO_SYSTEM": Message(
+        "invalid",
+        "invalid-data",
+        "The Coding coding{side} has no system: $subsumes needs to know its code system",
+    ),
+    "SUBSUMES_SYSTEM_REQUIRED": Message(
+        "invalid",
+        "invalid-data",
+        "No system was given: $subsumes needs the code system of codeA and codeB",
+    ),
     # --- expanding a value set -----------------------------------------------------------------
     "UNKNOWN_CODESYSTEM_EXP": Message(
         "not-found",

@@ -194,3 +194,11 @@ class VersionsOutcome:
 
     versions: tuple[str, ...]
     default: str
+
+
+@dataclass(frozen=True)
+class SubsumesOutcome:
+    """The answer of CodeSystem/$subsumes: how code A relates to code B."""
+
+    # equivalent | subsumes | subsumed-by | not-subsumed
+    outcome: str

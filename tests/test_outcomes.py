@@ -28,6 +28,7 @@ def test_there_is_an_outcome_per_operation() -> None:
         "CapabilitiesOutcome",
         "TerminologyOutcome",
         "VersionsOutcome",
+        "SubsumesOutcome",
     } <= names
 
 

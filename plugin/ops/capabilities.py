@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from plugin.content.core import code_system_summaries
 from plugin.content.store import TERMINOLOGY_TYPES, Store
 from plugin.ops.expand import PARAMS as EXPAND_PARAMS
 from plugin.ops.operation import Operation
@@ -57,9 +58,9 @@ def capabilities(
 def terminology(store: Store, base: str) -> TerminologyOutcome:
     """The code systems (and versions) served, and the parameters $expand takes."""
     systems: dict[str, list[str]] = {}
-    for e in store.all("CodeSystem"):
-        if e.resource.get("content") != "supplement":
-            systems.setdefault(e.url, []).append(e.version or "")
+    for url, version, content in code_system_summaries(store):
+        if content != "supplement":
+            systems.setdefault(url, []).append(version or "")
     code_systems = tuple(
         (url, tuple(sorted(v for v in systems[url] if v))) for url in sorted(systems)
     )

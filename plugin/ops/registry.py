@@ -7,7 +7,7 @@ operation here serves and declares it; nothing else lists operations.
 
 from __future__ import annotations
 
-from plugin.ops import batch, expand, lookup, translate, validate_code
+from plugin.ops import batch, expand, lookup, subsumes, translate, validate_code
 from plugin.ops.operation import Operation
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -16,5 +16,6 @@ OPERATIONS: tuple[Operation, ...] = (
     validate_code.CODESYSTEM,
     validate_code.VALUESET,
     lookup.OPERATION,
+    subsumes.OPERATION,
     batch.OPERATION,
 )
