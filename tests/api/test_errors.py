@@ -237,6 +237,7 @@ ROUTES = [
     "/r4/ConceptMap/$translate",
     "/r4/ConceptMap/ipg406-coding/$translate",
     "/r4/CodeSystem/$lookup",
+    "/r4/CodeSystem/$subsumes",
     "/r4/CodeSystem/$validate-code",
     "/r4/ValueSet/$expand",
     "/r4/ValueSet/$validate-code",
