@@ -15,8 +15,8 @@ from plugin.config import FHIR_VERSIONS, SERVER_VERSION
 from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
+from plugin.errors import FhirError
 from plugin.ops.capabilities import describe
-from plugin.wire.outcome import FhirError
 
 from .http import error_response
 from .routes import fhir_routes
