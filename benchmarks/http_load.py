@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -307,17 +307,11 @@ def main() -> None:
                 cmd = [*off, "--port", str(port)]
                 servers.append(start("baseline", cmd, port, LOOKUP, {}, cwd=opts.baseline))
                 rows.append(Row(BASELINE, servers[-1], TRANSLATE))
-            skipped = None if not opts.no_peers else "--no-peers given: Node peers skipped"
-            if skipped is None:
-                skipped = install_peers(Path(tmp) / "peers")
-            if skipped is None:
-                for name in PEERS:
-                    port = next(ports)
-                    cmd, env = peer_command(name, port, Path(tmp) / "peers")
-                    servers.append(start(f"node {name}", cmd, port, TRANSLATE, env))
-                    rows.append(Row(PEER_ROW.format(name), servers[-1], TRANSLATE))
+            if opts.no_peers:
+                notes.append("--no-peers given: Node peers skipped")
             else:
-                notes.append(skipped)
+                skipped = start_peers(Path(tmp) / "peers", ports, servers, rows)
+                notes += [skipped] if skipped else []
             if use_wrk:
                 paths = lua_paths(varied(opts.varied))
                 rows.append(Row(VARIED, g_off, "/", script=paths))
@@ -372,6 +366,21 @@ def main() -> None:
                 server.stop()
 
     report(rows, scale_rows, cold, rss, use_wrk, opts, notes)
+
+
+def start_peers(
+    folder: Path, ports: Iterator[int], servers: list[Server], rows: list[Row]
+) -> str | None:
+    """Install and start the Node peers, adding their servers and rows; the reason if skipped."""
+    skipped = install_peers(folder)
+    if skipped is not None:
+        return skipped
+    for name in PEERS:
+        port = next(ports)
+        cmd, env = peer_command(name, port, folder)
+        servers.append(start(f"node {name}", cmd, port, TRANSLATE, env))
+        rows.append(Row(PEER_ROW.format(name), servers[-1], TRANSLATE))
+    return None
 
 
 def fastest_peer(rows: list[Row]) -> Row | None:

@@ -34,12 +34,12 @@ from plugin.config import FHIR_VERSIONS
 from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
+from plugin.errors import FhirError
+from plugin.jsonio import dumps, loads
 from plugin.ops import lookup, translate, validate_code
+from plugin.ops.operation import Operation
 from plugin.ops.params import parse_parameters, parse_query_string
-from plugin.ops.registry import Operation
 from plugin.text import memoise
-from plugin.wire.json import dumps, loads
-from plugin.wire.outcome import FhirError
 
 HERE = Path(__file__).resolve().parent
 PROCEDURE = "https://w3id.org/nice-tx/fhir/CodeSystem/mwa-liver-procedure"
@@ -71,7 +71,7 @@ def get_path(op: Operation, rtype: str, query: str, store: Store) -> Callable[[]
 
     def call() -> bytes:
         args = parse_query_string(op.params, query)
-        return dumps(run_operation(op, rtype, store, False, args))
+        return dumps(run_operation((op, rtype, store, False), args))
 
     return call
 
@@ -81,7 +81,7 @@ def post_path(op: Operation, rtype: str, body: bytes, store: Store) -> Callable[
 
     def call() -> bytes:
         args = parse_parameters(op.params, loads(body))
-        return dumps(run_operation(op, rtype, store, False, args))
+        return dumps(run_operation((op, rtype, store, False), args))
 
     return call
 

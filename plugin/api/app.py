@@ -15,12 +15,13 @@ from plugin.config import FHIR_VERSIONS, SERVER_VERSION
 from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
+from plugin.errors import FhirError
 from plugin.ops.capabilities import describe
-from plugin.wire.outcome import FhirError
+from plugin.ops.registry import OPERATIONS
 
 from .dispatch import FhirApp, table
 from .http import error_response
-from .routes import OPERATIONS, fhir_routes
+from .routes import fhir_routes
 
 # The page is static: it calls this server's own $translate from the browser.
 PAGE = (Path(__file__).parent / "static" / "index.html").read_text(encoding="utf-8")

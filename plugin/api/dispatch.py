@@ -21,11 +21,11 @@ from starlette.types import Receive, Scope, Send
 
 from plugin.content.store import Store
 from plugin.content.supplements import with_supplements
+from plugin.errors import invalid, not_found
+from plugin.jsonio import dumps
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, parse_parameters, parse_query_string
-from plugin.ops.registry import Context, Operation
 from plugin.types import Resource
-from plugin.wire.json import dumps
-from plugin.wire.outcome import invalid, not_found
 
 from .http import check_length, decode_json, error_answer, negotiate_media, read_body
 
@@ -35,19 +35,15 @@ Table = dict[tuple[str, str, str], Route]
 
 
 def run_operation(
-    op: Operation,
-    rtype: str,
-    store: Store,
-    r5: bool,
-    args: Args,
-    rid: str | None = None,
-    accept_language: str | None = None,
+    route: Route, args: Args, rid: str | None = None, accept_language: str | None = None
 ) -> Resource:
-    """Run `op` for one request: request-scoped content, supplements, the instance, the answer.
+    """Run a route's operation for one request: request-scoped content, supplements, the
+    instance, the answer.
 
     FHIR: `tx-resource` resources are used for this request only; an instance-level call
     (`[type]/[id]/$op`) names a resource that must exist (404 otherwise).
     """
+    op, rtype, store, r5 = route
     view = store
     extra = args.all("tx-resource")
     if extra:
@@ -114,7 +110,7 @@ class FhirApp(FastAPI):
 
 async def _serve(found: Route, rid: str | None, scope: Scope, receive: Receive, send: Send) -> None:
     """Answer one operation request: headers, body or query -> arguments -> operation -> JSON."""
-    op, rtype, store, r5 = found
+    op = found[0]
     accept = language = ctype = length = None
     for name, value in scope["headers"]:
         # The first of a repeated header counts, as Starlette's `headers.get` reads it.
@@ -138,7 +134,7 @@ async def _serve(found: Route, rid: str | None, scope: Scope, receive: Receive, 
             args = parse_parameters(op.params, body)
         else:
             args = parse_query_string(op.params, query)
-        answer = run_operation(op, rtype, store, r5, args, rid, language)
+        answer = run_operation(found, args, rid, language)
         status = 200
     except Exception as exc:
         answer, status = error_answer(exc)

@@ -14,27 +14,18 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.config import FHIR_VERSIONS
 from plugin.content.store import TERMINOLOGY_TYPES, Store
-from plugin.ops import batch, capabilities, expand, lookup, subsumes, translate, validate_code
+from plugin.errors import METHOD_NOT_ALLOWED, FhirError, invalid, not_found
+from plugin.ops import capabilities
+from plugin.ops.operation import Operation
 from plugin.ops.params import Args, parse_parameters, parse_query
-from plugin.ops.registry import Operation
+from plugin.ops.registry import OPERATIONS
 from plugin.ops.search import PARAMS as SEARCH_PARAMS
 from plugin.ops.search import read, search
-from plugin.wire.outcome import METHOD_NOT_ALLOWED, FhirError, invalid, not_found
 
 from .dispatch import run_operation
 from .http import error_response, fhir_response, negotiate, read_json
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-OPERATIONS: tuple[Operation, ...] = (
-    translate.OPERATION,
-    expand.OPERATION,
-    validate_code.CODESYSTEM,
-    validate_code.VALUESET,
-    lookup.OPERATION,
-    subsumes.OPERATION,
-    batch.OPERATION,
-)
 
 
 def _guarded(handler: Callable[[Request, str], Awaitable[Response]]) -> Endpoint:
@@ -63,7 +54,8 @@ def _operation_endpoint(op: Operation, rtype: str, store: Store, r5: bool) -> En
         args = await _args(request, op)
         rid = request.path_params.get("id")
         language = request.headers.get("accept-language")
-        return fhir_response(run_operation(op, rtype, store, r5, args, rid, language), media=media)
+        answer = run_operation((op, rtype, store, r5), args, rid, language)
+        return fhir_response(answer, media=media)
 
     return _guarded(handle)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from plugin.content.store import Entry, Store, make_entry, pick, version_key
-from plugin.wire.json import loads
+from plugin.jsonio import loads
 
 PACKS = Path(__file__).parent / "corepacks"
 # FHIR version of a base -> pack file name.

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from plugin.content.store import TERMINOLOGY_TYPES, Entry, Store
 from plugin.content.systems import canonical_system
+from plugin.errors import invalid, not_found
 from plugin.ops.params import Args, Param
+from plugin.outcomes import SearchOutcome
 from plugin.types import Resource
-from plugin.wire.outcome import invalid, not_found
+from plugin.wire.bundle import render
 
 PARAMS = (
     Param("url", "uri", "Canonical URL (aliases of OPCS-4 accepted)"),
@@ -88,8 +90,20 @@ def _filter(entries: Iterable[Entry], args: Args, rtype: str) -> list[Entry]:
     return out
 
 
-def search(store: Store, rtype: str, args: Args, base_url: str) -> Resource:
-    """FHIR search over the stored resources of one type, answered as a searchset Bundle."""
+def _summarised(resource: Resource, summary: str) -> Resource:
+    """The resource as `_summary` asks for it (true, text, data; false: whole)."""
+    if summary == "true":
+        return {k: v for k, v in resource.items() if k in _SUMMARY}
+    if summary == "text":
+        return {k: v for k, v in resource.items() if k in ("resourceType", "id", "meta", "text")}
+    if summary == "data":
+        return {k: v for k, v in resource.items() if k != "text"}
+    return resource
+
+
+def evaluate(store: Store, rtype: str, args: Args, base_url: str) -> SearchOutcome:
+    """FHIR search over the stored resources of one type (url, version, name, title, status,
+    _id; _summary and _count shape the answer)."""
     if rtype not in TERMINOLOGY_TYPES:
         raise not_found(f"Resource type {rtype} is not served here", rtype)
     summary = args.get("_summary", "false")
@@ -101,29 +115,13 @@ def search(store: Store, rtype: str, args: Args, base_url: str) -> Resource:
     if count is not None and count < 0:
         raise invalid("_count must not be negative", "_count")
     found = sorted(_filter(store.all(rtype), args, rtype), key=lambda e: (e.url, e.version or ""))
-    bundle: Resource = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(found),
-        "link": [{"relation": "self", "url": base_url}],
-    }
     if summary == "count":
-        return bundle
+        return SearchOutcome(base_url, len(found))
     page = found[:count] if count is not None else found
-    entries = []
-    for e in page:
-        res = e.resource
-        if summary == "true":
-            res = {k: v for k, v in res.items() if k in _SUMMARY}
-        elif summary == "text":
-            res = {k: v for k, v in res.items() if k in ("resourceType", "id", "meta", "text")}
-        elif summary == "data":
-            res = {k: v for k, v in res.items() if k != "text"}
-        rid = e.id
-        entry: Resource = {"resource": res, "search": {"mode": "match"}}
-        if rid:
-            entry = {"fullUrl": f"{base_url.split('?', 1)[0]}/{rid}", **entry}
-        entries.append(entry)
-    if entries:
-        bundle["entry"] = entries
-    return bundle
+    entries = tuple((e.id, _summarised(e.resource, summary)) for e in page)
+    return SearchOutcome(base_url, len(found), entries)
+
+
+def search(store: Store, rtype: str, args: Args, base_url: str) -> Resource:
+    """FHIR search, answered as a searchset Bundle."""
+    return render(evaluate(store, rtype, args, base_url))

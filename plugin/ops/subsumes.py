@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from plugin.content.codesystem import CodeSystemIndex
+from plugin.errors import invalid, not_found
+from plugin.messages import error
 from plugin.ops.lookup import resolve_system
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
-from plugin.ops.registry import Context, Operation
+from plugin.outcomes import SubsumesOutcome
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, invalid, not_found
-from plugin.wire.parameters import param, parameters
+from plugin.wire.subsumes import render
 
 PARAMS = (
     Param("codeA", "code", "The code that may subsume codeB"),
@@ -27,13 +29,7 @@ def _side(args: Args, name: str) -> tuple[str | None, str, str | None]:
     if args.has(f"coding{name}"):
         system, code, _, version = coding_of(args.get(f"coding{name}"), f"coding{name}")
         if not system:
-            raise FhirError(
-                "invalid",
-                f"The Coding coding{name} has no system: $subsumes needs to know its code system",
-                (f"coding{name}",),
-                tx_code="invalid-data",
-                message_id="SUBSUMES_CODING_NO_SYSTEM",
-            )
+            raise error("SUBSUMES_CODING_NO_SYSTEM", (f"coding{name}",), side=name)
         return system, code, version
     if not args.has(f"code{name}"):
         raise invalid(f"Give code{name} (with system) or coding{name}", f"code{name}")
@@ -49,7 +45,7 @@ def _concept(cs: CodeSystemIndex, code: str, where: str) -> str:
     return concept.code
 
 
-def run(ctx: Context) -> Resource:
+def evaluate(ctx: Context) -> SubsumesOutcome:
     """FHIR $subsumes: `equivalent`, `subsumes` (A is an ancestor of B), `subsumed-by` or
     `not-subsumed`, by the code system's hierarchy.
 
@@ -61,13 +57,7 @@ def run(ctx: Context) -> Resource:
     if ctx.instance is not None:
         system_a, system_b = system_a or ctx.instance.url, system_b or ctx.instance.url
     if not system_a or not system_b:
-        raise FhirError(
-            "invalid",
-            "No system was given: $subsumes needs the code system of codeA and codeB",
-            ("system",),
-            tx_code="invalid-data",
-            message_id="SUBSUMES_SYSTEM_REQUIRED",
-        )
+        raise error("SUBSUMES_SYSTEM_REQUIRED", ("system",))
     if system_a != system_b or (version_a and version_b and version_a != version_b):
         raise invalid(
             f"codeA and codeB are in different code systems ('{system_a}', '{system_b}'): "
@@ -77,14 +67,17 @@ def run(ctx: Context) -> Resource:
     cs = resolve_system(ctx.store, system_a, version_a or version_b, "system")
     a, b = _concept(cs, code_a, "codeA"), _concept(cs, code_b, "codeB")
     if a == b:
-        outcome = "equivalent"
-    elif a in cs.ancestors(b):
-        outcome = "subsumes"
-    elif b in cs.ancestors(a):
-        outcome = "subsumed-by"
-    else:
-        outcome = "not-subsumed"
-    return parameters([param("outcome", "code", outcome)])
+        return SubsumesOutcome("equivalent")
+    if a in cs.ancestors(b):
+        return SubsumesOutcome("subsumes")
+    if b in cs.ancestors(a):
+        return SubsumesOutcome("subsumed-by")
+    return SubsumesOutcome("not-subsumed")
+
+
+def run(ctx: Context) -> Resource:
+    """The $subsumes operation: evaluate, then render as Parameters."""
+    return render(evaluate(ctx))
 
 
 OPERATION = Operation(
@@ -93,5 +86,4 @@ OPERATION = Operation(
     resource_types=("CodeSystem",),
     params=PARAMS,
     run=run,
-    doc="Whether codeA subsumes codeB in the code system's hierarchy.",
 )

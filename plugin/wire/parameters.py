@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugin.content.conceptmap import Coding
-from plugin.types import Resource
+from plugin.types import Coding, Resource
 
 # FHIR type name -> its value[x] key ("code" -> "valueCode"); filled as types are first used.
 _VALUE_KEYS: dict[str, str] = {}

@@ -6,9 +6,8 @@ answer of the hottest operation.
 
 from __future__ import annotations
 
-from plugin.content.conceptmap import R4_TO_R5, Match, Product
-from plugin.results import TranslateOutcome
-from plugin.types import Resource
+from plugin.outcomes import TranslateOutcome
+from plugin.types import R4_TO_R5, Match, Product, Resource
 from plugin.wire.parameters import coding_json, parameters
 
 

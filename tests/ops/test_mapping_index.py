@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.content import concept_map
-from plugin.content.conceptmap import Coding, Dependency
 from plugin.content.store import Store, make_entry
 from plugin.ops.mapping import TranslateRequest, _candidate_maps, _forward, _indexed, translate
+from plugin.types import Coding, Dependency, Match
 
 
-def _general(req: TranslateRequest, store: Store) -> list:
+def _general(req: TranslateRequest, store: Store) -> list[Match]:
     return [m for cm in _candidate_maps(req, store) for m in _forward(cm, req.codings[0], req)]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from plugin.api.cache import ResponseCache
+from plugin.api.dispatch import FhirApp
 from plugin.api.settings import Settings, build_app
 from plugin.content.loader import build_store
 from plugin.text import matcher_for, memoise, read_text
@@ -55,7 +56,9 @@ def test_cache_size_zero_turns_every_memo_off(size: int, remembers: bool) -> Non
         for _ in range(2):
             assert c.post("/r4/ConceptMap/$translate", json=body).status_code == 200
     assert (len(app) > 0) is remembers
-    served = app.app.stores()
+    inner = app.app
+    assert isinstance(inner, FhirApp)
+    served = inner.stores()
     assert served
     # The base that answered kept its readings, or (cache off) no base keeps any.
     assert any(matcher_for(s).plans for s in served) is remembers
