@@ -154,6 +154,8 @@ class SearchOutcome:
     self_url: str
     total: int
     entries: tuple[tuple[str | None, Resource], ...] = ()
+    # The following page's URL when this page does not reach the last match.
+    next_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -188,9 +188,16 @@ class CoreView(Store):
         return None
 
     def all(self, rtype: str) -> Iterator[Entry]:
-        """Every core resource of a type, pack by pack."""
+        """Every core resource of a type a base serves: its own version's, then the other
+        packs' resources whose id its own pack does not use (ids are unique per base, as read
+        by id finds them)."""
+        taken: set[str | None] = set()
         for pack in self.packs:
-            yield from pack.all(rtype)
+            ids = {r.id for r in pack.rows if r.type == rtype}
+            for row in pack.rows:
+                if row.type == rtype and (row.id is None or row.id not in taken):
+                    yield pack._entry(row)
+            taken |= ids
 
     def concept_maps_for(self, system: str) -> list[Entry]:
         """Core packs hold no ConceptMaps."""

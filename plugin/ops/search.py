@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from plugin.content.store import TERMINOLOGY_TYPES, Entry, Store
 from plugin.content.systems import canonical_system
@@ -20,9 +21,15 @@ PARAMS = (
     Param("status", "code", "Publication status"),
     Param("_id", "id", "Logical id"),
     Param("_summary", "code", "true | count | false | data | text"),
-    Param("_count", "integer", "Page size"),
+    Param("_count", "integer", "Page size (default 100, at most 1000)"),
+    Param("_offset", "integer", "Index of the page's first match (the `next` link sets it)"),
     Param("_elements", "string", "Not supported: whole resources are returned"),
 )
+
+# Searches are paged so that an unfiltered search over the FHIR core content (over a thousand
+# value sets) cannot build one huge answer; the `next` link fetches the following page.
+DEFAULT_PAGE = 100
+MAX_PAGE = 1000
 
 # Elements kept by `_summary=true` (the summary elements of the three resource types).
 _SUMMARY = (
@@ -112,14 +119,28 @@ def evaluate(store: Store, rtype: str, args: Args, base_url: str) -> SearchOutco
             f"_summary must be true, false, count, data or text, not '{summary}'", "_summary"
         )
     count = args.get("_count")
-    if count is not None and count < 0:
-        raise invalid("_count must not be negative", "_count")
+    offset = args.get("_offset", 0)
+    for name, value in (("_count", count), ("_offset", offset)):
+        if value is not None and value < 0:
+            raise invalid(f"{name} must not be negative", name)
     found = sorted(_filter(store.all(rtype), args, rtype), key=lambda e: (e.url, e.version or ""))
     if summary == "count":
         return SearchOutcome(base_url, len(found))
-    page = found[:count] if count is not None else found
+    size = min(DEFAULT_PAGE if count is None else count, MAX_PAGE)
+    page = found[offset : offset + size]
     entries = tuple((e.id, _summarised(e.resource, summary)) for e in page)
-    return SearchOutcome(base_url, len(found), entries)
+    more = offset + size < len(found) and size > 0
+    return SearchOutcome(
+        base_url, len(found), entries, _with_offset(base_url, offset + size) if more else None
+    )
+
+
+def _with_offset(url: str, offset: int) -> str:
+    """The search URL with `_offset` set: FHIR paging links repeat the search with a position."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "_offset"]
+    query.append(("_offset", str(offset)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def search(store: Store, rtype: str, args: Args, base_url: str) -> Resource:

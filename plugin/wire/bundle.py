@@ -7,14 +7,16 @@ from plugin.types import Resource
 
 
 def render(outcome: SearchOutcome) -> Resource:
-    """FHIR searchset Bundle: total, the `self` link, one `match` entry per resource with its
-    fullUrl (the search URL's base and the resource id)."""
+    """FHIR searchset Bundle: total, the `self` link (and `next` when more pages follow), one
+    `match` entry per resource with its fullUrl (the search URL's base and the resource id)."""
     bundle: Resource = {
         "resourceType": "Bundle",
         "type": "searchset",
         "total": outcome.total,
         "link": [{"relation": "self", "url": outcome.self_url}],
     }
+    if outcome.next_url:
+        bundle["link"].append({"relation": "next", "url": outcome.next_url})
     base = outcome.self_url.split("?", 1)[0]
     entries = []
     for rid, resource in outcome.entries:
