@@ -45,7 +45,11 @@ def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex
     if len(systems) == 1:
         entries: Iterable[Entry] = store.concept_maps_for(next(iter(systems)))
     else:
-        entries = store.all("ConceptMap")
+        # Only maps with a group from or to one of the systems can apply. One such map needs
+        # no ordering; several keep the order `all` gives (a full scan, which a store layered
+        # on FHIR core makes costly).
+        found = {id(e): e for system in systems for e in store.concept_maps_for(system)}
+        entries = list(found.values()) if len(found) <= 1 else store.all("ConceptMap")
     out = []
     for entry in entries:
         cm: ConceptMapIndex = entry.index
