@@ -1,0 +1,392 @@
+"""From a page's classified lines to coding rules (the guidance-coding schema, v0.1).
+
+One pass over the lines with a small state: the current variant (a block, or the implied single
+variant), the open choice ("One of the following", "Codes available are:", "A code from category
+S07.- below"), whether a standalone "Or" was just seen. Notes and sentences are handled after the
+code lines (`plugin.compile.notes`); what the text leaves open is recorded as an ambiguity.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from plugin.compile.grammar import Line, parse_line
+from plugin.compile.notes import apply_note, diagnosis_slots, note
+from plugin.compile.page import Page
+from plugin.compile.refs import OPCS4, code_ref, condition_of, decided_by, role_of, slot, slug
+
+Doc = dict[str, Any]
+_CHAPTER_Z = re.compile(r"Chapter\s+['‘’]?Z['‘’]?\s+(?:site\s+)?code", re.I)
+
+
+class _Builder:
+    def __init__(self, page: Page, title: str | None) -> None:
+        self.page = page
+        self.doc: Doc = {
+            "schema_version": "0.1",
+            "id": f"ipg{page.ipg or 0:03d}",
+            "ipg": page.ipg or 0,
+            "title": title or page.title,
+            "source": {
+                "url": page.url or "",
+                "page_file": "",
+                "heading": page.heading,
+                "layout": page.layout,
+                "stated_opcs_version": page.stated_opcs_version,
+                "era": "2003-2013",
+                "completeness": page.completeness,
+                "truncated_at": page.truncated_at,
+                "alt_copies": [],
+            },
+            "status": "coded",
+            "variants": [],
+            "shared_slots": [],
+            "variant_preference": None,
+            "diagnoses": [],
+            "snomed_ct": [],
+            "notes": [],
+            "ambiguities": [],
+        }
+        self.cur: Doc | None = None
+        self.mode: str | None = None  # "one-of" | "options" | "from-category"
+        self.mode_slot: Doc | None = None
+        self.mode_words = ""
+        self.after_or = False
+        self.notes: list[Line] = []
+        self.seen_dx = False
+        self.snomed_role = "procedure"
+
+    # --- variants and slots -------------------------------------------------------------
+    def variant(self, vid: str, label: str | None, kind: str, value: str) -> Doc:
+        ids = {v["id"] for v in self.doc["variants"]}
+        base, n = vid, 2
+        while vid in ids:
+            vid, n = f"{base}-{n}", n + 1
+        v: Doc = {
+            "id": vid,
+            "label": label,
+            "selector": {"kind": kind, "value": value, "as_stated": None},
+            "slots": [],
+        }
+        self.doc["variants"].append(v)
+        self.cur = v
+        return v
+
+    def current(self) -> Doc:
+        return self.cur if self.cur is not None else self.variant("main", None, "single", "single")
+
+    def add_slot(self, role: str, cands: list[Doc], **kw: Any) -> Doc:
+        v = self.current()
+        s = slot(len(v["slots"]) + 1, role, cands, **kw)
+        v["slots"].append(s)
+        return s
+
+    # --- lines ----------------------------------------------------------------------------
+    def header(self, line: Line) -> None:
+        label = line.text
+        self.mode = None
+        if label.startswith("Stage"):
+            self.variant(slug(label), label, "stage", label.lower())
+            return
+        abbrev = re.search(r"\(([A-Z]{2,})\)", label)
+        if abbrev:
+            self.variant(slug(abbrev.group(1)), label, "technique", abbrev.group(1))
+            return
+        word = re.split(r"[\s/]+", label)[0].lower()
+        self.variant(slug(word), label, "approach", word)
+
+    def code_line(self, line: Line) -> None:
+        parsed = parse_line(line.text)
+        if not parsed.refs:
+            self.notes.append(line)
+            return
+        if self.seen_dx and all(self._in_dx(r.code) for r in parsed.refs):
+            self.doc["notes"].append(note("duplicate-line", line.original, True))
+            return
+        cond = condition_of(line.text)
+        typo = self.page.typos.get(line.text)
+        cands = [code_ref(r, OPCS4, line.original) for r in parsed.refs[:1]]
+        rest = parsed.refs[1:]
+        for r in list(rest):
+            if r.conn != "or":
+                break
+            cands.append(code_ref(r, OPCS4, line.original))
+            rest.remove(r)
+        if typo:
+            for c in cands:
+                c["typo"] = typo
+        self._place(cands, cond, line)
+        for r in rest:  # "plus" companions on the same line
+            c = code_ref(r, OPCS4, line.original)
+            self.add_slot(role_of(c["code"], False), [c], source="sentence")
+        self.after_or = False
+
+    def _place(self, cands: list[Doc], cond: dict[str, str] | None, line: Line) -> None:
+        code = cands[0]["code"]
+        v = self.cur
+        if self.mode in ("one-of", "from-category") and self.mode_slot is not None:
+            self.mode_slot["candidates"].extend(cands)
+            return
+        if self.mode == "options":
+            self.variant(slug(code), None, "procedure-detail", code)
+        mains = [s for s in v["slots"] if s["role"] == "main"] if v is not None else []
+        role = role_of(code, True)
+        if role == "main" and mains and v is not None and self.mode != "options":
+            main = mains[0]
+            head = main["candidates"][0]["code"] or ""
+            if v["slots"][-1] is main and head[:3] == code[:3]:
+                main["candidates"].extend(cands)  # a list of codes of one category
+                det = decided_by(line.text, "main", main["candidates"])
+                main["determined_by"] = {"kind": det, "as_stated": None}
+                return
+            if self.after_or and len(v["slots"]) == 1:
+                main["candidates"].extend(cands)
+                det = decided_by("", "main", main["candidates"]) or "procedure-detail"
+                main["determined_by"] = {"kind": det, "as_stated": None}
+                self.ambiguity(
+                    f"/variants/{len(self.doc['variants']) - 1}/slots/0",
+                    "A standalone 'Or' between two main codes; the codes after them are read as "
+                    "applying to both.",
+                    "one main slot with both codes as candidates",
+                    ["two alternative variants"],
+                )
+                return
+            if head[:1] == code[:1]:
+                self.variant(slug(code), None, "alternative-solution", code)
+                if not self.after_or and v["slots"][-1] is not main:
+                    self.ambiguity(
+                        "/variants",
+                        "A second main code of the same chapter follows the first one's "
+                        "companion codes with nothing but blank lines between them.",
+                        "two alternative variants",
+                        ["one sequence"],
+                    )
+            else:
+                role = "supplementary"
+        elif (
+            v is not None
+            and v["slots"]
+            and role not in ("main", "supplementary", "qualifier")
+            and v["slots"][-1]["role"] == role
+            and v["slots"][-1]["candidates"][0]["code"][:3] == code[:3]
+            and v["slots"][-1]["source"] == "code-line"
+        ):
+            last = v["slots"][-1]
+            last["candidates"].extend(cands)
+            last["select"] = "one-or-more" if role == "image-control" else "one"
+            last["determined_by"] = {
+                "kind": decided_by(line.text, role, last["candidates"]),
+                "as_stated": None,
+            }
+            return
+        det = decided_by(line.text, role, cands)
+        self.add_slot(
+            role,
+            cands,
+            requirement="conditional" if cond else "required",
+            condition=cond,
+            determined_by={"kind": det, "as_stated": None} if det else None,
+        )
+
+    def text_line(self, line: Line) -> None:
+        t, o = line.text, line.original
+        low = t.lower()
+        parsed = parse_line(t)
+        if "cannot be expressed" in low:
+            self.doc["status"] = "no-single-code"
+            self.doc["notes"].append(note("limitation", o, False))
+        elif low.startswith("the opcs-4 codes for"):
+            self.doc["notes"].append(note("preamble", o, True))
+        elif "one of the following" in low and not parsed.refs:
+            self._open_choice(o, low)
+        elif "codes available" in low or "dependent on what has been" in low:
+            self.mode = "options"
+            self.doc["notes"].append(note("selection", o, False))
+        elif "secondary code" in low or re.search(r"also (?:be )?(?:assigned|recorded)", low):
+            self.notes.append(line)
+        elif "plus a relevant code" in low and not parsed.refs:
+            self._open_choice(o, low, role="approach")
+        elif _CHAPTER_Z.search(t) or "body system chapter code" in low:
+            self._chapter(o, low)
+        elif parsed.refs and t.rstrip().endswith(":"):
+            ref = code_ref(parsed.refs[0], OPCS4, o)
+            self.mode = "from-category"
+            self.mode_slot = self.add_slot(
+                "main", [], from_category=ref, source="sentence",
+                determined_by={"kind": "procedure-detail", "as_stated": None},
+            )
+            self.doc["notes"].append(note("instruction", o, False))
+        elif parsed.refs:
+            self._sentence(o, low, parsed.refs)
+        else:
+            self.notes.append(line)
+
+    def _open_choice(self, t: str, low: str, role: str = "main") -> None:
+        self.doc["notes"].append(note("instruction", t, False))
+        if low.startswith("or "):
+            # "Or one of the following codes to identify X approach:" -> a second variant that
+            # repeats everything before the approach slot.
+            prev = self.current()
+            keep = [copy.deepcopy(s) for s in prev["slots"] if s["role"] != "approach"]
+            what = re.search(r"identify (.+?) approach", t)
+            value = what.group(1) if what else "alternative"
+            v = self.variant(slug(value), None, "approach", value)
+            v["selector"]["as_stated"] = f"{value} approach"
+            v["slots"] = keep
+            role = "approach"
+        elif role == "approach":
+            what = re.search(r"identify (.+?) approach", t)
+            if what and self.cur is not None:
+                value = what.group(1)
+                self.cur["id"] = slug(value)
+                self.cur["selector"] = {
+                    "kind": "approach", "value": value, "as_stated": f"{value} approach"
+                }
+        det = "site" if "site" in low else ("approach-detail" if role == "approach" else
+                                              "procedure-detail")
+        self.mode = "one-of"
+        self.mode_slot = self.add_slot(
+            role, [], source="sentence" if role != "main" else "code-line",
+            determined_by={"kind": det, "as_stated": None},
+        )
+        if role == "main":
+            self.mode_slot["source"] = "code-line"
+
+    def _chapter(self, t: str, low: str) -> None:
+        self.mode = None
+        cond = condition_of(t)
+        if "body system chapter code" in low:
+            ref = {"system": OPCS4, "form": "unspecified", "code": None, "title": None,
+                   "as_stated": t}
+            self.add_slot("main", [ref], requirement="conditional" if cond else "required",
+                          condition=cond, determined_by={"kind": "site", "as_stated": None})
+            return
+        ref = {"system": OPCS4, "form": "chapter", "code": "Z", "title": None, "as_stated": t}
+        self.add_slot(
+            "site", [ref], select="one-or-more" if "code(s)" in low else "one",
+            determined_by={"kind": "site", "as_stated": None},
+            source="sentence" if low.startswith("plus") else "code-line",
+        )
+
+    def _sentence(self, t: str, low: str, refs: list[Any]) -> None:
+        """Running text that names codes: "A code from category L76 ... should be added",
+        "An additional code ... from category V55.-", "plus Y76.7 ... plus Z84.6"."""
+        self.doc["notes"].append(note("instruction", t, False))
+        if self.mode == "options":
+            self.variant(slug(refs[0].code), None, "procedure-detail", form_code(refs[0].code))
+        else:
+            self.mode = None
+        groups: list[list[Any]] = []
+        for r in refs:
+            if groups and r.conn == "or":
+                groups[-1].append(r)
+            else:
+                groups.append([r])
+        for i, g in enumerate(groups):
+            cands = [code_ref(r, OPCS4, t) for r in g]
+            first = i == 0 and not any(s["role"] == "main" for s in self.current()["slots"])
+            role = role_of(cands[0]["code"], first)
+            if "procurement" in low:
+                role = "supplementary"
+            det = decided_by(t, role, cands)
+            self.add_slot(role, cands, source="sentence",
+                          determined_by={"kind": det, "as_stated": None} if det else None)
+
+    def icd(self, line: Line) -> None:
+        self.mode = None
+        slots, extra = diagnosis_slots(line.text, line.original)
+        for s in slots:
+            s["seq"] = len(self.doc["diagnoses"]) + 1
+            self.doc["diagnoses"].append(s)
+        self.doc["notes"].extend(extra)
+        self.seen_dx = True
+
+    def _in_dx(self, code: str) -> bool:
+        from plugin.compile.refs import form_of
+
+        canon = form_of(code)[1]
+        return any(
+            c.get("code") == canon for d in self.doc["diagnoses"] for c in d["candidates"]
+        )
+
+    def ambiguity(self, path: str, issue: str, chosen: str, others: list[str]) -> None:
+        self.doc["ambiguities"].append(
+            {"path": path, "issue": issue, "chosen": chosen, "other_readings": others}
+        )
+
+    def run(self) -> Doc:
+        for line in self.page.lines:
+            kind = line.kind
+            if kind == "HEADER":
+                self.header(line)
+            elif kind == "CODE_LINE":
+                self.code_line(line)
+            elif kind in ("INCLUDES", "EXCLUDES"):
+                self._attach(line)
+            elif kind == "OR_LINE":
+                self.after_or = True
+                self.mode = None
+            elif kind == "ICD":
+                self.icd(line)
+            elif kind == "BOILER":
+                self.doc["notes"].append(note("boilerplate", line.original, True))
+            elif kind == "SNOMED_HEAD":
+                self.doc["notes"].append(note("preamble", line.original, True))
+                if line.text.startswith("Diagnosis"):
+                    self.snomed_role = "diagnosis"
+            elif kind == "SNOMED_ROW":
+                m = re.match(r"(.+?)\s*\((\d+)\)", line.text)
+                if m:
+                    self.doc["snomed_ct"].append({
+                        "role": self.snomed_role, "concept_id": m.group(2),
+                        "term": m.group(1).strip(), "as_stated": line.original,
+                    })
+            elif kind in ("NOTE", "TEXT"):
+                self.text_line(line) if kind == "TEXT" else self.notes.append(line)
+        for line in self.notes:
+            apply_note(self, line)
+        self._finish()
+        return self.doc
+
+    def _attach(self, line: Line) -> None:
+        v = self.cur
+        if v is None or not v["slots"]:
+            return
+        cand = v["slots"][-1]["candidates"][-1]
+        key = "includes" if line.kind == "INCLUDES" else "excludes"
+        cand.setdefault(key, []).append(line.original.split(":", 1)[1].strip())
+
+    def _finish(self) -> None:
+        doc = self.doc
+        for v in doc["variants"]:
+            v["slots"] = [s for s in v["slots"] if s["candidates"]]
+            for i, s in enumerate(v["slots"], 1):
+                s["seq"] = i
+        doc["variants"] = [v for v in doc["variants"] if v["slots"]]
+        if doc["completeness"] == "truncated-in-codes" if False else (
+            doc["source"]["completeness"] == "truncated-in-codes" and doc["variants"]
+        ):
+            doc["variants"][-1]["truncated"] = True
+            self.ambiguity(
+                f"/variants/{len(doc['variants']) - 1}",
+                f"The page is cut inside the code list (at '{self.page.truncated_at}'); "
+                "codes after the cut are lost.",
+                "the codes before the cut",
+                ["further codes, variants or an ICD-10 sentence after the cut"],
+            )
+        if not doc["variants"] and doc["status"] == "coded":
+            doc["status"] = "codes-not-visible"
+
+
+def form_code(code: str) -> str:
+    """A category "W80.-" as its canonical code "W80" (variant selectors)."""
+    return code[:3] if code.endswith(".-") else code
+
+
+def build_rules(page: Page, title: str | None = None, page_file: str = "") -> Doc:
+    """The coding rules of one page, in the guidance-coding schema (v0.1)."""
+    doc = _Builder(page, title).run()
+    doc["source"]["page_file"] = page_file
+    return doc
