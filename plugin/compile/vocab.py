@@ -1,0 +1,171 @@
+"""Free-text vocabulary of a compiled guidance, derived from its title and code titles.
+
+A guidance title reads "<approach> <technique> [of <site>] [for <condition>]" ("Radiofrequency
+ablation for the treatment of colorectal liver metastases"); a main code title reads "<approach>
+<technique> of lesion of <site>" ("Percutaneous radiofrequency ablation of lesion of liver");
+site codes are titled by the site ("Bronchus"). From these the compiler derives the facet values
+(technique, site, approach) as designations of a facet CodeSystem, and gives each procedure
+concept the facet properties the recogniser reads. Value codes are slugs of the phrase, so a
+value that the built-in vocabulary also knows ("radiofrequency-ablation", "liver", "open") is
+the same value and its synonyms and abbreviations ("RFA", "hepatic", "perc") apply too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from plugin.compile.refs import slug
+from plugin.config import CANONICAL_BASE
+
+Doc = dict[str, Any]
+DESIGNATION_USE = f"{CANONICAL_BASE}/CodeSystem/designation-use"
+# How English names the approach of an operation (not any one guidance's words).
+APPROACHES = frozenset({
+    "open", "percutaneous", "laparoscopic", "endoscopic", "transluminal", "transapical",
+    "arthroscopic", "thoracoscopic", "robotic", "endovascular", "transcatheter", "transvaginal",
+    "transurethral", "transrectal", "non-endoscopic", "fibreoptic",
+})
+_LESION_WORDS = ("lesion of", "lesions of")
+
+
+def _split_title(title: str) -> tuple[str, str | None, str | None]:
+    """(technique, site, condition) of a title; approach words removed from the technique."""
+    t = re.sub(r"\s*\([^)]*\)", "", title).strip()
+    condition = None
+    m = re.search(r"\s+(?:for|in)\s+(?:the\s+)?(?:treatment\s+of\s+)?(.+)$", t)
+    if m:
+        condition, t = m.group(1), t[: m.start()]
+    site = None
+    for marker in (" of lesion of ", " of lesions of ", " of the ", " of "):
+        if marker in t:
+            t, site = t.split(marker, 1)
+            break
+    words = [w for w in t.split() if w.lower() not in APPROACHES]
+    technique = " ".join(words).strip().lower()
+    if site:
+        site = re.sub(r"^(?:a|an|the)\s+", "", site.strip().lower())
+        for lw in _LESION_WORDS:
+            site = site.split(lw, 1)[-1].strip()
+    return technique, site, condition
+
+
+def _main_title(rules: Doc) -> str | None:
+    for v in rules["variants"]:
+        for s in v["slots"]:
+            if s["role"] == "main" and s["candidates"][0].get("title"):
+                return str(s["candidates"][0]["title"])
+    return None
+
+
+def _derive(rules: Doc) -> tuple[str | None, str | None]:
+    title = rules.get("title")
+    technique, site = (None, None)
+    if title:
+        technique, site, _ = _split_title(title)
+    main = _main_title(rules)
+    if main:
+        t2, s2, _ = _split_title(main)
+        technique = technique or t2
+        if s2 and (site is None or len(s2.split()) <= len(site.split())):
+            site = s2 if site is None or s2 in (title or "").lower() else site
+    return technique or None, site or None
+
+
+def procedure_facets(rules: Doc) -> dict[str, dict[str, str]]:
+    """concept code -> {facet: value code}: what each procedure concept requires in free text."""
+    technique, site = _derive(rules)
+    if not technique:
+        return {}
+    nid = rules["id"]
+    base = {"technique": slug(technique)}
+    if site:
+        base["site"] = slug(site)
+    variants = rules["variants"]
+    by_kind = {v["selector"]["kind"] for v in variants}
+    if len(variants) <= 1 or not by_kind <= {"approach", "technique"}:
+        return {nid: base}
+    out = {nid: dict(base)}
+    for v in variants:
+        value = v["selector"]["value"]
+        if v["selector"]["kind"] == "approach":
+            out[f"{nid}-{v['id']}"] = {**base, "approach": slug(value)}
+        else:
+            out[f"{nid}-{v['id']}"] = {**base, "technique": slug(_technique_of(v))}
+    if by_kind == {"technique"}:
+        del out[nid]["technique"]
+    return out
+
+
+def _technique_of(v: Doc) -> str:
+    label = (v["label"] or v["selector"]["value"]).rstrip(":")
+    return re.sub(r"\s*\([^)]*\)", "", label).strip() or str(v["selector"]["value"])
+
+
+def _designation(text: str) -> Doc:
+    return {"language": "en", "use": {"system": DESIGNATION_USE, "code": "synonym"},
+            "value": text}
+
+
+def facet_codesystem(rules: Doc, facets: dict[str, dict[str, str]]) -> Doc | None:
+    """The facet CodeSystem (technique, site, approach values with designations), or None."""
+    if not facets:
+        return None
+    technique, site = _derive(rules)
+    nid = rules["id"]
+    values: dict[str, dict[str, Doc]] = {"technique": {}, "site": {}, "approach": {}}
+
+    def add(facet: str, phrase: str, *more: str) -> None:
+        code = slug(phrase)
+        c = values[facet].setdefault(code, {
+            "code": code, "display": phrase[:1].upper() + phrase[1:],
+            "designation": [], "property": [{"code": "in-scope", "valueBoolean": True}],
+        })
+        for text in (phrase, *more):
+            if text and text.lower() not in {d["value"].lower() for d in c["designation"]}:
+                c["designation"].append(_designation(text))
+
+    if technique:
+        add("technique", technique)
+    if site:
+        add("site", site)
+    for s in (s for v in rules["variants"] for s in v["slots"] if s["role"] == "site"):
+        t = s["candidates"][0].get("title")
+        if t and site:
+            values["site"][slug(site)]["designation"].append(_designation(t.lower()))
+    for v in rules["variants"]:
+        kind, value = v["selector"]["kind"], v["selector"]["value"]
+        if kind == "approach":
+            add("approach", value.lower(), (v["label"] or "").rstrip(":").lower())
+        elif kind == "technique":
+            add("technique", _technique_of(v).lower(), value)
+    cs: Doc = {
+        "resourceType": "CodeSystem",
+        "id": f"{nid}-facet",
+        "url": f"{CANONICAL_BASE}/CodeSystem/{nid}-facet",
+        "version": "0.1.0",
+        "name": f"{nid.upper()}Facet",
+        "title": f"IPG{rules['ipg']} free-text vocabulary (derived from the titles)",
+        "status": "draft",
+        "experimental": True,
+        "publisher": "nice-tx guidance compiler",
+        "description": "Facet values of the guidance's procedures, derived from the guidance "
+        "title and the code titles the page states. Top-level concepts are facets (not "
+        "selectable); their children are values whose designations the recogniser matches.",
+        "caseSensitive": True,
+        "hierarchyMeaning": "is-a",
+        "content": "complete",
+        "property": [
+            {"code": "notSelectable", "uri": "http://hl7.org/fhir/concept-properties#notSelectable",
+             "type": "boolean"},
+            {"code": "in-scope", "type": "boolean",
+             "description": "Whether the value is within the scope of the guidance."},
+        ],
+        "concept": [
+            {"code": facet, "display": facet.capitalize(),
+             "property": [{"code": "notSelectable", "valueBoolean": True}],
+             "concept": list(vals.values())}
+            for facet, vals in values.items() if vals
+        ],
+    }
+    return cs
