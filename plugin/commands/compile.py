@@ -11,10 +11,16 @@ from .common import EXIT_CANNOT_RUN
 
 
 @click.command("compile")
-@click.argument("pages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False,
-                                                                     path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the pack (created): rules/, codesystems/, valuesets/, conceptmaps/.")
+@click.argument(
+    "pages", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the pack (created): rules/, codesystems/, valuesets/, conceptmaps/.",
+)
 @click.option("--ipg", type=int, help="The IPG number, when neither text, URL nor file name says.")
 @click.option("--title", help="The guidance title, when the page does not state it.")
 def compile_(pages: tuple[Path, ...], out: Path, ipg: int | None, title: str | None) -> None:
@@ -38,8 +44,10 @@ def compile_(pages: tuple[Path, ...], out: Path, ipg: int | None, title: str | N
         raise SystemExit(EXIT_CANNOT_RUN) from None
     for c in compiled:
         r = c.rules
-        click.echo(f"IPG{r['ipg']} ({c.page_file}): {r['status']}, {len(r['variants'])} variant(s),"
-                   f" {len(r['diagnoses'])} diagnosis slot(s), {r['source']['completeness']}")
+        click.echo(
+            f"IPG{r['ipg']} ({c.page_file}): {r['status']}, {len(r['variants'])} variant(s),"
+            f" {len(r['diagnoses'])} diagnosis slot(s), {r['source']['completeness']}"
+        )
         for w in c.warnings:
             click.echo(f"  warning: {w}", err=True)
     took = time.perf_counter() - started

@@ -46,11 +46,16 @@ def _head(rtype: str, rid: str, name: str, title: str, description: str) -> Doc:
 def _about(rules: Doc) -> str:
     src = rules["source"]
     title = f', "{rules["title"]}"' if rules.get("title") else ""
-    version = (f"codes stated against OPCS-{src['stated_opcs_version']}"
-               if src.get("stated_opcs_version") else "OPCS-4 version not stated on the page")
-    return (f"NICE interventional procedure guidance IPG{rules['ipg']}{title} "
-            f"({src.get('url') or 'no URL given'}), {version}; compiled from the coding section "
-            f"of that page ({src['completeness']}).")
+    version = (
+        f"codes stated against OPCS-{src['stated_opcs_version']}"
+        if src.get("stated_opcs_version")
+        else "OPCS-4 version not stated on the page"
+    )
+    return (
+        f"NICE interventional procedure guidance IPG{rules['ipg']}{title} "
+        f"({src.get('url') or 'no URL given'}), {version}; compiled from the coding section "
+        f"of that page ({src['completeness']})."
+    )
 
 
 def build_pack(rules: Doc, methods: list[Method], digest: str) -> list[Doc]:
@@ -82,28 +87,46 @@ def _variant_display(rules: Doc, v: Doc) -> str:
 
 def _procedures(rules: Doc, facets: dict[str, dict[str, str]]) -> Doc:
     nid = rules["id"]
-    cs = _head("CodeSystem", f"{nid}-procedure", f"{nid.upper()}Procedure",
-               f"IPG{rules['ipg']} procedures", f"The procedures of {_about(rules)} One "
-               "concept per coding variant the page states.")
-    cs.update({"caseSensitive": True, "hierarchyMeaning": "is-a", "content": "complete",
-               "valueSet": f"{CANONICAL_BASE}/ValueSet/{nid}-procedures"})
+    cs = _head(
+        "CodeSystem",
+        f"{nid}-procedure",
+        f"{nid.upper()}Procedure",
+        f"IPG{rules['ipg']} procedures",
+        f"The procedures of {_about(rules)} One concept per coding variant the page states.",
+    )
+    cs.update(
+        {
+            "caseSensitive": True,
+            "hierarchyMeaning": "is-a",
+            "content": "complete",
+            "valueSet": f"{CANONICAL_BASE}/ValueSet/{nid}-procedures",
+        }
+    )
     cs["property"] = [
-        {"code": k, "description": f"Free-text facet '{k}': a value code of the {k} facet.",
-         "type": "code"}
+        {
+            "code": k,
+            "description": f"Free-text facet '{k}': a value code of the {k} facet.",
+            "type": "code",
+        }
         for k in ("technique", "site", "approach")
     ]
     top = facets.get(nid, {})
     children = []
     for v in rules["variants"]:
         props = facets.get(f"{nid}-{v['id']}", {})
-        children.append({
-            "code": f"{nid}-{v['id']}",
-            "display": _variant_display(rules, v),
-            "property": [{"code": k, "valueCode": c} for k, c in sorted(props.items())],
-        })
-    root: Doc = {"code": nid, "display": rules.get("title") or f"Procedure of IPG{rules['ipg']}",
-                 "property": [{"code": k, "valueCode": c} for k, c in sorted(top.items())],
-                 "concept": children}
+        children.append(
+            {
+                "code": f"{nid}-{v['id']}",
+                "display": _variant_display(rules, v),
+                "property": [{"code": k, "valueCode": c} for k, c in sorted(props.items())],
+            }
+        )
+    root: Doc = {
+        "code": nid,
+        "display": rules.get("title") or f"Procedure of IPG{rules['ipg']}",
+        "property": [{"code": k, "valueCode": c} for k, c in sorted(top.items())],
+        "concept": children,
+    }
     for c in [root, *children]:
         if not c["property"]:
             del c["property"]
@@ -120,9 +143,13 @@ def _codes(rules: Doc, label: str) -> dict[str, str | None]:
         if c.get("form") == "combination":
             for x in c["all_of"]:
                 add(x)
-        elif c.get("system") == label and c["form"] in ("code", "category") and c.get("code"):
-            if not out.get(c["code"]):
-                out[c["code"]] = c.get("title")
+        elif (
+            c.get("system") == label
+            and c["form"] in ("code", "category")
+            and c.get("code")
+            and not out.get(c["code"])
+        ):
+            out[c["code"]] = c.get("title")
 
     slots = [s for v in rules["variants"] for s in v["slots"]] + rules["shared_slots"]
     for s in [*slots, *rules["diagnoses"]]:
@@ -138,10 +165,14 @@ def _codes(rules: Doc, label: str) -> dict[str, str | None]:
 def _fragment(rules: Doc, label: str, system: str, codes: dict[str, str | None]) -> Doc:
     nid = rules["id"]
     slug = "opcs-4" if label == "OPCS-4" else "icd-10-uk"
-    cs = _head("CodeSystem", f"{nid}-{slug}", f"{nid.upper()}{slug.replace('-', '').upper()}",
-               f"{label} codes as stated by IPG{rules['ipg']}",
-               f"Fragment of {label}: the codes and titles exactly as stated by {_about(rules)} "
-               "Not the complete classification; titles are as the page prints them.")
+    cs = _head(
+        "CodeSystem",
+        f"{nid}-{slug}",
+        f"{nid.upper()}{slug.replace('-', '').upper()}",
+        f"{label} codes as stated by IPG{rules['ipg']}",
+        f"Fragment of {label}: the codes and titles exactly as stated by {_about(rules)} "
+        "Not the complete classification; titles are as the page prints them.",
+    )
     cs["url"] = system
     version = rules["source"].get("stated_opcs_version") if label == "OPCS-4" else None
     if version:
@@ -149,17 +180,20 @@ def _fragment(rules: Doc, label: str, system: str, codes: dict[str, str | None])
     else:
         del cs["version"]
     cs.update({"caseSensitive": True, "content": "fragment", "count": len(codes)})
-    cs["concept"] = [
-        {"code": c, **({"display": t} if t else {})} for c, t in sorted(codes.items())
-    ]
+    cs["concept"] = [{"code": c, **({"display": t} if t else {})} for c, t in sorted(codes.items())]
     return cs
 
 
 def _valueset(rules: Doc, label: str, system: str, codes: dict[str, str | None]) -> Doc:
     nid = rules["id"]
     slug = "opcs4" if label == "OPCS-4" else "icd10"
-    vs = _head("ValueSet", f"{nid}-{slug}", f"{nid.upper()}{slug.upper()}",
-               f"IPG{rules['ipg']} {label} codes", f"The {label} codes named by {_about(rules)}")
+    vs = _head(
+        "ValueSet",
+        f"{nid}-{slug}",
+        f"{nid.upper()}{slug.upper()}",
+        f"IPG{rules['ipg']} {label} codes",
+        f"The {label} codes named by {_about(rules)}",
+    )
     include: Doc = {"system": system, "concept": [{"code": c} for c in sorted(codes)]}
     version = rules["source"].get("stated_opcs_version") if label == "OPCS-4" else None
     if version:
@@ -170,8 +204,13 @@ def _valueset(rules: Doc, label: str, system: str, codes: dict[str, str | None])
 
 def _procedure_valueset(rules: Doc) -> Doc:
     nid = rules["id"]
-    vs = _head("ValueSet", f"{nid}-procedures", f"{nid.upper()}Procedures",
-               f"IPG{rules['ipg']} procedures", f"The procedures of {_about(rules)}")
+    vs = _head(
+        "ValueSet",
+        f"{nid}-procedures",
+        f"{nid.upper()}Procedures",
+        f"IPG{rules['ipg']} procedures",
+        f"The procedures of {_about(rules)}",
+    )
     vs["compose"] = {"include": [{"system": f"{CANONICAL_BASE}/CodeSystem/{nid}-procedure"}]}
     return vs
 
@@ -180,8 +219,11 @@ def _target(seq: Sequence, equivalence: str, lead: str) -> Doc:
     t: Doc = {"code": seq.code, "display": seq.display, "equivalence": equivalence}
     if not seq.display:
         del t["display"]
-    codes = " then ".join([str(seq.code), ", ".join(p["value"] for p in seq.products)]
-                          if seq.products else [str(seq.code)])
+    codes = " then ".join(
+        [str(seq.code), ", ".join(p["value"] for p in seq.products)]
+        if seq.products
+        else [str(seq.code)]
+    )
     t["comment"] = " ".join([f"{lead}{codes}.", *seq.notes]).strip()
     if seq.depends_on:
         t["dependsOn"] = seq.depends_on
@@ -191,31 +233,42 @@ def _target(seq: Sequence, equivalence: str, lead: str) -> Doc:
 
 
 def _slots_of(rules: Doc, v: Doc) -> list[Doc]:
-    shared = [s for s in rules["shared_slots"]
-              if v["id"] in s["applies_to"] or "all" in s["applies_to"]]
+    shared = [
+        s for s in rules["shared_slots"] if v["id"] in s["applies_to"] or "all" in s["applies_to"]
+    ]
     return sorted([*v["slots"], *shared], key=lambda s: s["seq"])
 
 
 def _concept_map(rules: Doc, methods: list[Method], digest: str) -> Doc:
     nid = rules["id"]
-    cm = _head("ConceptMap", f"{nid}-coding", f"{nid.upper()}Coding",
-               f"IPG{rules['ipg']} coding rules (compiled)",
-               f"The coding rules of {_about(rules)} Main OPCS-4 code in target.code, companion "
-               "codes as target.product in coding order, conditions as dependsOn; the diagnosis "
-               "(ICD-10) is its own group. Where the text allows two readings, the target "
-               "comment says which one was chosen.")
+    cm = _head(
+        "ConceptMap",
+        f"{nid}-coding",
+        f"{nid.upper()}Coding",
+        f"IPG{rules['ipg']} coding rules (compiled)",
+        f"The coding rules of {_about(rules)} Main OPCS-4 code in target.code, companion "
+        "codes as target.product in coding order, conditions as dependsOn; the diagnosis "
+        "(ICD-10) is its own group. Where the text allows two readings, the target "
+        "comment says which one was chosen.",
+    )
     src = rules["source"]
-    cm["extension"] = [{"url": COMPILED_FROM, "extension": [
-        {"url": "guidance", "valueString": f"IPG{rules['ipg']}"},
-        {"url": "page", "valueUri": src.get("url") or "urn:nice-tx:no-url"},
-        {"url": "sha256", "valueString": digest},
-        {"url": "completeness", "valueCode": src["completeness"]},
-    ]}]
+    cm["extension"] = [
+        {
+            "url": COMPILED_FROM,
+            "extension": [
+                {"url": "guidance", "valueString": f"IPG{rules['ipg']}"},
+                {"url": "page", "valueUri": src.get("url") or "urn:nice-tx:no-url"},
+                {"url": "sha256", "valueString": digest},
+                {"url": "completeness", "valueCode": src["completeness"]},
+            ],
+        }
+    ]
     cm["sourceCanonical"] = f"{CANONICAL_BASE}/ValueSet/{nid}-procedures"
     cm["targetCanonical"] = f"{CANONICAL_BASE}/ValueSet/{nid}-opcs4"
     proc = f"{CANONICAL_BASE}/CodeSystem/{nid}-procedure"
-    ambiguity = " ".join(f"Reading chosen: {a['chosen']} ({a['issue']})"
-                         for a in rules["ambiguities"])
+    ambiguity = " ".join(
+        f"Reading chosen: {a['chosen']} ({a['issue']})" for a in rules["ambiguities"]
+    )
     opcs: Doc = {"source": proc, "sourceVersion": PACK_VERSION, "target": OPCS4, "element": []}
     if src.get("stated_opcs_version"):
         opcs["targetVersion"] = src["stated_opcs_version"]
@@ -230,8 +283,13 @@ def _concept_map(rules: Doc, methods: list[Method], digest: str) -> Doc:
             for t in targets:
                 t["comment"] += f" {ambiguity}"
         if targets:
-            opcs["element"].append({"code": f"{nid}-{v['id']}",
-                                    "display": _variant_display(rules, v), "target": targets})
+            opcs["element"].append(
+                {
+                    "code": f"{nid}-{v['id']}",
+                    "display": _variant_display(rules, v),
+                    "target": targets,
+                }
+            )
         else:
             opcs["element"].append({"code": f"{nid}-{v['id']}", "noMap": True})
     if len(per_variant) > 1:
@@ -239,11 +297,13 @@ def _concept_map(rules: Doc, methods: list[Method], digest: str) -> Doc:
         for v, seqs in per_variant:
             what = (v["label"] or v["selector"]["value"]).rstrip(":")
             top += [_target(q, "narrower", f"Candidate if {what}: ") for q in seqs]
-        opcs["element"].insert(0, {"code": nid, "display": rules.get("title") or nid,
-                                   "target": top})
+        opcs["element"].insert(
+            0, {"code": nid, "display": rules.get("title") or nid, "target": top}
+        )
     elif per_variant and opcs["element"] and "target" in opcs["element"][0]:
-        opcs["element"].insert(0, {**opcs["element"][0], "code": nid,
-                                   "display": rules.get("title") or nid})
+        opcs["element"].insert(
+            0, {**opcs["element"][0], "code": nid, "display": rules.get("title") or nid}
+        )
     groups = [opcs] if opcs["element"] else []
     dx = _diagnosis_group(rules, proc)
     if dx is not None:
@@ -262,20 +322,32 @@ def _diagnosis_group(rules: Doc, proc: str) -> Doc | None:
             t: Doc = {"code": c["code"], "equivalence": "narrower"}
             if c.get("title"):
                 t["display"] = c["title"]
-            notes = [f"Candidate diagnosis, assigned when the record supports it; the guidance "
-                     f"says: {d['as_stated']}"]
+            notes = [
+                f"Candidate diagnosis, assigned when the record supports it; the guidance "
+                f"says: {d['as_stated']}"
+            ]
             if c["form"] == "category":
                 notes.append(f"{c['code']} is a category: the code is chosen by the diagnosis.")
             if d["requirement"] != "required":
-                t["dependsOn"] = [{"property": f"{CANONICAL_BASE}/property/applies",
-                                   "system": ICD10_UK, "value": c["code"]}]
-                notes.append(f"Only {d['condition']['as_stated']}." if d.get("condition")
-                             else "Optional.")
+                t["dependsOn"] = [
+                    {
+                        "property": f"{CANONICAL_BASE}/property/applies",
+                        "system": ICD10_UK,
+                        "value": c["code"],
+                    }
+                ]
+                notes.append(
+                    f"Only {d['condition']['as_stated']}." if d.get("condition") else "Optional."
+                )
             t["comment"] = " ".join(notes)
             targets.append(t)
     if not targets:
         return None
     nid = rules["id"]
     codes = [nid] + [f"{nid}-{v['id']}" for v in rules["variants"]]
-    return {"source": proc, "sourceVersion": PACK_VERSION, "target": ICD10_UK,
-            "element": [{"code": c, "target": targets} for c in codes]}
+    return {
+        "source": proc,
+        "sourceVersion": PACK_VERSION,
+        "target": ICD10_UK,
+        "element": [{"code": c, "target": targets} for c in codes],
+    }

@@ -23,8 +23,14 @@ def note(kind: str, text: str, ignore: bool, **kw: Any) -> Doc:
     """A schema note; boilerplate gets its id."""
     bp = next((k for k, v in BOILERPLATE.items() if v in text), None) if ignore else None
     codes = [form_of(r.code)[1] for r in parse_line(text).refs] if not ignore else []
-    out: Doc = {"kind": kind, "as_stated": text, "ignore": ignore, "boilerplate_id": bp,
-                "codes_mentioned": codes, "encoded_in": None}
+    out: Doc = {
+        "kind": kind,
+        "as_stated": text,
+        "ignore": ignore,
+        "boilerplate_id": bp,
+        "codes_mentioned": codes,
+        "encoded_in": None,
+    }
     out.update(kw)
     return out
 
@@ -34,14 +40,19 @@ def _all_slots(doc: Doc) -> list[Doc]:
 
 
 def _default(text: str) -> Doc | None:
-    """"If the method ... is unspecified, Y53.9 ... is assigned" -> the default code."""
-    m = re.search(r"(?:unspecified|not specified|not known)[^.;]*?\b([A-Z]\d\d\.\d[^.,;]*)", text)
+    """ "If the method ... is unspecified, Y53.9 ... is assigned" -> the default code."""
+    # Only a conditional clause names a default ("if the method ... is unspecified, Y53.9");
+    # a title that says "unspecified" ("C22.9 ... liver, unspecified or C78.7") does not.
+    m = re.search(
+        r"\b(?:is|are)\s+(?:unspecified|not specified|not known)[^.;]*?\b([A-Z]\d\d\.\d[^.,;]*)",
+        text,
+    )
     if not m:
         return None
     refs = parse_line(m.group(1)).refs
     if not refs:
         return None
-    when = text[: m.start(1)].split(".")[-1].split(":")[-1].strip(" ,")
+    when = text[: m.start(1)].rsplit(".", maxsplit=1)[-1].rsplit(":", maxsplit=1)[-1].strip(" ,")
     return {"code_ref": code_ref(refs[0], OPCS4, m.group(1)), "when": when[:1].upper() + when[1:]}
 
 
@@ -61,8 +72,10 @@ def apply_note(b: _Builder, line: Line) -> None:
     elif re.search(r"also (?:be )?(?:assigned|recorded)", low) and parse_line(t).refs:
         ref = code_ref(parse_line(t).refs[0], OPCS4, t)
         m = re.search(r"\b(when|if) (.+?)(?:\.|$)", t)
-        cond = {"kind": "if-performed", "as_stated": m.group(0).rstrip(".") if m else t}
-        _shared(b, [ref], cond, "supplementary", None, None)
+        role = role_of(ref["code"], False)
+        kind = "image-control" if role == "image-control" else "if-performed"
+        cond = {"kind": kind, "as_stated": m.group(0).rstrip(".") if m else t}
+        _shared(b, [ref], cond, role, None, None)
         doc["notes"].append(note("instruction", t, False))
     elif low.startswith("it is not possible"):
         doc["notes"].append(note("limitation", t, False))
@@ -70,16 +83,31 @@ def apply_note(b: _Builder, line: Line) -> None:
         doc["notes"].append(note("instruction", t, False))
 
 
-def _shared(b: _Builder, cands: list[Doc], cond: Doc | None, role: str, det: str | None,
-            seq: Doc | None, default: Doc | None = None) -> Doc:
+def _shared(
+    b: _Builder,
+    cands: list[Doc],
+    cond: Doc | None,
+    role: str,
+    det: str | None,
+    seq: Doc | None,
+    default: Doc | None = None,
+) -> Doc:
     doc = b.doc
     applies = [v["id"] for v in doc["variants"]] or ["main"]
     if not doc["variants"]:
         b.current()
-    s = slot(90 + len(doc["shared_slots"]), role, cands,
-             requirement="conditional" if cond else "required", condition=cond,
-             determined_by={"kind": det, "as_stated": None} if det else None,
-             sequencing=seq, default=default, source="note", applies_to=applies)
+    s = slot(
+        90 + len(doc["shared_slots"]),
+        role,
+        cands,
+        requirement="conditional" if cond else "required",
+        condition=cond,
+        determined_by={"kind": det, "as_stated": None} if det else None,
+        sequencing=seq,
+        default=default,
+        source="note",
+        applies_to=applies,
+    )
     doc["shared_slots"].append(s)
     return s
 
@@ -99,8 +127,9 @@ def _image_control(b: _Builder, t: str) -> None:
         y53 = next(r for r in parse_line(t).refs if r.code.startswith("Y53"))
         cm = re.search(r"if image control[^.]*", t)
         cond = {"kind": "image-control", "as_stated": cm.group(0) if cm else t}
-        s = _shared(b, [code_ref(y53, OPCS4, t)], cond, "image-control",
-                    "image-control-method", seq, dflt)
+        s = _shared(
+            b, [code_ref(y53, OPCS4, t)], cond, "image-control", "image-control-method", seq, dflt
+        )
         if len(doc["variants"]) > 1:
             b.ambiguity(
                 f"/shared_slots/{len(doc['shared_slots']) - 1}/applies_to",
@@ -137,9 +166,13 @@ def _split(b: _Builder, t: str) -> None:
             for k, s in enumerate(others, 2):
                 s["seq"] = k
                 nv["slots"].append(s)
-    b.ambiguity("/variants", "The codes are printed one after another; only the note splits "
-                "them into cases. Companion codes printed after the last one are read as its own.",
-                "one variant per main code", ["one slot with a choice of codes"])
+    b.ambiguity(
+        "/variants",
+        "The codes are printed one after another; only the note splits "
+        "them into cases. Companion codes printed after the last one are read as its own.",
+        "one variant per main code",
+        ["one slot with a choice of codes"],
+    )
 
 
 def _sequencing(b: _Builder, t: str, low: str) -> None:
@@ -151,15 +184,20 @@ def _sequencing(b: _Builder, t: str, low: str) -> None:
         for s in _all_slots(doc):
             if any(c.get("code") == cat for c in s["candidates"]):
                 m = re.search(r"[^.:]*second place[^,.;]*", t)
-                s["sequencing"] = {"rule": "second-place", "ref": None,
-                                   "as_stated": m.group(0).strip() if m else t}
+                s["sequencing"] = {
+                    "rule": "second-place",
+                    "ref": None,
+                    "as_stated": m.group(0).strip() if m else t,
+                }
                 s["default"] = _default(t)
     elif doc["variants"]:
         main = doc["variants"][0]["slots"][0]
         m = re.search(r"when associated with (.+?)(?:\s*\(([A-Z]\d\d)\))?$", t)
-        main["sequencing"] = {"rule": "secondary-when-with",
-                              "ref": m.group(2) if m and m.group(2) else None,
-                              "as_stated": t.split(":", 1)[-1].strip()}
+        main["sequencing"] = {
+            "rule": "secondary-when-with",
+            "ref": m.group(2) if m and m.group(2) else None,
+            "as_stated": t.split(":", 1)[-1].strip(),
+        }
 
 
 def _supplementary(b: _Builder, t: str, low: str) -> None:
@@ -183,8 +221,11 @@ def _supplementary(b: _Builder, t: str, low: str) -> None:
         doc["notes"].append(note("instruction", t, False))
         return
     det = decided_by(t, "supplementary", cands)
-    seq = ({"rule": "supplementary-to-main", "ref": None, "as_stated": t}
-           if "supplementary" in low or "subsidiary" in low else None)
+    seq = (
+        {"rule": "supplementary-to-main", "ref": None, "as_stated": t}
+        if "supplementary" in low or "subsidiary" in low
+        else None
+    )
     cond = {"kind": "if-performed", "as_stated": t}
     _shared(b, cands, cond, "supplementary", det, seq)
     doc["notes"].append(note("instruction", t, False))
@@ -208,7 +249,8 @@ def diagnosis_slots(text: str, stated: str) -> tuple[list[Doc], list[Doc]]:
     slots: list[Doc] = []
     dflt = _default(first)
     refs = [
-        r for r in parse_line(first).refs
+        r
+        for r in parse_line(first).refs
         if dflt is None or form_of(r.code)[1] != dflt["code_ref"]["code"]
     ]
     group: list[Doc] = []
@@ -230,8 +272,9 @@ def diagnosis_slots(text: str, stated: str) -> tuple[list[Doc], list[Doc]]:
         if "or a combination" in title:
             combo = []
     if combo:
-        group.append({"form": "combination", "all_of": combo, "as_stated": first,
-                      "sequencing": None})
+        group.append(
+            {"form": "combination", "all_of": combo, "as_stated": first, "sequencing": None}
+        )
     notes: list[Doc] = []
     if group:
         slots.append(_dx(group, requirement, cond, quoted))
@@ -239,21 +282,46 @@ def diagnosis_slots(text: str, stated: str) -> tuple[list[Doc], list[Doc]]:
         if dflt:
             dflt["code_ref"]["system"] = ICD10
         det = "site" if "site" in low else "diagnosis-detail"
-        unspec = {"system": ICD10, "form": "unspecified", "code": None, "title": None,
-                  "as_stated": quoted}
-        slots.append({"seq": 1, "requirement": requirement, "condition": cond,
-                      "select": "one-or-more" if "codes are" in low else "one",
-                      "candidates": [unspec], "determined_by": {"kind": det, "as_stated": None},
-                      "default": dflt, "as_stated": quoted})
+        unspec = {
+            "system": ICD10,
+            "form": "unspecified",
+            "code": None,
+            "title": None,
+            "as_stated": quoted,
+        }
+        slots.append(
+            {
+                "seq": 1,
+                "requirement": requirement,
+                "condition": cond,
+                "select": "one-or-more" if "codes are" in low else "one",
+                "candidates": [unspec],
+                "determined_by": {"kind": det, "as_stated": None},
+                "default": dflt,
+                "as_stated": quoted,
+            }
+        )
     for s in rest:
         if "when present" in s:
-            unspec = {"system": ICD10, "form": "unspecified", "code": None, "title": None,
-                      "as_stated": s}
-            slots.append({"seq": 2, "requirement": "conditional",
-                          "condition": {"kind": "if-present", "as_stated": "when present"},
-                          "select": "one", "candidates": [unspec],
-                          "determined_by": {"kind": "site", "as_stated": None},
-                          "default": None, "as_stated": s})
+            unspec = {
+                "system": ICD10,
+                "form": "unspecified",
+                "code": None,
+                "title": None,
+                "as_stated": s,
+            }
+            slots.append(
+                {
+                    "seq": 2,
+                    "requirement": "conditional",
+                    "condition": {"kind": "if-present", "as_stated": "when present"},
+                    "select": "one",
+                    "candidates": [unspec],
+                    "determined_by": {"kind": "site", "as_stated": None},
+                    "default": None,
+                    "as_stated": s,
+                }
+            )
         else:
             notes.append(note("sequencing", s, False))
     return slots, notes
@@ -261,10 +329,16 @@ def diagnosis_slots(text: str, stated: str) -> tuple[list[Doc], list[Doc]]:
 
 def _dx(cands: list[Doc], requirement: str, cond: Doc | None, text: str) -> Doc:
     choice = len(cands) > 1 or any(c["form"] != "code" for c in cands)
-    return {"seq": 1, "requirement": requirement, "condition": cond, "select": "one",
-            "candidates": cands,
-            "determined_by": {"kind": "diagnosis-detail", "as_stated": None} if choice else None,
-            "default": None, "as_stated": text}
+    return {
+        "seq": 1,
+        "requirement": requirement,
+        "condition": cond,
+        "select": "one",
+        "candidates": cands,
+        "determined_by": {"kind": "diagnosis-detail", "as_stated": None} if choice else None,
+        "default": None,
+        "as_stated": text,
+    }
 
 
 __all__ = ["apply_note", "diagnosis_slots", "note", "role_of"]

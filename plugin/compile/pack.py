@@ -68,8 +68,11 @@ def compile_text(
     out = Compiled(rules, build_pack(rules, methods, digest), page_file)
     src = rules["source"]
     if src["completeness"].startswith("truncated"):
-        where = "inside the code list" if src["completeness"] == "truncated-in-codes" else (
-            "after the codes (a later ICD-10 sentence cannot be ruled out)")
+        where = (
+            "inside the code list"
+            if src["completeness"] == "truncated-in-codes"
+            else ("after the codes (a later ICD-10 sentence cannot be ruled out)")
+        )
         out.warnings.append(f"page is cut short {where}, at {src['truncated_at']!r}")
     if rules["status"] != "coded":
         out.warnings.append(f"status {rules['status']}: no coding variants")
@@ -86,15 +89,19 @@ def compile_pages(
     methods = builtin_methods()
     done: dict[int, Compiled] = {}
     for path in paths:
-        c = compile_text(path.read_text(encoding="utf-8"), path.name, ipg=ipg, title=title,
-                         methods=methods)
+        c = compile_text(
+            path.read_text(encoding="utf-8"), path.name, ipg=ipg, title=title, methods=methods
+        )
         first = done.get(c.rules["ipg"])
         if first is not None:
-            first.rules["source"]["alt_copies"].append({
-                "url": c.rules["source"]["url"], "page_file": path.name,
-                "differences": f"another copy ({c.rules['source']['layout']}, "
-                f"{c.rules['source']['completeness']}); not compiled again",
-            })
+            first.rules["source"]["alt_copies"].append(
+                {
+                    "url": c.rules["source"]["url"],
+                    "page_file": path.name,
+                    "differences": f"another copy ({c.rules['source']['layout']}, "
+                    f"{c.rules['source']['completeness']}); not compiled again",
+                }
+            )
             continue
         done[c.rules["ipg"]] = c
     return list(done.values())
@@ -105,8 +112,9 @@ def write_pack(compiled: list[Compiled], out: Path) -> list[Path]:
     written = []
     rules_dir = out / "rules"
     rules_dir.mkdir(parents=True, exist_ok=True)
-    (rules_dir / IGNORE_MARKER).write_text("Guidance coding rules: read by nice-tx compile, "
-                                           "not FHIR content.\n")
+    (rules_dir / IGNORE_MARKER).write_text(
+        "Guidance coding rules: read by nice-tx compile, not FHIR content.\n"
+    )
     for c in compiled:
         path = rules_dir / f"{c.rules['id']}.json"
         path.write_text(json.dumps(c.rules, indent=2, ensure_ascii=False) + "\n")

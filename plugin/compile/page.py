@@ -64,9 +64,7 @@ def read_page(text: str, file_name: str | None = None, ipg: int | None = None) -
     url, lines = parse_page("\n".join(([url_line] if url_line else []) + body))
     heading = next((ln.text for ln in lines if ln.kind == "HEADING"), "")
     number = ipg or _ipg_of(url, file_name, text)
-    page = Page(
-        url, number, [], heading, _layout(lines, heading), None, "complete", None, title
-    )
+    page = Page(url, number, [], heading, _layout(lines, heading), None, "complete", None, title)
     if heading.startswith("OPCS4.6"):
         page.stated_opcs_version = "4.6"
     kept: list[Line] = []
@@ -135,7 +133,7 @@ def _ends_cleanly(text: str) -> bool:
     last word is a short lower-case fragment ("Y75.2 Laparoscopic appr")."""
     if text.startswith("Note"):
         return text.endswith((".", ")"))
-    last = text.split()[-1] if text.split() else ""
+    last = text.rsplit(maxsplit=1)[-1] if text.split() else ""
     return not (last.isalpha() and last.islower() and len(last) <= 4 and last not in _SHORT)
 
 

@@ -20,7 +20,7 @@ _TITLE_END = re.compile(
     r"\s+(?:is|are|would|should|may|will|below|to identify|to specify|if the|if this)\b.*$"
     r"|[\s.,;]+$|\s+and a code from.*$|\s+or a combination.*$"
 )
-_CONDITION = re.compile(r"\s*\((if [^)]*|when [^)]*)\)\s*")
+_CONDITION = re.compile(r"\s*\(((?:if|when|where) [^)]*)\)\s*")
 # Y-chapter codes by what they say (OPCS-4 chapter Y: methods, approaches, qualifiers).
 _APPROACH = ("Y49", "Y50", "Y74", "Y75", "Y76", "Y79")
 _QUALIFIER = ("Y70", "Y71")
@@ -79,7 +79,7 @@ def condition_of(text: str) -> dict[str, str] | None:
         return None
     stated = m.group(1)
     low = stated.lower()
-    if "applicable" in low:
+    if "applicable" in low or "necessary" in low:
         kind = "if-applicable"
     elif "paired" in low:
         kind = "paired-organ"

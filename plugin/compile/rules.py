@@ -18,7 +18,7 @@ from plugin.compile.page import Page
 from plugin.compile.refs import OPCS4, code_ref, condition_of, decided_by, role_of, slot, slug
 
 Doc = dict[str, Any]
-_CHAPTER_Z = re.compile(r"Chapter\s+['‘’]?Z['‘’]?\s+(?:site\s+)?code", re.I)
+_CHAPTER_Z = re.compile(r"Chapter\s+['\u2018\u2019]?Z['\u2018\u2019]?\s+(?:site\s+)?code", re.I)
 
 
 class _Builder:
@@ -181,6 +181,8 @@ class _Builder:
                 "as_stated": None,
             }
             return
+        if cond and role == "image-control":
+            cond["kind"] = "image-control"  # "(if used)" on a Y53 code: if image control was used
         det = decided_by(line.text, role, cands)
         self.add_slot(
             role,
@@ -214,7 +216,10 @@ class _Builder:
             ref = code_ref(parsed.refs[0], OPCS4, o)
             self.mode = "from-category"
             self.mode_slot = self.add_slot(
-                "main", [], from_category=ref, source="sentence",
+                "main",
+                [],
+                from_category=ref,
+                source="sentence",
                 determined_by={"kind": "procedure-detail", "as_stated": None},
             )
             self.doc["notes"].append(note("instruction", o, False))
@@ -242,13 +247,20 @@ class _Builder:
                 value = what.group(1)
                 self.cur["id"] = slug(value)
                 self.cur["selector"] = {
-                    "kind": "approach", "value": value, "as_stated": f"{value} approach"
+                    "kind": "approach",
+                    "value": value,
+                    "as_stated": f"{value} approach",
                 }
-        det = "site" if "site" in low else ("approach-detail" if role == "approach" else
-                                              "procedure-detail")
+        det = (
+            "site"
+            if "site" in low
+            else ("approach-detail" if role == "approach" else "procedure-detail")
+        )
         self.mode = "one-of"
         self.mode_slot = self.add_slot(
-            role, [], source="sentence" if role != "main" else "code-line",
+            role,
+            [],
+            source="sentence" if role != "main" else "code-line",
             determined_by={"kind": det, "as_stated": None},
         )
         if role == "main":
@@ -258,14 +270,26 @@ class _Builder:
         self.mode = None
         cond = condition_of(t)
         if "body system chapter code" in low:
-            ref = {"system": OPCS4, "form": "unspecified", "code": None, "title": None,
-                   "as_stated": t}
-            self.add_slot("main", [ref], requirement="conditional" if cond else "required",
-                          condition=cond, determined_by={"kind": "site", "as_stated": None})
+            ref = {
+                "system": OPCS4,
+                "form": "unspecified",
+                "code": None,
+                "title": None,
+                "as_stated": t,
+            }
+            self.add_slot(
+                "main",
+                [ref],
+                requirement="conditional" if cond else "required",
+                condition=cond,
+                determined_by={"kind": "site", "as_stated": None},
+            )
             return
         ref = {"system": OPCS4, "form": "chapter", "code": "Z", "title": None, "as_stated": t}
         self.add_slot(
-            "site", [ref], select="one-or-more" if "code(s)" in low else "one",
+            "site",
+            [ref],
+            select="one-or-more" if "code(s)" in low else "one",
             determined_by={"kind": "site", "as_stated": None},
             source="sentence" if low.startswith("plus") else "code-line",
         )
@@ -291,8 +315,12 @@ class _Builder:
             if "procurement" in low:
                 role = "supplementary"
             det = decided_by(t, role, cands)
-            self.add_slot(role, cands, source="sentence",
-                          determined_by={"kind": det, "as_stated": None} if det else None)
+            self.add_slot(
+                role,
+                cands,
+                source="sentence",
+                determined_by={"kind": det, "as_stated": None} if det else None,
+            )
 
     def icd(self, line: Line) -> None:
         self.mode = None
@@ -307,9 +335,7 @@ class _Builder:
         from plugin.compile.refs import form_of
 
         canon = form_of(code)[1]
-        return any(
-            c.get("code") == canon for d in self.doc["diagnoses"] for c in d["candidates"]
-        )
+        return any(c.get("code") == canon for d in self.doc["diagnoses"] for c in d["candidates"])
 
     def ambiguity(self, path: str, issue: str, chosen: str, others: list[str]) -> None:
         self.doc["ambiguities"].append(
@@ -339,10 +365,14 @@ class _Builder:
             elif kind == "SNOMED_ROW":
                 m = re.match(r"(.+?)\s*\((\d+)\)", line.text)
                 if m:
-                    self.doc["snomed_ct"].append({
-                        "role": self.snomed_role, "concept_id": m.group(2),
-                        "term": m.group(1).strip(), "as_stated": line.original,
-                    })
+                    self.doc["snomed_ct"].append(
+                        {
+                            "role": self.snomed_role,
+                            "concept_id": m.group(2),
+                            "term": m.group(1).strip(),
+                            "as_stated": line.original,
+                        }
+                    )
             elif kind in ("NOTE", "TEXT"):
                 self.text_line(line) if kind == "TEXT" else self.notes.append(line)
         for line in self.notes:
@@ -365,8 +395,10 @@ class _Builder:
             for i, s in enumerate(v["slots"], 1):
                 s["seq"] = i
         doc["variants"] = [v for v in doc["variants"] if v["slots"]]
-        if doc["completeness"] == "truncated-in-codes" if False else (
-            doc["source"]["completeness"] == "truncated-in-codes" and doc["variants"]
+        if (
+            doc["completeness"] == "truncated-in-codes"
+            if False
+            else (doc["source"]["completeness"] == "truncated-in-codes" and doc["variants"])
         ):
             doc["variants"][-1]["truncated"] = True
             self.ambiguity(

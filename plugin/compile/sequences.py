@@ -58,8 +58,15 @@ def methods_from(image_control: Doc | None) -> list[Method]:
         if not coding:
             continue
         not_stated = (props.get("not-stated") or {}).get("valueBoolean") is True
-        out.append(Method(c["code"], c.get("display", c["code"]), coding["code"],
-                          coding.get("display", coding["code"]), not_stated))
+        out.append(
+            Method(
+                c["code"],
+                c.get("display", c["code"]),
+                coding["code"],
+                coding.get("display", coding["code"]),
+                not_stated,
+            )
+        )
     return out
 
 
@@ -78,7 +85,9 @@ def _ref_text(c: Doc) -> str:
 
 def sequences(slots: list[Doc], system: str, methods: list[Method]) -> list[Sequence]:
     """Every coded sequence a variant allows, most general first."""
-    mains = [s for s in slots if s["role"] == "main" and s["candidates"][0]["form"] != "unspecified"]
+    mains = [
+        s for s in slots if s["role"] == "main" and s["candidates"][0]["form"] != "unspecified"
+    ]
     main = mains[0] if mains else None
     rest = [s for s in slots if s is not main]
     if main is None:
@@ -87,11 +96,15 @@ def sequences(slots: list[Doc], system: str, methods: list[Method]) -> list[Sequ
     for m in main["candidates"]:
         base = Sequence(m["code"], m["title"], choice=len(main["candidates"]) > 1)
         if m["form"] != "code":
-            base.notes.append(f"{_ref_text(m)} is a {m['form'].replace('-', ' ')}: the code is "
-                              f"chosen by {_decider(main)}.")
+            base.notes.append(
+                f"{_ref_text(m)} is a {m['form'].replace('-', ' ')}: the code is "
+                f"chosen by {_decider(main)}."
+            )
         if base.choice:
-            base.notes.append(f"One of {', '.join(_ref_text(c) for c in main['candidates'])}, "
-                              f"by {_decider(main)}.")
+            base.notes.append(
+                f"One of {', '.join(_ref_text(c) for c in main['candidates'])}, "
+                f"by {_decider(main)}."
+            )
         out.extend(_companions(base, rest, system, methods))
     return out[: _MAX_CHOICES * 4]
 
@@ -100,8 +113,9 @@ def _decider(s: Doc) -> str:
     return ((s.get("determined_by") or {}).get("kind") or "what was done").replace("-", " ")
 
 
-def _companions(base: Sequence, rest: list[Doc], system: str, methods: list[Method]
-                ) -> list[Sequence]:
+def _companions(
+    base: Sequence, rest: list[Doc], system: str, methods: list[Method]
+) -> list[Sequence]:
     seqs = [base]
     for s in rest:
         seqs = [x for q in seqs for x in _extend(q, s, system, methods)][: _MAX_CHOICES * 4]
@@ -109,8 +123,9 @@ def _companions(base: Sequence, rest: list[Doc], system: str, methods: list[Meth
 
 
 def _copy(q: Sequence) -> Sequence:
-    return Sequence(q.code, q.display, list(q.products), list(q.depends_on), q.choice,
-                    list(q.notes))
+    return Sequence(
+        q.code, q.display, list(q.products), list(q.depends_on), q.choice, list(q.notes)
+    )
 
 
 def _extend(q: Sequence, s: Doc, system: str, methods: list[Method]) -> list[Sequence]:
@@ -119,29 +134,32 @@ def _extend(q: Sequence, s: Doc, system: str, methods: list[Method]) -> list[Seq
     if not cands:
         q.notes.append(_unnamed(s))
         return [q]
-    image = s["role"] == "image-control" and methods and all(
-        c["code"][:3] == "Y53" for c in cands
-    )
+    image = s["role"] == "image-control" and methods and all(c["code"][:3] == "Y53" for c in cands)
     if image:
         return _image_control(q, s, cands, system, methods)
     conditional = s["requirement"] != "required"
     out = []
     if conditional:
         out.append(q)  # the condition not met: nothing added
-    options = cands if s["select"] == "one" or len(cands) == 1 else cands
+    options = cands
     for c in options:
         n = _copy(q)
         n.products.append(_product(system, c["code"], c["title"]))
         if c["form"] != "code":
-            n.notes.append(f"{_ref_text(c)} is a {c['form'].replace('-', ' ')}: the code is "
-                           f"chosen by {_decider(s)}.")
+            n.notes.append(
+                f"{_ref_text(c)} is a {c['form'].replace('-', ' ')}: the code is "
+                f"chosen by {_decider(s)}."
+            )
         if len(options) > 1:
             n.choice = True
         if conditional:
             n.depends_on.append({"property": PROP_APPLIES, "system": system, "value": c["code"]})
             stated = (s.get("condition") or {}).get("as_stated")
-            n.notes.append(f"{_ref_text(c)} only {stated}." if stated else
-                           f"{_ref_text(c)} only if it applies.")
+            n.notes.append(
+                f"{_ref_text(c)} only {stated}."
+                if stated
+                else f"{_ref_text(c)} only if it applies."
+            )
         out.append(n)
     return out
 
@@ -151,8 +169,9 @@ def _unnamed(s: Doc) -> str:
     return f"Also: {c.get('as_stated', 'a code the guidance does not name')}"
 
 
-def _image_control(q: Sequence, s: Doc, cands: list[Doc], system: str, methods: list[Method]
-                   ) -> list[Sequence]:
+def _image_control(
+    q: Sequence, s: Doc, cands: list[Doc], system: str, methods: list[Method]
+) -> list[Sequence]:
     """Y53.- (or named Y53 codes): one sequence per image-control method the slot allows."""
     allowed = {c["code"] for c in cands}
     category = "Y53" in allowed
@@ -180,8 +199,14 @@ def _image_control(q: Sequence, s: Doc, cands: list[Doc], system: str, methods: 
         if m.not_stated and not default and category:
             continue
         n = _copy(q)
-        n.depends_on.append({"property": PROP_IMAGE_CONTROL, "system": IMAGE_CONTROL,
-                             "value": m.code, "display": m.display})
+        n.depends_on.append(
+            {
+                "property": PROP_IMAGE_CONTROL,
+                "system": IMAGE_CONTROL,
+                "value": m.code,
+                "display": m.display,
+            }
+        )
         n.products.append(_product(system, m.y53, m.y53_display))
         n.notes.append(f"Under image control ({m.display.lower()}): {m.y53}.")
         out.append(n)

@@ -21,11 +21,26 @@ from plugin.config import CANONICAL_BASE
 Doc = dict[str, Any]
 DESIGNATION_USE = f"{CANONICAL_BASE}/CodeSystem/designation-use"
 # How English names the approach of an operation (not any one guidance's words).
-APPROACHES = frozenset({
-    "open", "percutaneous", "laparoscopic", "endoscopic", "transluminal", "transapical",
-    "arthroscopic", "thoracoscopic", "robotic", "endovascular", "transcatheter", "transvaginal",
-    "transurethral", "transrectal", "non-endoscopic", "fibreoptic",
-})
+APPROACHES = frozenset(
+    {
+        "open",
+        "percutaneous",
+        "laparoscopic",
+        "endoscopic",
+        "transluminal",
+        "transapical",
+        "arthroscopic",
+        "thoracoscopic",
+        "robotic",
+        "endovascular",
+        "transcatheter",
+        "transvaginal",
+        "transurethral",
+        "transrectal",
+        "non-endoscopic",
+        "fibreoptic",
+    }
+)
 _LESION_WORDS = ("lesion of", "lesions of")
 
 
@@ -47,6 +62,8 @@ def _split_title(title: str) -> tuple[str, str | None, str | None]:
         site = re.sub(r"^(?:a|an|the)\s+", "", site.strip().lower())
         for lw in _LESION_WORDS:
             site = site.split(lw, 1)[-1].strip()
+        # Classification suffixes are not words of a site ("liver NEC", "using laparoscope").
+        site = re.sub(r"\s+(?:nec|noc)\b.*$|\s+using\b.*$", "", site)
     return technique, site, condition
 
 
@@ -103,8 +120,7 @@ def _technique_of(v: Doc) -> str:
 
 
 def _designation(text: str) -> Doc:
-    return {"language": "en", "use": {"system": DESIGNATION_USE, "code": "synonym"},
-            "value": text}
+    return {"language": "en", "use": {"system": DESIGNATION_USE, "code": "synonym"}, "value": text}
 
 
 def facet_codesystem(rules: Doc, facets: dict[str, dict[str, str]]) -> Doc | None:
@@ -117,10 +133,15 @@ def facet_codesystem(rules: Doc, facets: dict[str, dict[str, str]]) -> Doc | Non
 
     def add(facet: str, phrase: str, *more: str) -> None:
         code = slug(phrase)
-        c = values[facet].setdefault(code, {
-            "code": code, "display": phrase[:1].upper() + phrase[1:],
-            "designation": [], "property": [{"code": "in-scope", "valueBoolean": True}],
-        })
+        c = values[facet].setdefault(
+            code,
+            {
+                "code": code,
+                "display": phrase[:1].upper() + phrase[1:],
+                "designation": [],
+                "property": [{"code": "in-scope", "valueBoolean": True}],
+            },
+        )
         for text in (phrase, *more):
             if text and text.lower() not in {d["value"].lower() for d in c["designation"]}:
                 c["designation"].append(_designation(text))
@@ -156,16 +177,26 @@ def facet_codesystem(rules: Doc, facets: dict[str, dict[str, str]]) -> Doc | Non
         "hierarchyMeaning": "is-a",
         "content": "complete",
         "property": [
-            {"code": "notSelectable", "uri": "http://hl7.org/fhir/concept-properties#notSelectable",
-             "type": "boolean"},
-            {"code": "in-scope", "type": "boolean",
-             "description": "Whether the value is within the scope of the guidance."},
+            {
+                "code": "notSelectable",
+                "uri": "http://hl7.org/fhir/concept-properties#notSelectable",
+                "type": "boolean",
+            },
+            {
+                "code": "in-scope",
+                "type": "boolean",
+                "description": "Whether the value is within the scope of the guidance.",
+            },
         ],
         "concept": [
-            {"code": facet, "display": facet.capitalize(),
-             "property": [{"code": "notSelectable", "valueBoolean": True}],
-             "concept": list(vals.values())}
-            for facet, vals in values.items() if vals
+            {
+                "code": facet,
+                "display": facet.capitalize(),
+                "property": [{"code": "notSelectable", "valueBoolean": True}],
+                "concept": list(vals.values()),
+            }
+            for facet, vals in values.items()
+            if vals
         ],
     }
     return cs

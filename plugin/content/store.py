@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugin.content.codesystem import CodeSystemIndex
-from plugin.content.fragments import is_fragment, merge
 from plugin.content.conceptmap import ConceptMapIndex
+from plugin.content.fragments import is_fragment, merge
 from plugin.content.shape import check_resource
 from plugin.content.systems import canonical_system
 from plugin.types import Resource
@@ -101,9 +101,7 @@ class Store:
             for key, value in list(self._ids.items()):
                 if value is earlier:
                     self._ids[key] = entry
-            self._entries[entry.type] = [
-                e for e in self._entries[entry.type] if e is not earlier
-            ]
+            self._entries[entry.type] = [e for e in self._entries[entry.type] if e is not earlier]
         self._canon[entry.type].setdefault(entry.url, {})[entry.version] = entry
         self._entries[entry.type].append(entry)
         if entry.id:
