@@ -51,10 +51,11 @@ def _about(rules: Doc) -> str:
         if src.get("stated_opcs_version")
         else "OPCS-4 version not stated on the page"
     )
+    guidance = f"https://www.nice.org.uk/guidance/ipg{rules['ipg']}"
+    page = src.get("url") or "a copy with no URL"
     return (
-        f"NICE interventional procedure guidance IPG{rules['ipg']}{title} "
-        f"({src.get('url') or 'no URL given'}), {version}; compiled from the coding section "
-        f"of that page ({src['completeness']})."
+        f"NICE interventional procedure guidance IPG{rules['ipg']}{title} ({guidance}), "
+        f"{version}; compiled from the coding section of {page} ({src['completeness']})."
     )
 
 

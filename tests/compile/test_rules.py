@@ -75,7 +75,10 @@ EXPECTED: dict[str, dict[str, list[tuple[Any, ...]]]] = {
     "ipg905.txt": {"main": [("main", "required", None, ("L88.2",))]},
     # blocks separated by blank lines only, cut inside the last code line
     "ipg906.txt": {
-        "main": [("main", "required", None, ("J02.3",)), ("approach", "required", None, ("Y75.2",))],
+        "main": [
+            ("main", "required", None, ("J02.3",)),
+            ("approach", "required", None, ("Y75.2",)),
+        ],
         "j02-4": [
             ("main", "required", None, ("J02.4",)),
             ("approach", "required", None, ("Y75.2",)),
