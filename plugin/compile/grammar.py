@@ -49,7 +49,7 @@ INCLUDES.5: /Includes:[^\n]*/
 EXCLUDES.5: /Excludes:[^\n]*/
 ICD.4: /[^\n]*ICD-10[^\n]*/
 CODE_LINE.3: /[A-Z]\d\d(?:\.|\s|-)[^\n]*/
-BLOCK.2: /(?![^\n]*(?:\bcodes?\b|following|[A-Z]\d\d))[^\n]{{2,90}}:[ \t]*/
+BLOCK.2: /(?![^\n]*(?:\b[Cc]odes?\b|[Ff]ollowing|[A-Z]\d\d))[^\n]{{2,90}}:[ \t]*/
 TEXT.1: /[^\n]+/
 _NL: /\n/
 """
