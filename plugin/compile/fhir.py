@@ -20,7 +20,7 @@ from typing import Any
 from plugin.compile.sequences import Method, Sequence, sequences
 from plugin.compile.vocab import facet_codesystem, procedure_facets
 from plugin.config import CANONICAL_BASE
-from plugin.content.systems import ICD10_UK, OPCS4
+from plugin.content.systems import ICD10_UK, OPCS4, SNOMED
 
 Doc = dict[str, Any]
 PACK_VERSION = "0.1.0"
@@ -306,6 +306,18 @@ def _concept_map(rules: Doc, methods: list[Method], digest: str) -> Doc:
             0, {**opcs["element"][0], "code": nid, "display": rules.get("title") or nid}
         )
     groups = [opcs] if opcs["element"] else []
+    top = opcs["element"][0] if opcs["element"] and "target" in opcs["element"][0] else None
+    rows = [r for r in rules.get("snomed_ct", []) if r["role"] == "procedure"]
+    if top is not None and rows:
+        # The page's SNOMED CT table names the procedure concept: it maps as the guidance does.
+        snomed: Doc = {"source": SNOMED, "target": OPCS4, "element": []}
+        if src.get("stated_opcs_version"):
+            snomed["targetVersion"] = src["stated_opcs_version"]
+        for r in rows:
+            snomed["element"].append(
+                {"code": r["concept_id"], "display": r["term"], "target": top["target"]}
+            )
+        groups.append(snomed)
     dx = _diagnosis_group(rules, proc)
     if dx is not None:
         groups.append(dx)

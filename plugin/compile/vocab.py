@@ -75,31 +75,51 @@ def _main_title(rules: Doc) -> str | None:
     return None
 
 
+def _site_titles(rules: Doc) -> list[str]:
+    """Titles of the site codes (Z and O chapters): "Uterine artery", "Bronchus"."""
+    return [
+        str(c["title"]).lower()
+        for v in rules["variants"]
+        for s in v["slots"]
+        if s["role"] == "site"
+        for c in s["candidates"]
+        if c.get("title") and c["form"] == "code"
+    ]
+
+
 def _derive(rules: Doc) -> tuple[str | None, str | None]:
-    title = rules.get("title")
-    technique, site = (None, None)
-    if title:
-        technique, site, _ = _split_title(title)
+    """(technique, site) phrases. The site is the first candidate (from the title, the site
+    codes, the main code's title) that the guidance title names, else the first short one; a
+    site named inside the technique phrase ("uterine artery embolisation") is taken out of it."""
     main = _main_title(rules)
-    if main:
-        t2, s2, _ = _split_title(main)
-        technique = technique or t2
-        if s2 and (site is None or len(s2.split()) <= len(site.split())):
-            site = s2 if site is None or s2 in (title or "").lower() else site
-    return technique or None, site or None
+    title = rules.get("title") or main
+    if not title:
+        return None, None
+    technique, from_title, _ = _split_title(title)
+    from_main = _split_title(main)[1] if main else None
+    candidates = [
+        c for c in (from_title, *_site_titles(rules), from_main) if c and len(c.split()) <= 3
+    ]
+    low = title.lower()
+    site = next((c for c in candidates if c in low), candidates[0] if candidates else None)
+    if technique and site and site in technique and technique != site:
+        technique = " ".join(technique.replace(site, " ").split())
+    return technique or None, site
 
 
 def procedure_facets(rules: Doc) -> dict[str, dict[str, str]]:
     """concept code -> {facet: value code}: what each procedure concept requires in free text."""
     technique, site = _derive(rules)
-    if not technique:
+    variants = rules["variants"]
+    by_kind = {v["selector"]["kind"] for v in variants}
+    # A technique alone ("radiofrequency ablation") would claim every organ's procedure: a
+    # procedure needs its site, unless its variants are named techniques ("LASIK").
+    if not technique or (site is None and by_kind != {"technique"}):
         return {}
     nid = rules["id"]
     base = {"technique": slug(technique)}
     if site:
         base["site"] = slug(site)
-    variants = rules["variants"]
-    by_kind = {v["selector"]["kind"] for v in variants}
     if len(variants) <= 1 or not by_kind <= {"approach", "technique"}:
         return {nid: base}
     out = {nid: dict(base)}
@@ -110,8 +130,8 @@ def procedure_facets(rules: Doc) -> dict[str, dict[str, str]]:
         else:
             out[f"{nid}-{v['id']}"] = {**base, "technique": slug(_technique_of(v))}
     if by_kind == {"technique"}:
-        del out[nid]["technique"]
-    return out
+        del out[nid]["technique"]  # the guidance's own technique is what the variants name
+    return {k: v for k, v in out.items() if v}
 
 
 def _technique_of(v: Doc) -> str:
@@ -133,6 +153,10 @@ def facet_codesystem(rules: Doc, facets: dict[str, dict[str, str]]) -> Doc | Non
 
     def add(facet: str, phrase: str, *more: str) -> None:
         code = slug(phrase)
+        if phrase.endswith("s") and phrase[-2:-1] not in ("s", "u", "i", "e"):
+            more = (*more, phrase[:-1])  # "varicose veins" also reads "varicose vein"
+        elif phrase.endswith("y") and phrase[-2:-1] not in "aeiou":
+            more = (*more, phrase[:-1] + "ies")  # "uterine artery", "uterine arteries"
         c = values[facet].setdefault(
             code,
             {
@@ -150,10 +174,9 @@ def facet_codesystem(rules: Doc, facets: dict[str, dict[str, str]]) -> Doc | Non
         add("technique", technique)
     if site:
         add("site", site)
-    for s in (s for v in rules["variants"] for s in v["slots"] if s["role"] == "site"):
-        t = s["candidates"][0].get("title")
-        if t and site:
-            values["site"][slug(site)]["designation"].append(_designation(t.lower()))
+    for t in _site_titles(rules):
+        if site and t != site:
+            values["site"][slug(site)]["designation"].append(_designation(t))
     for v in rules["variants"]:
         kind, value = v["selector"]["kind"], v["selector"]["value"]
         if kind == "approach":

@@ -130,3 +130,11 @@ def test_conditional_companion_needs_its_dependency() -> None:
     rules = _coding_rules(stage2)
     assert ("A70.1", ("Z92.1",), ()) in rules
     assert ("A70.1", ("Y11.4", "Z92.1"), ((OPCS, "Y11.4"),)) in rules
+
+
+def test_snomed_table_maps_the_procedure_concept() -> None:
+    cm = _map(compiled("ipg905.txt"))
+    snomed = next(g for g in cm["group"] if g["source"] == "http://snomed.info/sct")
+    (element,) = snomed["element"]
+    assert element["code"] == "448606008"
+    assert [t["code"] for t in element["target"]] == ["L88.2"]
