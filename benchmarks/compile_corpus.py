@@ -39,7 +39,8 @@ def main() -> None:
             walls.append(time.perf_counter() - w)
             cpus.append(time.process_time() - c)
         print(
-            f"{len(pages)} pages, {len(compiled)} guidances: median {statistics.median(walls):.3f} s"
+            f"{len(pages)} pages, {len(compiled)} guidances: "
+            f"median {statistics.median(walls):.3f} s"
             f" wall, {statistics.median(cpus):.3f} s CPU (first round {walls[0]:.3f} s wall)"
         )
         score = args.corpus / "tools" / "score.py"

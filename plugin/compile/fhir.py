@@ -294,28 +294,28 @@ def _concept_map(rules: Doc, methods: list[Method], digest: str) -> Doc:
         else:
             opcs["element"].append({"code": f"{nid}-{v['id']}", "noMap": True})
     if len(per_variant) > 1:
-        top = []
+        candidates = []
         for v, seqs in per_variant:
             what = (v["label"] or v["selector"]["value"]).rstrip(":")
-            top += [_target(q, "narrower", f"Candidate if {what}: ") for q in seqs]
+            candidates += [_target(q, "narrower", f"Candidate if {what}: ") for q in seqs]
         opcs["element"].insert(
-            0, {"code": nid, "display": rules.get("title") or nid, "target": top}
+            0, {"code": nid, "display": rules.get("title") or nid, "target": candidates}
         )
     elif per_variant and opcs["element"] and "target" in opcs["element"][0]:
         opcs["element"].insert(
             0, {**opcs["element"][0], "code": nid, "display": rules.get("title") or nid}
         )
     groups = [opcs] if opcs["element"] else []
-    top = opcs["element"][0] if opcs["element"] and "target" in opcs["element"][0] else None
+    first: Doc | None = opcs["element"][0] if opcs["element"] else None
     rows = [r for r in rules.get("snomed_ct", []) if r["role"] == "procedure"]
-    if top is not None and rows:
+    if first is not None and "target" in first and rows:
         # The page's SNOMED CT table names the procedure concept: it maps as the guidance does.
         snomed: Doc = {"source": SNOMED, "target": OPCS4, "element": []}
         if src.get("stated_opcs_version"):
             snomed["targetVersion"] = src["stated_opcs_version"]
         for r in rows:
             snomed["element"].append(
-                {"code": r["concept_id"], "display": r["term"], "target": top["target"]}
+                {"code": r["concept_id"], "display": r["term"], "target": first["target"]}
             )
         groups.append(snomed)
     dx = _diagnosis_group(rules, proc)
