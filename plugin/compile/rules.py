@@ -50,7 +50,8 @@ class _Builder:
             "ambiguities": [],
         }
         self.cur: Doc | None = None
-        self.mode: str | None = None  # "one-of" | "options" | "from-category"
+        # "one-of" | "options" | "from-category" | "plus-list": how the next code lines are read
+        self.mode: str | None = None
         self.mode_slot: Doc | None = None
         self.mode_words = ""
         self.after_or = False
@@ -126,9 +127,16 @@ class _Builder:
     def _place(self, cands: list[Doc], cond: dict[str, str] | None, line: Line) -> None:
         code = cands[0]["code"]
         v = self.cur
+        if self.mode == "plus-list":
+            # "Plus the following code:" -> the codes below form one companion slot
+            role = role_of(code, False)
+            self.mode, self.mode_slot = "one-of", self.add_slot(role, [], source="sentence")
         if self.mode in ("one-of", "from-category") and self.mode_slot is not None:
-            self.mode_slot["candidates"].extend(cands)
-            return
+            slot_role = self.mode_slot["role"]
+            if slot_role != "main" or role_of(code, True) == "main":
+                self.mode_slot["candidates"].extend(cands)
+                return
+            self.mode = None  # a Y or Z code after a list of main codes: the list has ended
         if self.mode == "options":
             self.variant(slug(code), None, "procedure-detail", code)
         mains = [s for s in v["slots"] if s["role"] == "main"] if v is not None else []
@@ -196,7 +204,15 @@ class _Builder:
         t, o = line.text, line.original
         low = t.lower()
         parsed = parse_line(t)
-        if "cannot be expressed" in low:
+        if (
+            low.startswith("plus")
+            and not parsed.refs
+            and not _CHAPTER_Z.search(t)
+            and ("relevant code" not in low)
+        ):
+            self.mode = "plus-list" if t.rstrip().endswith(":") else None
+            self.doc["notes"].append(note("instruction", o, False))
+        elif "cannot be expressed" in low:
             self.doc["status"] = "no-single-code"
             self.doc["notes"].append(note("limitation", o, False))
         elif low.startswith("the opcs-4 codes for"):
