@@ -92,7 +92,15 @@ def message(
         head += f" (it needs {needed})." if needed else "."
         return f"{head} {tail}".strip()
     asserted = [m for m in outcome.matches if m.equivalence in ASSERTING]
-    offered = [m for m in outcome.matches if m not in asserted]
+    # a code asserted by one map is not also a candidate of another (a compiled guidance's
+    # diagnosis candidate that the description states)
+    sure = {(m.concept.system, m.concept.code) for m in asserted if m.concept is not None}
+    offered = [
+        m
+        for m in outcome.matches
+        if m not in asserted
+        and (m.concept is None or (m.concept.system, m.concept.code) not in sure)
+    ]
     name = reading.procedure.display
     if not outcome.matches:
         head = f"Read as {name}, but no map gives a code for it here."

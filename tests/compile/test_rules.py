@@ -231,3 +231,23 @@ def test_seed_rules(seed: Compiled) -> None:
     assert boiler and all(n["ignore"] for n in boiler)
     # "these procedures" could exclude the open block: recorded, with the reading chosen
     assert rules["ambiguities"][0]["path"] == "/shared_slots/0/applies_to"
+
+
+def test_plus_the_following_code_opens_a_companion_slot() -> None:
+    from plugin.compile.pack import compile_text
+
+    text = (
+        "Coding recommendations\n"
+        "One of the following OPCS-4 codes is selected as appropriate:\n"
+        "J02.3 Resection of segment of liver\n"
+        "J02.4 Wedge excision of liver\n"
+        "Plus the following code:\n"
+        "Y11.4 Radiofrequency controlled thermal destruction of organ NOC\n"
+    )
+    rules = compile_text(text, "ipg911.txt").rules
+    assert materialised(rules) == {
+        "main": [
+            ("main", "required", None, ("J02.3", "J02.4")),
+            ("method", "required", None, ("Y11.4",)),
+        ]
+    }
