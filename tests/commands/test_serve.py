@@ -68,7 +68,7 @@ def test_serve_reports_loaded_and_refused(tmp_path: Path, no_listen: dict[str, A
     )
     assert result.exit_code == 0, result.output
     err = result.stderr
-    assert "loaded 12 from ipg406: 6 CodeSystem, 1 ConceptMap, 5 ValueSet" in err
+    assert "loaded 15 from ipg406: 6 CodeSystem, 1 ConceptMap, 3 NamingSystem, 5 ValueSet" in err
     assert f"loaded 1 from {tmp_path}: 1 ValueSet" in err
     assert "  loaded ValueSet http://example.org/fhir/ValueSet/v|1" in err
     assert f"refused {tmp_path / 'sd.json'}: resourceType 'StructureDefinition' is not" in err
@@ -163,7 +163,7 @@ def test_two_workers_serve_requests(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
     assert proc.stderr is not None
-    assert b"loaded 12 from ipg406" in proc.stderr.read()
+    assert b"loaded 15 from ipg406" in proc.stderr.read()
 
 
 def test_module_documents_itself() -> None:
