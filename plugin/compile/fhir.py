@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugin.compile.sequences import Method, Sequence, sequences
+from plugin.compile.known import IMAGE_CONTROL, Known
+from plugin.compile.sequences import PROP_ADDITIONAL, PROP_APPLIES, PROP_IMAGE_CONTROL, Sequence
+from plugin.compile.sequences import sequences as sequences_of
 from plugin.compile.vocab import facet_codesystem, procedure_facets
 from plugin.config import CANONICAL_BASE
-from plugin.content.systems import ICD10_UK, OPCS4, SNOMED
+from plugin.content.conceptmap import COMPANION_GROUP
 
 Doc = dict[str, Any]
 PACK_VERSION = "0.1.0"
 COMPILED_FROM = f"{CANONICAL_BASE}/StructureDefinition/compiled-from"
-SYSTEMS = {"OPCS-4": OPCS4, "ICD-10": ICD10_UK}
 
 
 def _head(rtype: str, rid: str, name: str, title: str, description: str) -> Doc:
@@ -59,7 +60,7 @@ def _about(rules: Doc) -> str:
     )
 
 
-def build_pack(rules: Doc, methods: list[Method], digest: str) -> list[Doc]:
+def build_pack(rules: Doc, known: Known, digest: str) -> list[Doc]:
     """The FHIR resources of one guidance's rules."""
     nid = rules["id"]
     facets = procedure_facets(rules)
@@ -67,13 +68,14 @@ def build_pack(rules: Doc, methods: list[Method], digest: str) -> list[Doc]:
     facet_cs = facet_codesystem(rules, facets)
     if facet_cs is not None:
         out.append(facet_cs)
-    for label, system in SYSTEMS.items():
+    for label in ("OPCS-4", "ICD-10"):
+        system = known.systems[label]
         codes = _codes(rules, label)
         if codes:
             out.append(_fragment(rules, label, system, codes))
             out.append(_valueset(rules, label, system, codes))
     out.append(_procedure_valueset(rules))
-    out.append(_concept_map(rules, methods, digest))
+    out.append(_concept_map(rules, known, digest))
     del nid
     return out
 
@@ -240,7 +242,8 @@ def _slots_of(rules: Doc, v: Doc) -> list[Doc]:
     return sorted([*v["slots"], *shared], key=lambda s: s["seq"])
 
 
-def _concept_map(rules: Doc, methods: list[Method], digest: str) -> Doc:
+def _concept_map(rules: Doc, known: Known, digest: str) -> Doc:
+    opcs4, icd10 = known.systems["OPCS-4"], known.systems["ICD-10"]
     nid = rules["id"]
     cm = _head(
         "ConceptMap",
@@ -270,12 +273,13 @@ def _concept_map(rules: Doc, methods: list[Method], digest: str) -> Doc:
     ambiguity = " ".join(
         f"Reading chosen: {a['chosen']} ({a['issue']})" for a in rules["ambiguities"]
     )
-    opcs: Doc = {"source": proc, "sourceVersion": PACK_VERSION, "target": OPCS4, "element": []}
+    opcs: Doc = {"source": proc, "sourceVersion": PACK_VERSION, "target": opcs4, "element": []}
+    used: set[str] = set()
     if src.get("stated_opcs_version"):
         opcs["targetVersion"] = src["stated_opcs_version"]
     per_variant = []
     for v in rules["variants"]:
-        seqs = sequences(_slots_of(rules, v), OPCS4, methods)
+        seqs = sequences_of(_slots_of(rules, v), opcs4, known.methods, used)
         per_variant.append((v, seqs))
         lead = f"{(v['label'] or v['selector']['value']).rstrip(':')}: "
         lead = "" if v["selector"]["kind"] == "single" else lead
@@ -310,7 +314,7 @@ def _concept_map(rules: Doc, methods: list[Method], digest: str) -> Doc:
     rows = [r for r in rules.get("snomed_ct", []) if r["role"] == "procedure"]
     if first is not None and "target" in first and rows:
         # The page's SNOMED CT table names the procedure concept: it maps as the guidance does.
-        snomed: Doc = {"source": SNOMED, "target": OPCS4, "element": []}
+        snomed: Doc = {"source": known.systems["SNOMED CT"], "target": opcs4, "element": []}
         if src.get("stated_opcs_version"):
             snomed["targetVersion"] = src["stated_opcs_version"]
         for r in rows:
@@ -318,14 +322,55 @@ def _concept_map(rules: Doc, methods: list[Method], digest: str) -> Doc:
                 {"code": r["concept_id"], "display": r["term"], "target": first["target"]}
             )
         groups.append(snomed)
-    dx = _diagnosis_group(rules, proc)
+    companion = _companion_group(known, used, src.get("stated_opcs_version"), opcs4)
+    if companion is not None:
+        groups.insert(1, companion)
+    dx = _diagnosis_group(rules, proc, icd10)
     if dx is not None:
         groups.append(dx)
     cm["group"] = groups
     return cm
 
 
-def _diagnosis_group(rules: Doc, proc: str) -> Doc | None:
+def _companion_group(known: Known, used: set[str], version: str | None, opcs4: str) -> Doc | None:
+    """Image-control method -> Y53 code, marked as a companion group (as the built-in map):
+    the engine appends the code to the main code's sequence when the method is supplied."""
+    methods = [m for m in known.methods if m.code in used]
+    if not methods:
+        return None
+    mark = {
+        "url": COMPANION_GROUP,
+        "extension": [
+            {"url": "dependency", "valueUri": PROP_IMAGE_CONTROL},
+            {"url": "product", "valueUri": PROP_ADDITIONAL},
+        ],
+    }
+    group: Doc = {"extension": [mark], "source": IMAGE_CONTROL}
+    if known.image_control_version:
+        group["sourceVersion"] = known.image_control_version
+    group["target"] = opcs4
+    if version:
+        group["targetVersion"] = version
+    group["element"] = [
+        {
+            "code": m.code,
+            "display": m.display,
+            "target": [
+                {
+                    "code": m.y53,
+                    "display": m.y53_display,
+                    "equivalence": "wider",
+                    "comment": f"Under {m.display[:1].lower() + m.display[1:]}: {m.y53} after "
+                    "the main code(s).",
+                }
+            ],
+        }
+        for m in methods
+    ]
+    return group
+
+
+def _diagnosis_group(rules: Doc, proc: str, icd10: str) -> Doc | None:
     targets = []
     for d in rules["diagnoses"]:
         cands = [c for c in d["candidates"] if c.get("form") in ("code", "category")]
@@ -344,8 +389,8 @@ def _diagnosis_group(rules: Doc, proc: str) -> Doc | None:
             if d["requirement"] != "required":
                 t["dependsOn"] = [
                     {
-                        "property": f"{CANONICAL_BASE}/property/applies",
-                        "system": ICD10_UK,
+                        "property": PROP_APPLIES,
+                        "system": icd10,
                         "value": c["code"],
                     }
                 ]
@@ -361,6 +406,6 @@ def _diagnosis_group(rules: Doc, proc: str) -> Doc | None:
     return {
         "source": proc,
         "sourceVersion": PACK_VERSION,
-        "target": ICD10_UK,
+        "target": icd10,
         "element": [{"code": c, "target": targets} for c in codes],
     }

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from plugin.compile.fhir import build_pack
+from plugin.compile.known import Known, known
 from plugin.compile.page import read_page
 from plugin.compile.rules import build_rules
-from plugin.compile.sequences import IMAGE_CONTROL, Method, methods_from
-from plugin.content.loader import IGNORE_MARKER, iter_json_files
+from plugin.content.loader import IGNORE_MARKER
 
 Doc = dict[str, Any]
 _FOLDERS = {"CodeSystem": "codesystems", "ValueSet": "valuesets", "ConceptMap": "conceptmaps"}
@@ -36,25 +36,13 @@ class Compiled:
     warnings: list[str] = field(default_factory=list)
 
 
-def builtin_methods() -> list[Method]:
-    """The image-control methods with their Y53 codes, from the built-in content."""
-    from plugin.content.builtin import content_dirs
-
-    for folder in content_dirs():
-        for file in iter_json_files(folder):
-            resource = json.loads(file.read_bytes())
-            if resource.get("url") == IMAGE_CONTROL:
-                return methods_from(resource)
-    return []
-
-
 def compile_text(
     text: str,
     page_file: str,
     *,
     ipg: int | None = None,
     title: str | None = None,
-    methods: list[Method] | None = None,
+    context: Known | None = None,
 ) -> Compiled:
     """Compile one page's text: rules and FHIR resources."""
     page = read_page(text, page_file, ipg)
@@ -64,8 +52,7 @@ def compile_text(
     if rules["source"]["layout"] == "coding-recommendations-2015":
         rules["source"]["era"] = "post-2013"
     digest = hashlib.sha256(text.encode()).hexdigest()
-    methods = builtin_methods() if methods is None else methods
-    out = Compiled(rules, build_pack(rules, methods, digest), page_file)
+    out = Compiled(rules, build_pack(rules, context or known(), digest), page_file)
     src = rules["source"]
     if src["completeness"].startswith("truncated"):
         where = (
@@ -86,11 +73,11 @@ def compile_pages(
 ) -> list[Compiled]:
     """Compile several pages; a second copy of a guidance already compiled is recorded as an
     alternative copy of the first (`source.alt_copies`), not compiled again."""
-    methods = builtin_methods()
+    context = known()
     done: dict[int, Compiled] = {}
     for path in paths:
         c = compile_text(
-            path.read_text(encoding="utf-8"), path.name, ipg=ipg, title=title, methods=methods
+            path.read_text(encoding="utf-8"), path.name, ipg=ipg, title=title, context=context
         )
         first = done.get(c.rules["ipg"])
         if first is not None:

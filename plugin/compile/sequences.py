@@ -2,39 +2,27 @@
 
 A variant's slots (with the shared slots that apply to it) become ConceptMap targets the way the
 built-in map is modelled: the main code is `target.code`, companion codes are `product`s in
-coding order, and a condition is a `dependsOn`. A category whose 4th character is decided by the
-image control used (Y53.-) is expanded only through content: the `opcs-4` property of the
-image-control CodeSystem says which Y53 code each method is classified to, and the default the
-page states ("Y53.9 if the method is unspecified") is the `not-stated` method's code.
+coding order, a condition stated in words is a `dependsOn`. A Y53 slot decided by the image
+control used adds no target: the map's companion group (image-control method -> Y53 code, from
+content, see `plugin.compile.known`) appends the method's code when the method is supplied as a
+dependency, so an engine that ignores `dependsOn` reads no conditional target as an alternative.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from plugin.compile.known import Method
 from plugin.config import CANONICAL_BASE
 
 Doc = dict[str, Any]
-IMAGE_CONTROL = f"{CANONICAL_BASE}/CodeSystem/image-control"
 PROP_IMAGE_CONTROL = f"{CANONICAL_BASE}/property/image-control"
 PROP_ADDITIONAL = f"{CANONICAL_BASE}/property/additional-code"
 # A condition stated in words ("if carried out", "if applicable"): the caller says it holds by
 # sending the companion code itself as a dependency on this element.
 PROP_APPLIES = f"{CANONICAL_BASE}/property/applies"
 _MAX_CHOICES = 24
-
-
-@dataclass(frozen=True)
-class Method:
-    """An image-control method and the Y53 code it is classified to (from content)."""
-
-    code: str
-    display: str
-    y53: str
-    y53_display: str
-    not_stated: bool
 
 
 @dataclass
@@ -47,27 +35,6 @@ class Sequence:
     depends_on: list[Doc] = field(default_factory=list)
     choice: bool = False
     notes: list[str] = field(default_factory=list)
-
-
-def methods_from(image_control: Doc | None) -> list[Method]:
-    """The image-control methods with their Y53 code, from the CodeSystem's `opcs-4` property."""
-    out = []
-    for c in (image_control or {}).get("concept", []):
-        props = {p.get("code"): p for p in c.get("property", [])}
-        coding = (props.get("opcs-4") or {}).get("valueCoding")
-        if not coding:
-            continue
-        not_stated = (props.get("not-stated") or {}).get("valueBoolean") is True
-        out.append(
-            Method(
-                c["code"],
-                c.get("display", c["code"]),
-                coding["code"],
-                coding.get("display", coding["code"]),
-                not_stated,
-            )
-        )
-    return out
 
 
 def _product(system: str, code: str, display: str | None) -> Doc:
@@ -83,8 +50,12 @@ def _ref_text(c: Doc) -> str:
     return str(c["code"] or "an unnamed code")
 
 
-def sequences(slots: list[Doc], system: str, methods: list[Method]) -> list[Sequence]:
-    """Every coded sequence a variant allows, most general first."""
+def sequences(
+    slots: list[Doc], system: str, methods: list[Method], used: set[str] | None = None
+) -> list[Sequence]:
+    """Every coded sequence a variant allows, most general first; the image-control methods
+    its Y53 slots allow are added to `used` (they make the map's companion group)."""
+    used = set() if used is None else used
     mains = [
         s for s in slots if s["role"] == "main" and s["candidates"][0]["form"] != "unspecified"
     ]
@@ -105,7 +76,7 @@ def sequences(slots: list[Doc], system: str, methods: list[Method]) -> list[Sequ
                 f"One of {', '.join(_ref_text(c) for c in main['candidates'])}, "
                 f"by {_decider(main)}."
             )
-        out.extend(_companions(base, rest, system, methods))
+        out.extend(_companions(base, rest, system, methods, used))
     return out[: _MAX_CHOICES * 4]
 
 
@@ -114,11 +85,11 @@ def _decider(s: Doc) -> str:
 
 
 def _companions(
-    base: Sequence, rest: list[Doc], system: str, methods: list[Method]
+    base: Sequence, rest: list[Doc], system: str, methods: list[Method], used: set[str]
 ) -> list[Sequence]:
     seqs = [base]
     for s in rest:
-        seqs = [x for q in seqs for x in _extend(q, s, system, methods)][: _MAX_CHOICES * 4]
+        seqs = [x for q in seqs for x in _extend(q, s, system, methods, used)][: _MAX_CHOICES * 4]
     return seqs
 
 
@@ -128,7 +99,9 @@ def _copy(q: Sequence) -> Sequence:
     )
 
 
-def _extend(q: Sequence, s: Doc, system: str, methods: list[Method]) -> list[Sequence]:
+def _extend(
+    q: Sequence, s: Doc, system: str, methods: list[Method], used: set[str]
+) -> list[Sequence]:
     """The sequences `q` becomes with slot `s` after it."""
     cands = [c for c in s["candidates"] if c["form"] != "unspecified" and c.get("code")]
     if not cands:
@@ -136,7 +109,7 @@ def _extend(q: Sequence, s: Doc, system: str, methods: list[Method]) -> list[Seq
         return [q]
     image = s["role"] == "image-control" and methods and all(c["code"][:3] == "Y53" for c in cands)
     if image:
-        return _image_control(q, s, cands, system, methods)
+        return _image_control(q, s, cands, system, methods, used)
     conditional = s["requirement"] != "required"
     out = []
     if conditional:
@@ -170,49 +143,29 @@ def _unnamed(s: Doc) -> str:
 
 
 def _image_control(
-    q: Sequence, s: Doc, cands: list[Doc], system: str, methods: list[Method]
+    q: Sequence, s: Doc, cands: list[Doc], system: str, methods: list[Method], used: set[str]
 ) -> list[Sequence]:
-    """Y53.- (or named Y53 codes): one sequence per image-control method the slot allows."""
+    """Y53.- (or named Y53 codes): the methods the slot allows join the companion group; only a
+    single named Y53 code that is always assigned is a product of the sequence itself."""
     allowed = {c["code"] for c in cands}
     category = "Y53" in allowed
     default = (s.get("default") or {}).get("code_ref", {}).get("code")
-    out: list[Sequence] = []
     required = s["requirement"] == "required"
-    plain = _copy(q)
-    if required and category and default:
-        dm = next((m for m in methods if m.y53 == default), None)
-        plain.products.append(_product(system, default, dm.y53_display if dm else None))
-        plain.notes.append(f"{default} unless the image control method is stated.")
-    elif required and (category or len(allowed) > 1):
-        plain.notes.append("Add the Y53 code of the image control method used.")
-    elif required:
+    if required and not category and len(allowed) == 1:
         code = next(iter(allowed))
-        dm = next((m for m in methods if m.y53 == code), None)
-        plain.products.append(_product(system, code, dm.y53_display if dm else None))
-        return [plain]
-    else:
-        plain.notes.append("Add a Y53 code if image control was used.")
-    out.append(plain)
+        m = next((m for m in methods if m.y53 == code), None)
+        q.products.append(_product(system, code, m.y53_display if m else None))
+        return [q]
     for m in methods:
-        if not category and m.y53 not in allowed:
-            continue
-        if m.not_stated and not default and category:
-            continue
-        n = _copy(q)
-        n.depends_on.append(
-            {
-                "property": PROP_IMAGE_CONTROL,
-                "system": IMAGE_CONTROL,
-                "value": m.code,
-                "display": m.display,
-            }
+        if (category or m.y53 in allowed) and (not m.not_stated or default == m.y53):
+            used.add(m.code)
+    if required and default:
+        q.notes.append(
+            f"A Y53 code is required: the image control method's, {default} if the method "
+            "is not stated (send it as the image-control dependency)."
         )
-        n.products.append(_product(system, m.y53, m.y53_display))
-        n.notes.append(f"Under image control ({m.display.lower()}): {m.y53}.")
-        out.append(n)
-    return out
-
-
-def combinations(choices: list[list[Doc]]) -> list[tuple[Doc, ...]]:
-    """Every combination of one item per choice (bounded)."""
-    return list(itertools.islice(itertools.product(*choices), _MAX_CHOICES))
+    elif required:
+        q.notes.append("A Y53 code is required: the image control method's.")
+    else:
+        q.notes.append("Add a Y53 code if image control was used.")
+    return [q]

@@ -105,23 +105,28 @@ def test_unstated_opcs_version_gives_an_unversioned_fragment() -> None:
     assert "targetVersion" not in _group(_map(c), OPCS)
 
 
-def test_category_with_default_is_expanded_only_through_content() -> None:
-    # ipg902: Y53.- required, Y53.9 when the method is not stated; every other Y53 code comes
-    # with the image-control method it is classified to (content), never a guessed title.
-    targets = _group(_map(compiled("ipg902.txt")), OPCS)["element"][0]["target"]
-    plain = [t for t in targets if "dependsOn" not in t]
-    assert [(t["code"], [p["value"] for p in t["product"]]) for t in plain] == [
-        ("J12.4", ["Y53.9"]),
-        ("J12.7", ["Y53.9"]),
+def test_category_is_expanded_only_through_content() -> None:
+    # ipg902: Y53.- required, Y53.9 when the method is not stated. The main codes are plain
+    # targets (J12.4 or J12.7: a choice); each Y53 code comes from the companion group, whose
+    # method -> code pairs are the built-in content's, never a guessed title.
+    cm = _map(compiled("ipg902.txt"))
+    targets = _group(cm, OPCS)["element"][0]["target"]
+    assert [(t["code"], t["equivalence"], "dependsOn" in t) for t in targets] == [
+        ("J12.4", "narrower", False),
+        ("J12.7", "narrower", False),
     ]
-    assert all(t["equivalence"] == "narrower" for t in targets)  # J12.4 or J12.7: a choice
-    by_method = {
-        (t["code"], t["dependsOn"][0]["value"]): t["product"][-1]["value"]
-        for t in targets
-        if "dependsOn" in t
-    }
-    assert by_method[("J12.4", "ultrasound")] == "Y53.2"
-    assert by_method[("J12.7", "mri")] == "Y53.7"
+    assert "Y53.9 if the method is not stated" in targets[0]["comment"]
+    (companion,) = [g for g in cm["group"] if g.get("extension")]
+    pairs = {e["code"]: e["target"][0]["code"] for e in companion["element"]}
+    builtin = next(g for g in BUILTIN["group"] if g.get("extension"))
+    assert pairs == {e["code"]: e["target"][0]["code"] for e in builtin["element"]}
+    assert pairs["ultrasound"] == "Y53.2" and pairs["unspecified"] == "Y53.9"
+
+
+def test_seed_companion_group_is_the_builtin_one(seed: Compiled) -> None:
+    ours = next(g for g in _map(seed)["group"] if g.get("extension"))
+    theirs = next(g for g in BUILTIN["group"] if g.get("extension"))
+    assert ours == theirs
 
 
 def test_conditional_companion_needs_its_dependency() -> None:

@@ -142,7 +142,10 @@ def test_free_text_reaches_the_compiled_rfa_guidance(client: TestClient, base: s
     got = {(m["code"], m["origin"].split("/")[-1].split("|")[0]) for m in matches(body)}
     assert ("J12.4", "ipg327-coding") in got
     rfa = next(m for m in matches(body) if m["code"] == "J12.4")
-    assert [p["code"] for p in rfa["products"]] == ["Y53.9"]
+    assert rfa["products"] == []  # no image control stated
+    body = _text(client, base, "percutaneous RFA of a liver metastasis under ultrasound")
+    rfa = next(m for m in matches(body) if m["code"] == "J12.4")
+    assert [p["code"] for p in rfa["products"]] == ["Y53.2"]
     # C18.- is a candidate only: nothing in the description states a colon primary
     c18 = [m for m in matches(body) if m["code"] == "C18"]
     assert c18 and all(
