@@ -18,7 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from plugin.compile.known import IMAGE_CONTROL, Known
-from plugin.compile.sequences import PROP_ADDITIONAL, PROP_APPLIES, PROP_IMAGE_CONTROL, Sequence
+from plugin.compile.sequences import (
+    PROP_ADDITIONAL,
+    PROP_APPLIES,
+    PROP_IMAGE_CONTROL,
+    Sequence,
+    Uses,
+)
 from plugin.compile.sequences import sequences as sequences_of
 from plugin.compile.vocab import facet_codesystem, procedure_facets
 from plugin.config import CANONICAL_BASE
@@ -274,7 +280,7 @@ def _concept_map(rules: Doc, known: Known, digest: str) -> Doc:
         f"Reading chosen: {a['chosen']} ({a['issue']})" for a in rules["ambiguities"]
     )
     opcs: Doc = {"source": proc, "sourceVersion": PACK_VERSION, "target": opcs4, "element": []}
-    used: set[str] = set()
+    used = Uses()
     if src.get("stated_opcs_version"):
         opcs["targetVersion"] = src["stated_opcs_version"]
     per_variant = []
@@ -322,9 +328,12 @@ def _concept_map(rules: Doc, known: Known, digest: str) -> Doc:
                 {"code": r["concept_id"], "display": r["term"], "target": first["target"]}
             )
         groups.append(snomed)
-    companion = _companion_group(known, used, src.get("stated_opcs_version"), opcs4)
-    if companion is not None:
-        groups.insert(1, companion)
+    version = src.get("stated_opcs_version")
+    companions = [
+        _companion_group(known, used, version, opcs4),
+        _applies_group(used, version, opcs4),
+    ]
+    groups[1:1] = [g for g in companions if g is not None]
     dx = _diagnosis_group(rules, proc, icd10)
     if dx is not None:
         groups.append(dx)
@@ -332,20 +341,46 @@ def _concept_map(rules: Doc, known: Known, digest: str) -> Doc:
     return cm
 
 
-def _companion_group(known: Known, used: set[str], version: str | None, opcs4: str) -> Doc | None:
-    """Image-control method -> Y53 code, marked as a companion group (as the built-in map):
-    the engine appends the code to the main code's sequence when the method is supplied."""
-    methods = [m for m in known.methods if m.code in used]
-    if not methods:
-        return None
-    mark = {
+def _mark(dependency: str) -> Doc:
+    return {
         "url": COMPANION_GROUP,
         "extension": [
-            {"url": "dependency", "valueUri": PROP_IMAGE_CONTROL},
+            {"url": "dependency", "valueUri": dependency},
             {"url": "product", "valueUri": PROP_ADDITIONAL},
         ],
     }
-    group: Doc = {"extension": [mark], "source": IMAGE_CONTROL}
+
+
+def _applies_group(used: Uses, version: str | None, opcs4: str) -> Doc | None:
+    """Conditional companion codes: sent as an `applies` dependency, each adds itself."""
+    if not used.applies:
+        return None
+    group: Doc = {"extension": [_mark(PROP_APPLIES)], "source": opcs4}
+    if version:
+        group["sourceVersion"] = version
+    group["target"] = opcs4
+    if version:
+        group["targetVersion"] = version
+    group["element"] = []
+    for code, (title, stated) in used.applies.items():
+        target: Doc = {"code": code, "equivalence": "equivalent"}
+        if title:
+            target["display"] = title
+        target["comment"] = f"{code} {stated.strip('()')}: after the main code(s)."
+        element: Doc = {"code": code, "target": [target]}
+        if title:
+            element = {"code": code, "display": title, "target": [target]}
+        group["element"].append(element)
+    return group
+
+
+def _companion_group(known: Known, used: Uses, version: str | None, opcs4: str) -> Doc | None:
+    """Image-control method -> Y53 code, marked as a companion group (as the built-in map):
+    the engine appends the code to the main code's sequence when the method is supplied."""
+    methods = [m for m in known.methods if m.code in used.methods]
+    if not methods:
+        return None
+    group: Doc = {"extension": [_mark(PROP_IMAGE_CONTROL)], "source": IMAGE_CONTROL}
     if known.image_control_version:
         group["sourceVersion"] = known.image_control_version
     group["target"] = opcs4
@@ -387,13 +422,6 @@ def _diagnosis_group(rules: Doc, proc: str, icd10: str) -> Doc | None:
             if c["form"] == "category":
                 notes.append(f"{c['code']} is a category: the code is chosen by the diagnosis.")
             if d["requirement"] != "required":
-                t["dependsOn"] = [
-                    {
-                        "property": PROP_APPLIES,
-                        "system": icd10,
-                        "value": c["code"],
-                    }
-                ]
                 notes.append(
                     f"Only {d['condition']['as_stated']}." if d.get("condition") else "Optional."
                 )

@@ -26,6 +26,15 @@ _MAX_CHOICES = 24
 
 
 @dataclass
+class Uses:
+    """What a map's companion groups must hold: the image-control methods its Y53 slots allow,
+    and the conditional companion codes (code -> title, condition as stated)."""
+
+    methods: set[str] = field(default_factory=set)
+    applies: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+
+
+@dataclass
 class Sequence:
     """One coded sequence: main code, products in order, conditions, and why."""
 
@@ -51,11 +60,11 @@ def _ref_text(c: Doc) -> str:
 
 
 def sequences(
-    slots: list[Doc], system: str, methods: list[Method], used: set[str] | None = None
+    slots: list[Doc], system: str, methods: list[Method], used: Uses | None = None
 ) -> list[Sequence]:
-    """Every coded sequence a variant allows, most general first; the image-control methods
-    its Y53 slots allow are added to `used` (they make the map's companion group)."""
-    used = set() if used is None else used
+    """Every coded sequence a variant allows (one per choice the text leaves open); what its
+    conditional slots need is added to `used` (they make the map's companion groups)."""
+    used = Uses() if used is None else used
     mains = [
         s for s in slots if s["role"] == "main" and s["candidates"][0]["form"] != "unspecified"
     ]
@@ -85,7 +94,7 @@ def _decider(s: Doc) -> str:
 
 
 def _companions(
-    base: Sequence, rest: list[Doc], system: str, methods: list[Method], used: set[str]
+    base: Sequence, rest: list[Doc], system: str, methods: list[Method], used: Uses
 ) -> list[Sequence]:
     seqs = [base]
     for s in rest:
@@ -99,9 +108,7 @@ def _copy(q: Sequence) -> Sequence:
     )
 
 
-def _extend(
-    q: Sequence, s: Doc, system: str, methods: list[Method], used: set[str]
-) -> list[Sequence]:
+def _extend(q: Sequence, s: Doc, system: str, methods: list[Method], used: Uses) -> list[Sequence]:
     """The sequences `q` becomes with slot `s` after it."""
     cands = [c for c in s["candidates"] if c["form"] != "unspecified" and c.get("code")]
     if not cands:
@@ -110,12 +117,20 @@ def _extend(
     image = s["role"] == "image-control" and methods and all(c["code"][:3] == "Y53" for c in cands)
     if image:
         return _image_control(q, s, cands, system, methods, used)
-    conditional = s["requirement"] != "required"
+    if s["requirement"] != "required":
+        # "(if carried out)", "(where necessary)", "also assigned when ...": a companion group
+        # appends the code when the caller sends it as an `applies` dependency; no conditional
+        # target that an engine ignoring dependsOn would take for an alternative.
+        stated = (s.get("condition") or {}).get("as_stated") or "if it applies"
+        for c in cands:
+            used.applies.setdefault(c["code"], (c["title"], stated))
+            q.notes.append(
+                f"{_ref_text(c)} only {stated.strip('()')} (send {c['code']} as the applies "
+                "dependency)."
+            )
+        return [q]
     out = []
-    if conditional:
-        out.append(q)  # the condition not met: nothing added
-    options = cands
-    for c in options:
+    for c in cands:
         n = _copy(q)
         n.products.append(_product(system, c["code"], c["title"]))
         if c["form"] != "code":
@@ -123,16 +138,7 @@ def _extend(
                 f"{_ref_text(c)} is a {c['form'].replace('-', ' ')}: the code is "
                 f"chosen by {_decider(s)}."
             )
-        if len(options) > 1:
-            n.choice = True
-        if conditional:
-            n.depends_on.append({"property": PROP_APPLIES, "system": system, "value": c["code"]})
-            stated = (s.get("condition") or {}).get("as_stated")
-            n.notes.append(
-                f"{_ref_text(c)} only {stated}."
-                if stated
-                else f"{_ref_text(c)} only if it applies."
-            )
+        n.choice = n.choice or len(cands) > 1
         out.append(n)
     return out
 
@@ -143,7 +149,7 @@ def _unnamed(s: Doc) -> str:
 
 
 def _image_control(
-    q: Sequence, s: Doc, cands: list[Doc], system: str, methods: list[Method], used: set[str]
+    q: Sequence, s: Doc, cands: list[Doc], system: str, methods: list[Method], used: Uses
 ) -> list[Sequence]:
     """Y53.- (or named Y53 codes): the methods the slot allows join the companion group; only a
     single named Y53 code that is always assigned is a product of the sequence itself."""
@@ -158,7 +164,7 @@ def _image_control(
         return [q]
     for m in methods:
         if (category or m.y53 in allowed) and (not m.not_stated or default == m.y53):
-            used.add(m.code)
+            used.methods.add(m.code)
     if required and default:
         q.notes.append(
             f"A Y53 code is required: the image control method's, {default} if the method "

@@ -129,12 +129,23 @@ def test_seed_companion_group_is_the_builtin_one(seed: Compiled) -> None:
     assert ours == theirs
 
 
-def test_conditional_companion_needs_its_dependency() -> None:
-    targets = _group(_map(compiled("ipg903.txt")), OPCS)["element"]
-    stage2 = next(e for e in targets if e["code"] == "ipg903-stage-2")["target"]
-    rules = _coding_rules(stage2)
-    assert ("A70.1", ("Z92.1",), ()) in rules
-    assert ("A70.1", ("Y11.4", "Z92.1"), ((OPCS, "Y11.4"),)) in rules
+def test_conditional_companions_are_a_companion_group_not_conditional_targets() -> None:
+    cm = _map(compiled("ipg903.txt"))
+    stage2 = next(e for e in _group(cm, OPCS)["element"] if e["code"] == "ipg903-stage-2")
+    assert _coding_rules(stage2["target"]) == [("A70.1", ("Z92.1",), ())]
+    assert "Y11.4 only where necessary" in stage2["target"][0]["comment"]
+    assert not any("dependsOn" in t for e in _group(cm, OPCS)["element"] for t in e["target"])
+    applies = next(g for g in cm["group"] if g["source"] == OPCS and g.get("extension"))
+    assert applies["extension"][0]["extension"][0]["valueUri"] == f"{BASE}/property/applies"
+    assert {e["code"]: e["target"][0]["code"] for e in applies["element"]} == {
+        "Y11.4": "Y11.4",
+        "Z94": "Z94",
+    }
+    # Y53.4 "(if used)" on stage 1: the companion group holds that one method only
+    (image,) = [g for g in cm["group"] if g["source"].endswith("/CodeSystem/image-control")]
+    assert [(e["code"], e["target"][0]["code"]) for e in image["element"]] == [
+        ("fluoroscopy", "Y53.4")
+    ]
 
 
 def test_snomed_table_maps_the_procedure_concept() -> None:
