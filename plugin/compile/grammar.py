@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lark import Lark, Token, Tree
+from lark import Lark, LarkError, Token, Tree
 
 # Boilerplate paragraphs NICE prints under every coding section: they carry no coding rule.
 BOILERPLATE = {
@@ -29,13 +29,12 @@ _BOILER = "|".join(v.replace("(", r"\(").replace(")", r"\)") for v in BOILERPLAT
 
 # Line kinds, highest priority first; every terminal runs to the end of its line.
 PAGE_GRAMMAR = rf"""
-start: _NL* url? _item*
-url: URL _NL+
+start: _NL* _item*
 _item: block | entry
 block: header _NL+ entry*
 header: BLOCK | STAGE
 entry: (BOILER | HEADING | SNOMED_HEAD | SNOMED_ROW | OR_LINE | NOTE | INCLUDES | EXCLUDES
-        | ICD | CODE_LINE | TEXT) _NL+
+        | ICD | CODE_LINE | TEXT | URL) _NL+
 
 URL.9: /https?:\/\/\S+/
 BOILER.8: /[^\n]*(?:{_BOILER})[^\n]*/
@@ -48,7 +47,7 @@ NOTE.5: /Note\b[^\n]*/
 INCLUDES.5: /Includes:[^\n]*/
 EXCLUDES.5: /Excludes:[^\n]*/
 ICD.4: /[^\n]*ICD-10[^\n]*/
-CODE_LINE.3: /[A-Z]\d\d(?:\.|\s|-)[^\n]*/
+CODE_LINE.3: /[A-Z]\d\d(?:[ \t.\-][^\n]*)?(?=\n)/
 BLOCK.2: /(?![^\n]*(?:\b[Cc]odes?\b|[Ff]ollowing|[A-Z]\d\d))[^\n]{{2,90}}:[ \t]*/
 TEXT.1: /[^\n]+/
 _NL: /\n/
@@ -111,16 +110,31 @@ class LineParse:
 
 
 def parse_page(text: str) -> tuple[str | None, list[Line]]:
-    """Split a page into its URL (first line) and classified lines, each with its block label."""
-    tree = _page.parse(text if text.endswith("\n") else text + "\n")
-    url: str | None = None
+    """Split a page into its URL (first line) and classified lines, each with its block label.
+
+    A text the grammar cannot take whole (it should not happen: every line has a kind) is read
+    line by line, a line that fails alone being plain text: never an error.
+    """
+    try:
+        lines = _lines_of(_page.parse(text if text.endswith("\n") else text + "\n"))
+    except LarkError:
+        lines = []
+        for raw in text.splitlines():
+            try:
+                lines.extend(_lines_of(_page.parse(raw + "\n")))
+            except LarkError:
+                lines.append(Line("TEXT", raw.strip()))
+    url = lines[0].text if lines and lines[0].kind == "URL" else None
+    # the first line's URL says where the copy was read; a URL further down is plain text
+    return url, [ln for ln in (lines[1:] if url else lines) if ln.kind != "URL" and ln.text]
+
+
+def _lines_of(tree: Tree[Token]) -> list[Line]:
     lines: list[Line] = []
     for child in tree.children:
         if not isinstance(child, Tree):
             continue
-        if child.data == "url":
-            url = str(child.children[0])
-        elif child.data == "entry":
+        if child.data == "entry":
             lines.append(_entry(child, None))
         elif child.data == "block":
             header = child.children[0]
@@ -128,7 +142,7 @@ def parse_page(text: str) -> tuple[str | None, list[Line]]:
             label = str(header.children[0]).strip()
             lines.append(Line("HEADER", label, label))
             lines.extend(_entry(e, label) for e in child.children[1:] if isinstance(e, Tree))
-    return url, lines
+    return lines
 
 
 def _entry(entry: Tree[Token], block: str | None) -> Line:
@@ -141,7 +155,7 @@ def parse_line(text: str) -> LineParse:
     """The codes of one line with their titles and connectives (a line without a code: none)."""
     try:
         tree = _line.parse(text)
-    except Exception:  # lark raises several error types; a line without codes is not an error
+    except LarkError:  # a line the grammar cannot read names no code it can use
         return LineParse()
     out = LineParse()
     conn: str | None = None

@@ -143,7 +143,7 @@ class _Builder:
         role = role_of(code, True)
         if role == "main" and mains and v is not None and self.mode != "options":
             main = mains[0]
-            head = main["candidates"][0]["code"] or ""
+            head = _head(main)
             if v["slots"][-1] is main and head[:3] == code[:3]:
                 main["candidates"].extend(cands)  # a list of codes of one category
                 det = decided_by(line.text, "main", main["candidates"])
@@ -178,7 +178,7 @@ class _Builder:
             and v["slots"]
             and role not in ("main", "supplementary", "qualifier")
             and v["slots"][-1]["role"] == role
-            and v["slots"][-1]["candidates"][0]["code"][:3] == code[:3]
+            and _head(v["slots"][-1])[:3] == code[:3]
             and v["slots"][-1]["source"] == "code-line"
         ):
             last = v["slots"][-1]
@@ -426,6 +426,11 @@ class _Builder:
             )
         if not doc["variants"] and doc["status"] == "coded":
             doc["status"] = "codes-not-visible"
+
+
+def _head(slot: Doc) -> str:
+    """The first candidate code of a slot ("" while a list has none yet)."""
+    return str((slot["candidates"][0].get("code") or "") if slot["candidates"] else "")
 
 
 def form_code(code: str) -> str:
