@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 from lark import Lark, LarkError, Token, Tree
 
-# Boilerplate paragraphs NICE prints under every coding section: they carry no coding rule.
+# Boilerplate paragraphs NICE prints under coding sections: they carry no coding rule. Ids in the
+# order tried (the first phrase found names the paragraph); the grammar uses every phrase.
 BOILERPLATE = {
     "bp-source-cfh": "of NHS Connecting for Health is the central definitive source",
     "bp-source-hscic": "NHS Classifications Service of the Health and Social Care Information",
     "bp-source-ccs-hscic": "Clinical Classifications Service of the Health and Social Care",
+    "bp-source": "is the central definitive source for clinical coding guidance",
     "bp-advised": "has advised NICE that currently these are the most suitable",
     "bp-snomed-terms": "SNOMED CT provides clinical terms",
     "bp-mandated": "mandated classifications",
