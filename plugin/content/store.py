@@ -20,8 +20,9 @@ from plugin.types import Resource
 
 TERMINOLOGY_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
 # Kept beside the terminology resources (packaged and listed with them) but not served by the
-# FHIR routes: NamingSystems declare code system identity (`plugin.content.systems`).
-STORED_TYPES = (*TERMINOLOGY_TYPES, "NamingSystem")
+# FHIR routes: NamingSystems declare code system identity (`plugin.content.systems`), and
+# StructureDefinitions define the extensions the content uses, for validators.
+STORED_TYPES = (*TERMINOLOGY_TYPES, "NamingSystem", "StructureDefinition")
 
 
 def version_key(version: str | None) -> tuple[tuple[int, int | str], ...]:
@@ -61,7 +62,7 @@ def make_entry(resource: Resource, origin: str) -> Entry:
     check_resource(resource)
     if rtype == "NamingSystem":
         return Entry(rtype, resource, _preferred_uri(resource), None, None, origin)
-    if rtype not in TERMINOLOGY_TYPES:
+    if rtype not in STORED_TYPES:
         raise ValueError(f"resourceType {rtype!r} is not a CodeSystem, ValueSet or ConceptMap")
     url = resource.get("url")
     if not isinstance(url, str) or not url:
