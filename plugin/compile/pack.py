@@ -6,6 +6,7 @@ Layout of the folder (`nice-tx serve --content DIR` and `nice-tx package --conte
     DIR/codesystems/*.json         procedure CodeSystem, facet CodeSystem, OPCS-4/ICD-10 fragments
     DIR/valuesets/*.json
     DIR/conceptmaps/ipgNNN-coding.json
+    DIR/structuredefinitions/compiled-from.json   the definition of the provenance extension
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from plugin.compile.rules import build_rules
 from plugin.content.loader import IGNORE_MARKER
 
 Doc = dict[str, Any]
-_FOLDERS = {"CodeSystem": "codesystems", "ValueSet": "valuesets", "ConceptMap": "conceptmaps"}
+_FOLDERS = {
+    "CodeSystem": "codesystems",
+    "ValueSet": "valuesets",
+    "ConceptMap": "conceptmaps",
+    "StructureDefinition": "structuredefinitions",
+}
+# The definition of the extension that says where a compiled map comes from, for validators.
+COMPILED_FROM_SD = Path(__file__).parent / "compiled-from.structuredefinition.json"
 
 
 @dataclass
@@ -102,6 +110,12 @@ def write_pack(compiled: list[Compiled], out: Path) -> list[Path]:
     (rules_dir / IGNORE_MARKER).write_text(
         "Guidance coding rules: read by nice-tx compile, not FHIR content.\n"
     )
+    if compiled:
+        sd = json.loads(COMPILED_FROM_SD.read_text(encoding="utf-8"))
+        (out / _FOLDERS["StructureDefinition"]).mkdir(exist_ok=True)
+        path = out / _FOLDERS["StructureDefinition"] / f"{sd['id']}.json"
+        path.write_text(json.dumps(sd, indent=2, ensure_ascii=False) + "\n")
+        written.append(path)
     for c in compiled:
         path = rules_dir / f"{c.rules['id']}.json"
         path.write_text(json.dumps(c.rules, indent=2, ensure_ascii=False) + "\n")

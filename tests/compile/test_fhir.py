@@ -154,3 +154,36 @@ def test_snomed_table_maps_the_procedure_concept() -> None:
     (element,) = snomed["element"]
     assert element["code"] == "448606008"
     assert [t["code"] for t in element["target"]] == ["L88.2"]
+
+
+def test_every_extension_a_pack_uses_is_defined(tmp_path: Path) -> None:
+    from fhir.resources.R4B.structuredefinition import StructureDefinition
+
+    from plugin.compile.pack import compile_pages, write_pack
+    from tests.compile.conftest import SECTIONS
+
+    write_pack(compile_pages([SECTIONS / "ipg903.txt", SECTIONS / "ipg905.txt"]), tmp_path)
+    defined = {
+        StructureDefinition.model_validate(json.loads(p.read_text())).url
+        for p in (Path(__file__).parents[2] / "structuredefinitions").glob("*.json")
+    } | {
+        StructureDefinition.model_validate(json.loads(p.read_text())).url
+        for p in (tmp_path / "structuredefinitions").glob("*.json")
+    }
+
+    def urls(node: Any) -> set[str]:
+        if isinstance(node, dict):
+            found = {e["url"] for e in node.get("extension", []) if "://" in e.get("url", "")}
+            return found.union(*(urls(v) for v in node.values()))
+        if isinstance(node, list):
+            return set().union(*(urls(v) for v in node))
+        return set()
+
+    used = set().union(
+        *(
+            urls(json.loads(p.read_text()))
+            for p in tmp_path.rglob("*.json")
+            if "rules" not in p.parts
+        )
+    )
+    assert used and used <= defined
