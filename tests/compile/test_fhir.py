@@ -92,7 +92,7 @@ def test_seed_fragments_hold_titles_as_stated(seed: Compiled) -> None:
     ]
 
 
-@pytest.mark.parametrize("name", [f"ipg90{i}.txt" for i in range(1, 10)])
+@pytest.mark.parametrize("name", [f"ipg9{i:02d}.txt" for i in range(1, 11)])
 def test_every_pack_is_valid_fhir(name: str) -> None:
     for r in compiled(name).resources:
         MODELS[r["resourceType"]].model_validate(r)

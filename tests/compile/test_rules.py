@@ -101,6 +101,13 @@ EXPECTED: dict[str, dict[str, list[tuple[Any, ...]]]] = {
         ]
     },
     "ipg909.txt": {},
+    # a list decided by site, a category added by a sentence, "in second place" with a default
+    "ipg910.txt": {
+        "main": [
+            ("main", "required", None, ("V36.1", "V36.3")),
+            ("supplementary", "required", None, ("V55",)),
+        ]
+    },
 }
 
 
@@ -177,6 +184,14 @@ def test_diagnosis_sentences(name: str, expected: list[tuple[Any, ...]]) -> None
     assert got == expected
 
 
+def test_second_place_and_its_default() -> None:
+    main, levels = compiled("ipg910.txt").rules["variants"][0]["slots"]
+    assert main["determined_by"]["kind"] == "site"
+    assert levels["determined_by"]["kind"] == "levels-of-spine"
+    assert levels["sequencing"]["rule"] == "second-place"
+    assert levels["default"]["code_ref"]["code"] == "V55.9"
+
+
 def test_x_filler_is_marked() -> None:
     (c20,) = compiled("ipg908.txt").rules["diagnoses"][0]["candidates"]
     assert c20["x_filler"] is True
@@ -251,3 +266,17 @@ def test_plus_the_following_code_opens_a_companion_slot() -> None:
             ("method", "required", None, ("Y11.4",)),
         ]
     }
+
+
+def test_secondary_code_when_associated_with() -> None:
+    from plugin.compile.pack import compile_text
+
+    # code and title as stated on NICE IPG328 (https://www.nice.org.uk/guidance/ipg328)
+    text = (
+        "Coding recommendations\n"
+        "E20.4 Suction diathermy adenoidectomy\n"
+        "Note: It goes as a secondary code when associated with excision of tonsil (F34)\n"
+    )
+    (main,) = compile_text(text, "ipg912.txt").rules["variants"][0]["slots"]
+    assert main["sequencing"]["rule"] == "secondary-when-with"
+    assert main["sequencing"]["ref"] == "F34"
