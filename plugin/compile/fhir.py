@@ -1,16 +1,10 @@
-"""Rules -> FHIR resources: the content pack of one guidance.
+"""Rules -> FHIR resources: the content pack of one guidance, and its ConceptMap.
 
-What a pack holds, all under the project's canonical base:
-
-- a procedure CodeSystem `ipgNNN-procedure`: the guidance's procedure (`ipgNNN`) and one concept
-  per variant, with the facet properties the free-text recogniser reads (`plugin.compile.vocab`);
-- OPCS-4 and ICD-10 CodeSystem fragments with the codes and titles as the page states them
-  (OPCS-4 carries the version the page states, or none);
-- ValueSets of the procedures and of the OPCS-4 and ICD-10 codes used;
-- a ConceptMap `ipgNNN-coding` modelled as the built-in IPG406 map: main code in `target.code`,
-  companions as `product` in coding order, conditions as `dependsOn`, the diagnosis as its own
-  group; provenance (guidance, page, text digest) in the description and an extension; every
-  ambiguity's chosen reading in a target comment.
+The ConceptMap `ipgNNN-coding` is modelled as the built-in IPG406 map: main code in
+`target.code`, companions as `product` in coding order, image control and other conditional
+codes as companion groups, the diagnosis as its own group; provenance (guidance, page, text
+digest) in the description and the `compiled-from` extension; every ambiguity's chosen reading
+in the target comments. The CodeSystems and ValueSets are built by `plugin.compile.resources`.
 """
 
 from __future__ import annotations
@@ -18,6 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from plugin.compile.known import IMAGE_CONTROL, Known
+from plugin.compile.resources import (
+    PACK_VERSION,
+    about,
+    codes_of,
+    fragment,
+    head,
+    procedure_valueset,
+    procedures,
+    valueset,
+    variant_display,
+)
 from plugin.compile.sequences import (
     PROP_ADDITIONAL,
     PROP_APPLIES,
@@ -31,197 +36,25 @@ from plugin.config import CANONICAL_BASE
 from plugin.content.conceptmap import COMPANION_GROUP
 
 Doc = dict[str, Any]
-PACK_VERSION = "0.1.0"
 COMPILED_FROM = f"{CANONICAL_BASE}/StructureDefinition/compiled-from"
-
-
-def _head(rtype: str, rid: str, name: str, title: str, description: str) -> Doc:
-    return {
-        "resourceType": rtype,
-        "id": rid,
-        "url": f"{CANONICAL_BASE}/{rtype}/{rid}",
-        "version": PACK_VERSION,
-        "name": name,
-        "title": title,
-        "status": "draft",
-        "experimental": True,
-        "publisher": "nice-tx guidance compiler",
-        "description": description,
-    }
-
-
-def _about(rules: Doc) -> str:
-    src = rules["source"]
-    title = f', "{rules["title"]}"' if rules.get("title") else ""
-    version = (
-        f"codes stated against OPCS-{src['stated_opcs_version']}"
-        if src.get("stated_opcs_version")
-        else "OPCS-4 version not stated on the page"
-    )
-    guidance = f"https://www.nice.org.uk/guidance/ipg{rules['ipg']}"
-    page = src.get("url") or "a copy with no URL"
-    return (
-        f"NICE interventional procedure guidance IPG{rules['ipg']}{title} ({guidance}), "
-        f"{version}; compiled from the coding section of {page} ({src['completeness']})."
-    )
 
 
 def build_pack(rules: Doc, known: Known, digest: str) -> list[Doc]:
     """The FHIR resources of one guidance's rules."""
-    nid = rules["id"]
     facets = procedure_facets(rules)
-    out = [_procedures(rules, facets)]
+    out = [procedures(rules, facets)]
     facet_cs = facet_codesystem(rules, facets)
     if facet_cs is not None:
         out.append(facet_cs)
     for label in ("OPCS-4", "ICD-10"):
         system = known.systems[label]
-        codes = _codes(rules, label)
+        codes = codes_of(rules, label)
         if codes:
-            out.append(_fragment(rules, label, system, codes))
-            out.append(_valueset(rules, label, system, codes))
-    out.append(_procedure_valueset(rules))
+            out.append(fragment(rules, label, system, codes))
+            out.append(valueset(rules, label, system, codes))
+    out.append(procedure_valueset(rules))
     out.append(_concept_map(rules, known, digest))
-    del nid
     return out
-
-
-def _variant_display(rules: Doc, v: Doc) -> str:
-    title = rules.get("title") or f"Procedure of IPG{rules['ipg']}"
-    if v["selector"]["kind"] == "single":
-        return title
-    what = v["label"] or v["selector"]["value"]
-    return f"{title}: {what.rstrip(':')}"
-
-
-def _procedures(rules: Doc, facets: dict[str, dict[str, str]]) -> Doc:
-    nid = rules["id"]
-    cs = _head(
-        "CodeSystem",
-        f"{nid}-procedure",
-        f"{nid.upper()}Procedure",
-        f"IPG{rules['ipg']} procedures",
-        f"The procedures of {_about(rules)} One concept per coding variant the page states.",
-    )
-    cs.update(
-        {
-            "caseSensitive": True,
-            "hierarchyMeaning": "is-a",
-            "content": "complete",
-            "valueSet": f"{CANONICAL_BASE}/ValueSet/{nid}-procedures",
-        }
-    )
-    cs["property"] = [
-        {
-            "code": k,
-            "description": f"Free-text facet '{k}': a value code of the {k} facet.",
-            "type": "code",
-        }
-        for k in ("technique", "site", "approach")
-    ]
-    top = facets.get(nid, {})
-    children = []
-    for v in rules["variants"]:
-        props = facets.get(f"{nid}-{v['id']}", {})
-        children.append(
-            {
-                "code": f"{nid}-{v['id']}",
-                "display": _variant_display(rules, v),
-                "property": [{"code": k, "valueCode": c} for k, c in sorted(props.items())],
-            }
-        )
-    root: Doc = {
-        "code": nid,
-        "display": rules.get("title") or f"Procedure of IPG{rules['ipg']}",
-        "property": [{"code": k, "valueCode": c} for k, c in sorted(top.items())],
-        "concept": children,
-    }
-    for c in [root, *children]:
-        if not c["property"]:
-            del c["property"]
-    cs["concept"] = [root]
-    cs["count"] = 1 + len(children)
-    return cs
-
-
-def _codes(rules: Doc, label: str) -> dict[str, str | None]:
-    """code -> title as first stated, for every code or category of `label` the rules name."""
-    out: dict[str, str | None] = {}
-
-    def add(c: Doc) -> None:
-        if c.get("form") == "combination":
-            for x in c["all_of"]:
-                add(x)
-        elif (
-            c.get("system") == label
-            and c["form"] in ("code", "category")
-            and c.get("code")
-            and not out.get(c["code"])
-        ):
-            out[c["code"]] = c.get("title")
-
-    slots = [s for v in rules["variants"] for s in v["slots"]] + rules["shared_slots"]
-    for s in [*slots, *rules["diagnoses"]]:
-        for c in s["candidates"]:
-            add(c)
-        if s.get("default"):
-            add(s["default"]["code_ref"])
-        if s.get("from_category"):
-            add(s["from_category"])
-    return out
-
-
-def _fragment(rules: Doc, label: str, system: str, codes: dict[str, str | None]) -> Doc:
-    nid = rules["id"]
-    slug = "opcs-4" if label == "OPCS-4" else "icd-10-uk"
-    cs = _head(
-        "CodeSystem",
-        f"{nid}-{slug}",
-        f"{nid.upper()}{slug.replace('-', '').upper()}",
-        f"{label} codes as stated by IPG{rules['ipg']}",
-        f"Fragment of {label}: the codes and titles exactly as stated by {_about(rules)} "
-        "Not the complete classification; titles are as the page prints them.",
-    )
-    cs["url"] = system
-    version = rules["source"].get("stated_opcs_version") if label == "OPCS-4" else None
-    if version:
-        cs["version"] = version
-    else:
-        del cs["version"]
-    cs.update({"caseSensitive": True, "content": "fragment", "count": len(codes)})
-    cs["concept"] = [{"code": c, **({"display": t} if t else {})} for c, t in sorted(codes.items())]
-    return cs
-
-
-def _valueset(rules: Doc, label: str, system: str, codes: dict[str, str | None]) -> Doc:
-    nid = rules["id"]
-    slug = "opcs4" if label == "OPCS-4" else "icd10"
-    vs = _head(
-        "ValueSet",
-        f"{nid}-{slug}",
-        f"{nid.upper()}{slug.upper()}",
-        f"IPG{rules['ipg']} {label} codes",
-        f"The {label} codes named by {_about(rules)}",
-    )
-    include: Doc = {"system": system, "concept": [{"code": c} for c in sorted(codes)]}
-    version = rules["source"].get("stated_opcs_version") if label == "OPCS-4" else None
-    if version:
-        include["version"] = version
-    vs["compose"] = {"include": [include]}
-    return vs
-
-
-def _procedure_valueset(rules: Doc) -> Doc:
-    nid = rules["id"]
-    vs = _head(
-        "ValueSet",
-        f"{nid}-procedures",
-        f"{nid.upper()}Procedures",
-        f"IPG{rules['ipg']} procedures",
-        f"The procedures of {_about(rules)}",
-    )
-    vs["compose"] = {"include": [{"system": f"{CANONICAL_BASE}/CodeSystem/{nid}-procedure"}]}
-    return vs
 
 
 def _target(seq: Sequence, equivalence: str, lead: str) -> Doc:
@@ -251,12 +84,12 @@ def _slots_of(rules: Doc, v: Doc) -> list[Doc]:
 def _concept_map(rules: Doc, known: Known, digest: str) -> Doc:
     opcs4, icd10 = known.systems["OPCS-4"], known.systems["ICD-10"]
     nid = rules["id"]
-    cm = _head(
+    cm = head(
         "ConceptMap",
         f"{nid}-coding",
         f"{nid.upper()}Coding",
         f"IPG{rules['ipg']} coding rules (compiled)",
-        f"The coding rules of {_about(rules)} Main OPCS-4 code in target.code, companion "
+        f"The coding rules of {about(rules)} Main OPCS-4 code in target.code, companion "
         "codes as target.product in coding order, conditions as dependsOn; the diagnosis "
         "(ICD-10) is its own group. Where the text allows two readings, the target "
         "comment says which one was chosen.",
@@ -297,7 +130,7 @@ def _concept_map(rules: Doc, known: Known, digest: str) -> Doc:
             opcs["element"].append(
                 {
                     "code": f"{nid}-{v['id']}",
-                    "display": _variant_display(rules, v),
+                    "display": variant_display(rules, v),
                     "target": targets,
                 }
             )

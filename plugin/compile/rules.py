@@ -8,7 +8,6 @@ code lines (`plugin.compile.notes`); what the text leaves open is recorded as an
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -16,6 +15,7 @@ from plugin.compile.grammar import Line, parse_line
 from plugin.compile.notes import apply_note, diagnosis_slots, note
 from plugin.compile.page import Page
 from plugin.compile.refs import OPCS4, code_ref, condition_of, decided_by, role_of, slot, slug
+from plugin.compile.sentences import chapter, open_choice, sentence
 
 Doc = dict[str, Any]
 _CHAPTER_Z = re.compile(r"Chapter\s+['\u2018\u2019]?Z['\u2018\u2019]?\s+(?:site\s+)?code", re.I)
@@ -61,6 +61,7 @@ class _Builder:
 
     # --- variants and slots -------------------------------------------------------------
     def variant(self, vid: str, label: str | None, kind: str, value: str) -> Doc:
+        """Start a variant (a block, an alternative); its id made unique."""
         ids = {v["id"] for v in self.doc["variants"]}
         base, n = vid, 2
         while vid in ids:
@@ -76,9 +77,11 @@ class _Builder:
         return v
 
     def current(self) -> Doc:
+        """The variant being built, the implied single one when the page has no blocks."""
         return self.cur if self.cur is not None else self.variant("main", None, "single", "single")
 
     def add_slot(self, role: str, cands: list[Doc], **kw: Any) -> Doc:
+        """Append a slot to the current variant, numbered in coding order."""
         v = self.current()
         s = slot(len(v["slots"]) + 1, role, cands, **kw)
         v["slots"].append(s)
@@ -86,6 +89,7 @@ class _Builder:
 
     # --- lines ----------------------------------------------------------------------------
     def header(self, line: Line) -> None:
+        """A block header: "Open procedure:" (approach), "Stage 1", "LASIK (...):" (technique)."""
         label = line.text
         self.mode = None
         if label.startswith("Stage"):
@@ -99,6 +103,7 @@ class _Builder:
         self.variant(slug(word), label, "approach", word)
 
     def code_line(self, line: Line) -> None:
+        """A line that starts with a code: its codes, alternatives ("or"), companions ("plus")."""
         parsed = parse_line(line.text)
         if not parsed.refs:
             self.notes.append(line)
@@ -201,6 +206,7 @@ class _Builder:
         )
 
     def text_line(self, line: Line) -> None:
+        """Running text: selection instructions, lists that follow, sentences naming codes."""
         t, o = line.text, line.original
         low = t.lower()
         parsed = parse_line(t)
@@ -218,16 +224,16 @@ class _Builder:
         elif low.startswith("the opcs-4 codes for"):
             self.doc["notes"].append(note("preamble", o, True))
         elif "one of the following" in low and not parsed.refs:
-            self._open_choice(o, low)
+            open_choice(self, o, low)
         elif "codes available" in low or "dependent on what has been" in low:
             self.mode = "options"
             self.doc["notes"].append(note("selection", o, False))
         elif "secondary code" in low or re.search(r"also (?:be )?(?:assigned|recorded)", low):
             self.notes.append(line)
         elif "plus a relevant code" in low and not parsed.refs:
-            self._open_choice(o, low, role="approach")
+            open_choice(self, o, low, role="approach")
         elif _CHAPTER_Z.search(t) or "body system chapter code" in low:
-            self._chapter(o, low)
+            chapter(self, o, low)
         elif parsed.refs and t.rstrip().endswith(":"):
             ref = code_ref(parsed.refs[0], OPCS4, o)
             self.mode = "from-category"
@@ -240,105 +246,12 @@ class _Builder:
             )
             self.doc["notes"].append(note("instruction", o, False))
         elif parsed.refs:
-            self._sentence(o, low, parsed.refs)
+            sentence(self, o, low, parsed.refs)
         else:
             self.notes.append(line)
 
-    def _open_choice(self, t: str, low: str, role: str = "main") -> None:
-        self.doc["notes"].append(note("instruction", t, False))
-        if low.startswith("or "):
-            # "Or one of the following codes to identify X approach:" -> a second variant that
-            # repeats everything before the approach slot.
-            prev = self.current()
-            keep = [copy.deepcopy(s) for s in prev["slots"] if s["role"] != "approach"]
-            what = re.search(r"identify (.+?) approach", t)
-            value = what.group(1) if what else "alternative"
-            v = self.variant(slug(value), None, "approach", value)
-            v["selector"]["as_stated"] = f"{value} approach"
-            v["slots"] = keep
-            role = "approach"
-        elif role == "approach":
-            what = re.search(r"identify (.+?) approach", t)
-            if what and self.cur is not None:
-                value = what.group(1)
-                self.cur["id"] = slug(value)
-                self.cur["selector"] = {
-                    "kind": "approach",
-                    "value": value,
-                    "as_stated": f"{value} approach",
-                }
-        det = (
-            "site"
-            if "site" in low
-            else ("approach-detail" if role == "approach" else "procedure-detail")
-        )
-        self.mode = "one-of"
-        self.mode_slot = self.add_slot(
-            role,
-            [],
-            source="sentence" if role != "main" else "code-line",
-            determined_by={"kind": det, "as_stated": None},
-        )
-        if role == "main":
-            self.mode_slot["source"] = "code-line"
-
-    def _chapter(self, t: str, low: str) -> None:
-        self.mode = None
-        cond = condition_of(t)
-        if "body system chapter code" in low:
-            ref = {
-                "system": OPCS4,
-                "form": "unspecified",
-                "code": None,
-                "title": None,
-                "as_stated": t,
-            }
-            self.add_slot(
-                "main",
-                [ref],
-                requirement="conditional" if cond else "required",
-                condition=cond,
-                determined_by={"kind": "site", "as_stated": None},
-            )
-            return
-        ref = {"system": OPCS4, "form": "chapter", "code": "Z", "title": None, "as_stated": t}
-        self.add_slot(
-            "site",
-            [ref],
-            select="one-or-more" if "code(s)" in low else "one",
-            determined_by={"kind": "site", "as_stated": None},
-            source="sentence" if low.startswith("plus") else "code-line",
-        )
-
-    def _sentence(self, t: str, low: str, refs: list[Any]) -> None:
-        """Running text that names codes: "A code from category L76 ... should be added",
-        "An additional code ... from category V55.-", "plus Y76.7 ... plus Z84.6"."""
-        self.doc["notes"].append(note("instruction", t, False))
-        if self.mode == "options":
-            self.variant(slug(refs[0].code), None, "procedure-detail", form_code(refs[0].code))
-        else:
-            self.mode = None
-        groups: list[list[Any]] = []
-        for r in refs:
-            if groups and r.conn == "or":
-                groups[-1].append(r)
-            else:
-                groups.append([r])
-        for i, g in enumerate(groups):
-            cands = [code_ref(r, OPCS4, t) for r in g]
-            first = i == 0 and not any(s["role"] == "main" for s in self.current()["slots"])
-            role = role_of(cands[0]["code"], first)
-            if "procurement" in low:
-                role = "supplementary"
-            det = decided_by(t, role, cands)
-            self.add_slot(
-                role,
-                cands,
-                source="sentence",
-                determined_by={"kind": det, "as_stated": None} if det else None,
-            )
-
     def icd(self, line: Line) -> None:
+        """An ICD-10 sentence: its diagnosis slots, and notes for what follows it."""
         self.mode = None
         slots, extra = diagnosis_slots(line.text, line.original)
         for s in slots:
@@ -354,11 +267,13 @@ class _Builder:
         return any(c.get("code") == canon for d in self.doc["diagnoses"] for c in d["candidates"])
 
     def ambiguity(self, path: str, issue: str, chosen: str, others: list[str]) -> None:
+        """Record a place where the text allows two readings, with the one chosen."""
         self.doc["ambiguities"].append(
             {"path": path, "issue": issue, "chosen": chosen, "other_readings": others}
         )
 
     def run(self) -> Doc:
+        """Read every line, then apply the notes, then tidy the variants."""
         for line in self.page.lines:
             kind = line.kind
             if kind == "HEADER":
@@ -431,11 +346,6 @@ class _Builder:
 def _head(slot: Doc) -> str:
     """The first candidate code of a slot ("" while a list has none yet)."""
     return str((slot["candidates"][0].get("code") or "") if slot["candidates"] else "")
-
-
-def form_code(code: str) -> str:
-    """A category "W80.-" as its canonical code "W80" (variant selectors)."""
-    return code[:3] if code.endswith(".-") else code
 
 
 def build_rules(page: Page, title: str | None = None, page_file: str = "") -> Doc:
