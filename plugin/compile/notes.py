@@ -263,7 +263,8 @@ def diagnosis_slots(text: str, stated: str) -> tuple[list[Doc], list[Doc]]:
         if combo is not None:
             combo.append(c)
             continue
-        if split_next and group:
+        if (split_next or r.conn == "and") and group:
+            # "C78.7 ... and C18.9 ..." (or "... and a code from C18.-"): both are assigned
             slots.append(_dx(group, requirement, cond, quoted))
             group = []
         group.append(c)

@@ -18,6 +18,7 @@ from plugin.compile.refs import OPCS4, code_ref, condition_of, decided_by, role_
 from plugin.compile.sentences import chapter, open_choice, sentence
 
 Doc = dict[str, Any]
+_HEADER_WITHOUT_COLON = re.compile(r"(?:[A-Za-z/-]+ ){0,3}(?:procedure|approach|technique)", re.I)
 _CHAPTER_Z = re.compile(r"Chapter\s+['\u2018\u2019]?Z['\u2018\u2019]?\s+(?:site\s+)?code", re.I)
 
 
@@ -247,6 +248,9 @@ class _Builder:
             self.doc["notes"].append(note("instruction", o, False))
         elif parsed.refs:
             sentence(self, o, low, parsed.refs)
+        elif _HEADER_WITHOUT_COLON.fullmatch(t.strip()):
+            # "Open procedure" printed without its colon is still a block header
+            self.header(Line("HEADER", t.strip(), t.strip(), o))
         else:
             self.notes.append(line)
 

@@ -280,3 +280,27 @@ def test_secondary_code_when_associated_with() -> None:
     (main,) = compile_text(text, "ipg912.txt").rules["variants"][0]["slots"]
     assert main["sequencing"]["rule"] == "secondary-when-with"
     assert main["sequencing"]["ref"] == "F34"
+
+
+def test_block_header_without_colon_and_two_diagnoses_joined_by_and() -> None:
+    from plugin.compile.pack import compile_text
+
+    text = (
+        "OPCS4.6 Code(s)\n"
+        "Open procedure\n"
+        "J03.2 Destruction of lesion of liver NEC\n"
+        "Y13.7 Microwave destruction of lesion of organ NOC\n"
+        "Percutaneous procedure\n"
+        "J12.7 Percutaneous microwave ablation of lesion of liver\n"
+        "In addition the ICD-10 codes C78.7 Secondary malignant neoplasm of liver and "
+        "intrahepatic bile duct and C22.0 Liver cell carcinoma are assigned.\n"
+    )
+    rules = compile_text(text, "ipg913.txt").rules
+    assert [(v["id"], v["selector"]["kind"]) for v in rules["variants"]] == [
+        ("open", "approach"),
+        ("percutaneous", "approach"),
+    ]
+    assert [[c["code"] for c in d["candidates"]] for d in rules["diagnoses"]] == [
+        ["C78.7"],
+        ["C22.0"],
+    ]
