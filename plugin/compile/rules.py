@@ -18,7 +18,10 @@ from plugin.compile.refs import OPCS4, code_ref, condition_of, decided_by, role_
 from plugin.compile.sentences import chapter, open_choice, sentence
 
 Doc = dict[str, Any]
-_HEADER_WITHOUT_COLON = re.compile(r"(?:[A-Za-z/-]+ ){0,3}(?:procedure|approach|technique)", re.I)
+_HEADER_WITHOUT_COLON = re.compile(
+    r"(?!(?:the|this|that|each|any|a|an|one)\b)(?:[A-Za-z/-]+ ){1,3}(?:procedure|approach|technique)",
+    re.I,
+)
 _CHAPTER_Z = re.compile(r"Chapter\s+['\u2018\u2019]?Z['\u2018\u2019]?\s+(?:site\s+)?code", re.I)
 
 
