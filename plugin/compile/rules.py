@@ -19,7 +19,8 @@ from plugin.compile.sentences import chapter, open_choice, sentence
 
 Doc = dict[str, Any]
 _HEADER_WITHOUT_COLON = re.compile(
-    r"(?!(?:the|this|that|each|any|a|an|one)\b)(?:[A-Za-z/-]+ ){1,3}(?:procedure|approach|technique)",
+    r"(?!(?:the|this|that|each|any|a|an|one)\b)"
+    r"(?:[A-Za-z/-]+ ){1,3}(?:procedure|approach|technique)",
     re.I,
 )
 _CHAPTER_Z = re.compile(r"Chapter\s+['\u2018\u2019]?Z['\u2018\u2019]?\s+(?:site\s+)?code", re.I)
@@ -320,7 +321,7 @@ class _Builder:
 
     def _attach(self, line: Line) -> None:
         v = self.cur
-        if v is None or not v["slots"]:
+        if v is None or not v["slots"] or not v["slots"][-1]["candidates"]:
             return
         cand = v["slots"][-1]["candidates"][-1]
         key = "includes" if line.kind == "INCLUDES" else "excludes"
