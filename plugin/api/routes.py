@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from plugin.config import FHIR_VERSIONS
 from plugin.content.store import TERMINOLOGY_TYPES, Store
 from plugin.content.supplements import with_supplements
-from plugin.ops import batch, capabilities, expand, lookup, translate, validate_code
+from plugin.ops import batch, capabilities, expand, lookup, subsumes, translate, validate_code
 from plugin.ops.params import Args, parse_parameters, parse_query
 from plugin.ops.registry import Context, Operation
 from plugin.ops.search import PARAMS as SEARCH_PARAMS
@@ -32,6 +32,7 @@ OPERATIONS: tuple[Operation, ...] = (
     validate_code.CODESYSTEM,
     validate_code.VALUESET,
     lookup.OPERATION,
+    subsumes.OPERATION,
     batch.OPERATION,
 )
 

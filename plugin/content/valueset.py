@@ -269,6 +269,20 @@ def _resolve_vs(store: Store, url: str, where: str, rules: SystemVersions = _NO_
     return entry.resource
 
 
+def _contained(res: object) -> Resource | None:
+    """A contained CodeSystem or ValueSet as the store takes it.
+
+    One without a url is reachable only by its local reference `#id` (FHIR contained
+    resources), so it is indexed under that reference.
+    """
+    if not isinstance(res, dict) or res.get("resourceType") not in ("CodeSystem", "ValueSet"):
+        return None
+    if res.get("url"):
+        return res
+    rid = res.get("id")
+    return {**res, "url": f"#{rid}"} if isinstance(rid, str) and rid else None
+
+
 def expand(
     store: Store, vs: Resource, rules: SystemVersions = _NO_RULES, chain: tuple[str, ...] = ()
 ) -> Expansion:
@@ -283,13 +297,7 @@ def expand(
     compose = vs.get("compose")
     if not compose:
         return _stated(vs)
-    contained = [
-        r
-        for r in vs.get("contained", [])
-        if isinstance(r, dict)
-        and r.get("resourceType") in ("CodeSystem", "ValueSet")
-        and r.get("url")
-    ]
+    contained = [c for c in map(_contained, vs.get("contained", [])) if c is not None]
     if contained:
         store = store.overlay(contained)
     # versionsMatch (a valueset-expansion-parameter): true merges versions of a system by code.
@@ -311,6 +319,8 @@ def expand(
     for i, exc in enumerate(compose.get("exclude", [])):
         part = _include(store, exc, f"ValueSet.compose.exclude[{i}]", chain, rules)
         out.merge_used(part)
+        # A value set named by an exclude was used too: it is reported like an imported one.
+        out.used_valuesets += [u for u in part.used_valuesets if u not in out.used_valuesets]
         # A listed or filtered exclusion of one version removes that version's codes; a whole
         # other version excludes by code, unless the value set says versions do not match.
         exact = bool(exc.get("version")) and (

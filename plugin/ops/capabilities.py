@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from plugin.config import SERVER_NAME, SERVER_VERSION, TX_TEST_VERSION
+from plugin.content.core import code_system_summaries
 from plugin.content.store import TERMINOLOGY_TYPES, Store
 from plugin.ops.expand import PARAMS as EXPAND_PARAMS
 from plugin.ops.registry import Operation
@@ -102,9 +103,9 @@ def capability_statement(
 def terminology_capabilities(store: Store, fhir_version: str, base: str) -> Resource:
     """TerminologyCapabilities: code systems and versions, expansion parameters, translation."""
     systems: dict[str, list[str]] = {}
-    for e in store.all("CodeSystem"):
-        if e.resource.get("content") != "supplement":
-            systems.setdefault(e.url, []).append(e.version or "")
+    for url, version, content in code_system_summaries(store):
+        if content != "supplement":
+            systems.setdefault(url, []).append(version or "")
     code_systems = []
     for url in sorted(systems):
         entry: Resource = {"uri": url}
