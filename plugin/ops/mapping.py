@@ -8,7 +8,7 @@ renders the outcome.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from plugin.content.conceptmap import (
@@ -18,6 +18,7 @@ from plugin.content.conceptmap import (
     ConceptMapIndex,
     Dependency,
     Match,
+    Target,
     most_specific,
 )
 from plugin.content.store import Entry, Store
@@ -95,7 +96,7 @@ def _forward(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
         if found is None:
             out.extend(_unmapped(cm, g.unmapped, g.target, coding, req))
             continue
-        for t in most_specific(found[1], req.dependencies):
+        for t in one_sequence(most_specific(found[1], req.dependencies), req.dependencies):
             concept = (
                 Coding(g.target or "", t.code, t.display, g.target_version) if t.code else None
             )
@@ -104,6 +105,38 @@ def _forward(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
                     t.equivalence, concept, coding, cm.origin, t.products, t.depends_on, t.comment
                 )
             )
+    return out
+
+
+def one_sequence(targets: list[Target], given: tuple[Dependency, ...]) -> list[Target]:
+    """Targets for the same code that hold under different given values are one coded sequence.
+
+    Two image-control methods stated ("under ultrasound and CT guidance") satisfy two targets of
+    J12.7, one ending with Y53.2 and one with Y53.3. A coder records the main code once with each
+    companion after it, so they become one target: the products of the first, then each further
+    product of the others, in the order the dependencies were given (the order stated).
+    """
+    if len(targets) < 2 or len({t.code for t in targets}) == len(targets):
+        return targets
+    rank = {(d.element, d.system, d.value): i for i, d in enumerate(given)}
+
+    def order(t: Target) -> int:
+        return min(
+            (rank.get((d.element, d.system, d.value), len(rank)) for d in t.depends_on), default=-1
+        )
+
+    out: list[Target] = []
+    by_code: dict[str | None, int] = {}
+    for t in sorted(targets, key=order):
+        at = by_code.get(t.code)
+        if at is None:
+            by_code[t.code] = len(out)
+            out.append(t)
+            continue
+        first = out[at]
+        products = first.products + tuple(p for p in t.products if p not in first.products)
+        depends = first.depends_on + tuple(d for d in t.depends_on if d not in first.depends_on)
+        out[at] = replace(first, products=products, depends_on=depends)
     return out
 
 

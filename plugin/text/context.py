@@ -1,0 +1,236 @@
+"""Assertion context in the ConText style: which mentions the text asserts, and which it does not.
+
+ConText (Harkema et al., J Biomed Inform 2009, the successor of NegEx) gives each mention the
+modifiers of the cues whose scope covers it. A cue (a rule of the lexicon in `rules.py`) reaches
+forward, backward or both, within its sentence, at most `max_scope` words, and stops at a
+terminating term ("but", "however", "today"...); pseudo-cues ("no further", "without
+complication") hold words that would otherwise be cues. Negation, history and uncertainty are
+read within a clause, as NegEx reads them (a comma ends them). A rule may be limited to some
+roles (`allowed_types`): the role of a mention is `procedure` (what was done and how),
+`qualifier` (a value passed as a ConceptMap dependency: how it was guided) or `finding` (what
+was treated); the vocabulary says which facet has which role.
+
+Guidance cues ("under", "-guided", "targeted with") attach to the nearest qualifier in their
+direction and to those coordinated with it ("under CT and ultrasound guidance"), not to every
+qualifier in reach, so "segment II under US guidance" guides with ultrasound only. A guidance cue
+inside a qualifier's own words ("CT-guided", "intra-operative ultrasound") guides that qualifier.
+
+Sections (`sections.py`) come first: a mention whose role its section does not allow gets the
+section's status. Everything here is generic: cue words are English, not the guidance's.
+Each step is a bounded walk over the token list: linear time in the length of the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from plugin.text.matcher import Mention, Token
+from plugin.text.rules import NUM, PSEUDO, TERMINATE, YEAR, Lexicon, Rule
+from plugin.text.sections import Layout
+
+# Mention statuses (the wire values of `mention.status`).
+USED = "used"
+NEGATED = "negated"
+UNCERTAIN = "uncertain"
+HISTORICAL = "historical"
+PLANNED = "planned"
+NOT_PERFORMED = "not-performed"
+OTHER_ORGAN = "other-organ"
+NOT_GUIDANCE = "not-guidance-imaging"
+UNUSED = "unused"
+
+# ConText categories -> status, strongest first.
+_PRIORITY = (
+    ("NOT_PERFORMED", NOT_PERFORMED),
+    ("HYPOTHETICAL", PLANNED),
+    ("NEGATED_EXISTENCE", NEGATED),
+    ("HISTORICAL", HISTORICAL),
+    ("POSSIBLE_EXISTENCE", UNCERTAIN),
+    ("FAMILY", UNUSED),
+)
+GUIDANCE = "GUIDANCE"
+NOT_GUIDANCE_CUE = "NOT_GUIDANCE"
+QUALIFIER = "qualifier"
+_COORDINATORS = frozenset({"and", "or", "nor", "plus"})
+# what may stand between coordinated qualifiers besides a coordinator ("US + CT", "US/CT", "US, CT")
+_CHAIN_GAP = frozenset(" +/,&")
+
+
+@dataclass(slots=True)
+class Assertion:
+    """What the context makes of one mention: a status, and the words that decided it."""
+
+    status: str = USED
+    cue: str = ""  # the cue's words as written, or the section title
+    guided: bool = False
+
+
+@dataclass(slots=True)
+class _Cue:
+    rule: Rule
+    first: int
+    last: int  # token span [first, last)
+
+
+def _word_matches(token: Token, word: str) -> bool:
+    if word == YEAR:
+        return len(token.lower) == 4 and token.lower.isdigit() and token.lower[:2] in ("19", "20")
+    if word == NUM:
+        return token.lower.isdigit()
+    return token.lower == word
+
+
+def _rule_at(tokens: Sequence[Token], i: int, layout: Layout, lex: Lexicon) -> Rule | None:
+    t = tokens[i]
+    candidates = list(lex.by_first.get(t.lower, ()))
+    if t.lower.isdigit():
+        candidates += lex.by_first.get(YEAR, []) + lex.by_first.get(NUM, [])
+    for rule in candidates:
+        size = len(rule.words)
+        if i + size > len(tokens) or rule.sentence_start and not layout.starts_sentence(i):
+            continue
+        if all(_word_matches(tokens[i + k], rule.words[k]) for k in range(size)) and not any(
+            layout.breaks_scope(i + k) for k in range(1, size)
+        ):
+            return rule
+    return None
+
+
+def find_cues(tokens: Sequence[Token], layout: Layout, lex: Lexicon) -> list[_Cue]:
+    """Cues left to right, the longest at each position; none inside a section title."""
+    out: list[_Cue] = []
+    if lex.words.isdisjoint([t.lower for t in tokens]) and not any(
+        t.lower.isdigit() for t in tokens
+    ):
+        return out
+    i, n = 0, len(tokens)
+    while i < n:
+        if layout.heading[i]:
+            i += 1
+            continue
+        rule = _rule_at(tokens, i, layout, lex)
+        if rule is None:
+            i += 1
+            continue
+        out.append(_Cue(rule, i, i + len(rule.words)))
+        i += len(rule.words)
+    return out
+
+
+def _scope(cue: _Cue, cues: list[_Cue], at: int, layout: Layout, n: int) -> tuple[int, int]:
+    """Token span [lo, hi) the cue reaches: its sentence, up to a terminating cue, max_scope."""
+    rule = cue.rule
+    reach = rule.max_scope or n
+    lo, hi = cue.first, cue.last
+    if rule.direction in ("FORWARD", "BIDIRECTIONAL"):
+        end = cue.last
+        stops = [c.first for c in cues[at + 1 :] if c.rule.category == TERMINATE][:1]
+        limit = min([n, cue.last + reach, *stops])
+        while end < limit and not layout.ends_scope(end, rule.clause):
+            end += 1
+        hi = end
+    if rule.direction in ("BACKWARD", "BIDIRECTIONAL"):
+        start = cue.first
+        stops = [c.last for c in cues[:at] if c.rule.category == TERMINATE][-1:]
+        limit = max([0, cue.first - reach, *stops])
+        while start > limit and not layout.ends_scope(start, rule.clause):
+            start -= 1
+        lo = start
+    return lo, hi
+
+
+def _guided(
+    cue: _Cue,
+    lo: int,
+    hi: int,
+    mentions: Sequence[Mention],
+    qualifiers: list[int],
+    tokens: Sequence[Token],
+) -> list[int]:
+    """The qualifier a guidance cue attaches to (nearest in its direction) and those coordinated
+    with it; or the qualifier whose own words hold the cue."""
+    forward = cue.rule.direction == "FORWARD"
+    inside = [
+        k for k in qualifiers if mentions[k].first <= cue.first and cue.last <= mentions[k].last
+    ]
+    if inside:
+        # the qualifier holding the cue, then those coordinated with it on the cue's side
+        start = inside[0]
+        if forward:
+            order = [start, *(k for k in qualifiers if k > start)]
+        else:
+            order = [start, *(k for k in reversed(qualifiers) if k < start)]
+    elif forward:
+        order = [k for k in qualifiers if cue.last <= mentions[k].first < hi]
+    else:
+        order = [
+            k
+            for k in reversed(qualifiers)
+            if lo <= mentions[k].first and mentions[k].last <= cue.first
+        ]
+    if not order:
+        return []
+    chain = [order[0]]
+    for k in order[1:]:
+        a, b = (mentions[chain[-1]], mentions[k]) if forward else (mentions[k], mentions[chain[-1]])
+        between = tokens[a.last : b.first]
+        if len(between) > 1 or any(t.lower not in _COORDINATORS for t in between):
+            break
+        if any(t.gap and not set(t.gap) <= _CHAIN_GAP for t in tokens[a.last : b.first + 1]):
+            break
+        chain.append(k)
+    return chain
+
+
+def assert_mentions(
+    tokens: Sequence[Token],
+    mentions: Sequence[Mention],
+    roles: Sequence[str],
+    layout: Layout,
+    lex: Lexicon,
+    text: str,
+) -> list[Assertion]:
+    """The assertion of each mention: section first, then the cues whose scope covers it."""
+    n = len(tokens)
+    cats: list[dict[str, str]] = [{} for _ in mentions]
+    guided = [False] * len(mentions)
+    cues = find_cues(tokens, layout, lex)
+    covered = [-1] * n
+    for k, m in enumerate(mentions):
+        for t in range(m.first, m.last):
+            covered[t] = k
+    qualifiers = [k for k, r in enumerate(roles) if r == QUALIFIER]
+    for at, cue in enumerate(cues):
+        rule = cue.rule
+        if rule.category in (TERMINATE, PSEUDO):
+            continue
+        words = text[tokens[cue.first].start : tokens[cue.last - 1].end]
+        in_term = {covered[t] for t in range(cue.first, cue.last)} - {-1}
+        if rule.category == GUIDANCE:
+            lo, hi = _scope(cue, cues, at, layout, n)
+            for k in _guided(cue, lo, hi, mentions, qualifiers, tokens):
+                guided[k] = True
+            continue
+        if in_term and rule.category != NOT_GUIDANCE_CUE:
+            continue  # the cue's words are part of a term ("no image guidance" is a value)
+        lo, hi = _scope(cue, cues, at, layout, n)
+        for k, m in enumerate(mentions):
+            if m.last <= lo or m.first >= hi or (rule.types and roles[k] not in rule.types):
+                continue
+            if k in in_term or m.last <= cue.first or m.first >= cue.last:
+                cats[k].setdefault(rule.category, words)
+    out: list[Assertion] = []
+    for k, m in enumerate(mentions):
+        kind = layout.kind_at(m.first)
+        if roles[k] not in kind.roles:
+            out.append(Assertion(kind.status or UNUSED, layout.title_at(m.first)))
+            continue
+        found = next(((s, cats[k][c]) for c, s in _PRIORITY if c in cats[k]), None)
+        if found is not None:
+            out.append(Assertion(found[0], found[1]))
+        elif roles[k] == QUALIFIER and (NOT_GUIDANCE_CUE in cats[k] or not guided[k]):
+            out.append(Assertion(NOT_GUIDANCE, cats[k].get(NOT_GUIDANCE_CUE, "")))
+        else:
+            out.append(Assertion(USED, "", guided[k]))
+    return out
