@@ -21,9 +21,9 @@ from plugin.content.conceptmap import Coding, Dependency
 from plugin.content.store import Store
 from plugin.ops.mapping import translate
 from plugin.ops.translate import text_request
-from plugin.results import ASSERTING, TranslateOutcome
+from plugin.results import ASSERTING, TextMention, TranslateOutcome
 from plugin.text import matcher_for
-from plugin.text.explain import annotate
+from plugin.text.explain import annotate, mentions
 from plugin.text.reading import PLAN_MAX_TOKENS, Found, Reading
 from plugin.text.vocabulary import Vocabulary
 
@@ -54,7 +54,7 @@ class RecognisedTerm(NamedTuple):
     system: str
     value: str
     display: str
-    status: str  # used, negated, superseded, not coded, conflicting
+    status: str  # a mention status, or superseded, not coded, conflicting
     corrected: bool  # matched despite a misspelling
     implied: bool  # implied by another term ("CRLM" -> liver)
 
@@ -70,6 +70,10 @@ class CodedDescription:
     terms: tuple[RecognisedTerm, ...]
     not_recognised: tuple[str, ...]
     reasons: tuple[str, ...]  # per match, in match order
+    mentions: tuple[TextMention, ...] = ()
+    """Each recognised mention (as `$translate`'s `mention` parameters): facet, the words as
+    written, offset and length into `text`, the concept read, and its status (used, negated,
+    uncertain, historical, planned, not-performed, other-organ, not-guidance-imaging, unused)."""
 
     @property
     def assigned(self) -> list[AnswerCode]:
@@ -116,6 +120,21 @@ class CodedDescription:
             ],
             "not_recognised": list(self.not_recognised),
             "reasons": list(self.reasons),
+            "mentions": [
+                {
+                    "facet": m.facet,
+                    "text": m.text,
+                    "offset": m.offset,
+                    "length": m.length,
+                    "concept": {
+                        "system": m.concept.system,
+                        "code": m.concept.code,
+                        "display": m.concept.display,
+                    },
+                    "status": m.status,
+                }
+                for m in self.mentions
+            ],
         }
 
 
@@ -268,6 +287,7 @@ class Coder:
             terms,
             tuple(reading.unrecognised),
             reasons,
+            mentions(reading, self.vocab),
         )
 
 

@@ -22,6 +22,7 @@ Each step is a bounded walk over the token list: linear time in the length of th
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,7 +55,7 @@ NOT_GUIDANCE_CUE = "NOT_GUIDANCE"
 QUALIFIER = "qualifier"
 _COORDINATORS = frozenset({"and", "or", "nor", "plus"})
 # what may stand between coordinated qualifiers besides a coordinator ("US + CT", "US/CT", "US, CT")
-_CHAIN_GAP = frozenset(" +/,&")
+_CHAIN_GAP = frozenset(" +/,&()")
 
 
 @dataclass(slots=True)
@@ -88,7 +89,7 @@ def _rule_at(tokens: Sequence[Token], i: int, layout: Layout, lex: Lexicon) -> R
         candidates += lex.by_first.get(YEAR, []) + lex.by_first.get(NUM, [])
     for rule in candidates:
         size = len(rule.words)
-        if i + size > len(tokens) or rule.sentence_start and not layout.starts_sentence(i):
+        if i + size > len(tokens) or (rule.sentence_start and not layout.starts_sentence(i)):
             continue
         if all(_word_matches(tokens[i + k], rule.words[k]) for k in range(size)) and not any(
             layout.breaks_scope(i + k) for k in range(1, size)
@@ -118,26 +119,46 @@ def find_cues(tokens: Sequence[Token], layout: Layout, lex: Lexicon) -> list[_Cu
     return out
 
 
-def _scope(cue: _Cue, cues: list[_Cue], at: int, layout: Layout, n: int) -> tuple[int, int]:
+# A rule without max_scope (medspaCy's) reaches this many words: ConText's scope is the sentence,
+# and a bound keeps a run-on "sentence" (a list with no full stop) linear in its length.
+DEFAULT_REACH = 20
+
+
+def _scope(cue: _Cue, stops: _Stops, layout: Layout, n: int) -> tuple[int, int]:
     """Token span [lo, hi) the cue reaches: its sentence, up to a terminating cue, max_scope."""
     rule = cue.rule
-    reach = rule.max_scope or n
+    reach = rule.max_scope or DEFAULT_REACH
     lo, hi = cue.first, cue.last
     if rule.direction in ("FORWARD", "BIDIRECTIONAL"):
         end = cue.last
-        stops = [c.first for c in cues[at + 1 :] if c.rule.category == TERMINATE][:1]
-        limit = min([n, cue.last + reach, *stops])
+        limit = min(n, cue.last + reach, stops.after(cue.last))
         while end < limit and not layout.ends_scope(end, rule.clause):
             end += 1
         hi = end
     if rule.direction in ("BACKWARD", "BIDIRECTIONAL"):
         start = cue.first
-        stops = [c.last for c in cues[:at] if c.rule.category == TERMINATE][-1:]
-        limit = max([0, cue.first - reach, *stops])
+        limit = max(0, cue.first - reach, stops.before(cue.first))
         while start > limit and not layout.ends_scope(start, rule.clause):
             start -= 1
         lo = start
     return lo, hi
+
+
+class _Stops:
+    """Where terminating cues stand, for bisecting."""
+
+    def __init__(self, cues: list[_Cue], n: int) -> None:
+        self.firsts = [c.first for c in cues if c.rule.category == TERMINATE]
+        self.lasts = [c.last for c in cues if c.rule.category == TERMINATE]
+        self.n = n
+
+    def after(self, i: int) -> int:
+        at = bisect_left(self.firsts, i)
+        return self.firsts[at] if at < len(self.firsts) else self.n
+
+    def before(self, i: int) -> int:
+        at = bisect_right(self.lasts, i)
+        return self.lasts[at - 1] if at else 0
 
 
 def _guided(
@@ -149,37 +170,42 @@ def _guided(
     tokens: Sequence[Token],
 ) -> list[int]:
     """The qualifier a guidance cue attaches to (nearest in its direction) and those coordinated
-    with it; or the qualifier whose own words hold the cue."""
+    with it; or the qualifier whose own words hold the cue, and those coordinated with it."""
+    firsts = [mentions[k].first for k in qualifiers]
     forward = cue.rule.direction == "FORWARD"
-    inside = [
-        k for k in qualifiers if mentions[k].first <= cue.first and cue.last <= mentions[k].last
-    ]
-    if inside:
-        # the qualifier holding the cue, then those coordinated with it on the cue's side
-        start = inside[0]
-        if forward:
-            order = [start, *(k for k in qualifiers if k > start)]
-        else:
-            order = [start, *(k for k in reversed(qualifiers) if k < start)]
-    elif forward:
-        order = [k for k in qualifiers if cue.last <= mentions[k].first < hi]
-    else:
-        order = [
-            k
-            for k in reversed(qualifiers)
-            if lo <= mentions[k].first and mentions[k].last <= cue.first
+    at = bisect_right(firsts, cue.first) - 1
+    if at >= 0 and mentions[qualifiers[at]].last >= cue.last:
+        # the cue is inside a qualifier's words: chain from it both ways
+        return [
+            *_chain(at, -1, mentions, qualifiers, tokens)[::-1],
+            *_chain(at, 1, mentions, qualifiers, tokens)[1:],
         ]
-    if not order:
+    if forward:
+        at = bisect_left(firsts, cue.last)
+        if at >= len(qualifiers) or firsts[at] >= hi:
+            return []
+        return _chain(at, 1, mentions, qualifiers, tokens)
+    at = bisect_right(firsts, cue.first) - 1
+    if at < 0 or firsts[at] < lo or mentions[qualifiers[at]].last > cue.first:
         return []
-    chain = [order[0]]
-    for k in order[1:]:
-        a, b = (mentions[chain[-1]], mentions[k]) if forward else (mentions[k], mentions[chain[-1]])
+    return _chain(at, -1, mentions, qualifiers, tokens)
+
+
+def _chain(
+    at: int, step: int, mentions: Sequence[Mention], qualifiers: list[int], tokens: Sequence[Token]
+) -> list[int]:
+    """Qualifier `at` and the qualifiers coordinated with it in direction `step`."""
+    chain = [qualifiers[at]]
+    j = at + step
+    while 0 <= j < len(qualifiers):
+        a, b = sorted((mentions[chain[-1]], mentions[qualifiers[j]]), key=lambda m: m.first)
         between = tokens[a.last : b.first]
         if len(between) > 1 or any(t.lower not in _COORDINATORS for t in between):
             break
         if any(t.gap and not set(t.gap) <= _CHAIN_GAP for t in tokens[a.last : b.first + 1]):
             break
-        chain.append(k)
+        chain.append(qualifiers[j])
+        j += step
     return chain
 
 
@@ -201,22 +227,26 @@ def assert_mentions(
         for t in range(m.first, m.last):
             covered[t] = k
     qualifiers = [k for k, r in enumerate(roles) if r == QUALIFIER]
-    for at, cue in enumerate(cues):
+    stops = _Stops(cues, n)
+    firsts = [m.first for m in mentions]
+    lasts = [m.last for m in mentions]
+    for cue in cues:
         rule = cue.rule
         if rule.category in (TERMINATE, PSEUDO):
             continue
         words = text[tokens[cue.first].start : tokens[cue.last - 1].end]
         in_term = {covered[t] for t in range(cue.first, cue.last)} - {-1}
         if rule.category == GUIDANCE:
-            lo, hi = _scope(cue, cues, at, layout, n)
+            lo, hi = _scope(cue, stops, layout, n)
             for k in _guided(cue, lo, hi, mentions, qualifiers, tokens):
                 guided[k] = True
             continue
         if in_term and rule.category != NOT_GUIDANCE_CUE:
             continue  # the cue's words are part of a term ("no image guidance" is a value)
-        lo, hi = _scope(cue, cues, at, layout, n)
-        for k, m in enumerate(mentions):
-            if m.last <= lo or m.first >= hi or (rule.types and roles[k] not in rule.types):
+        lo, hi = _scope(cue, stops, layout, n)
+        for k in range(bisect_right(lasts, lo), bisect_left(firsts, hi)):
+            m = mentions[k]
+            if rule.types and roles[k] not in rule.types:
                 continue
             if k in in_term or m.last <= cue.first or m.first >= cue.last:
                 cats[k].setdefault(rule.category, words)

@@ -63,7 +63,7 @@ def _cue_at(tokens: Sequence[Token], i: int, cues: dict[str, list[tuple[str, ...
 
 
 def conversions(tokens: Sequence[Token], mentions: Sequence[Mention]) -> set[int]:
-    """Indexes into `mentions` of conversion targets (the value a converted procedure ended with)."""
+    """Indexes into `mentions` of conversion targets: the values a procedure ended with."""
     if CUE_WORDS.isdisjoint([t.lower for t in tokens]):
         return set()
     starts = {m.first: k for k, m in enumerate(mentions)}

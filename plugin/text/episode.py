@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from plugin.text.context import NOT_GUIDANCE, NOT_PERFORMED, OTHER_ORGAN, UNUSED, USED, Assertion
 from plugin.text.context import NEGATED as CTX_NEGATED
+from plugin.text.context import NOT_GUIDANCE, NOT_PERFORMED, OTHER_ORGAN, UNUSED, USED, Assertion
 from plugin.text.matcher import Mention
 from plugin.text.sections import Layout
 from plugin.text.vocabulary import Vocabulary
@@ -70,6 +70,8 @@ def _finding_before(
     for j in range(k - 1, -1, -1):
         if layout.sentence[mentions[j].first] != sentence:
             return None
+        if mentions[k].first - mentions[j].last > OBJECT_REACH:
+            return None
         if roles[j] == FINDING:
             return j
     return None
@@ -103,17 +105,20 @@ def read_episode(
                 by_facet.setdefault(v.facet, set()).add(v.in_scope)
         if any(scopes == {False} for scopes in by_facet.values()):
             said[k] = Assertion(OTHER_ORGAN, ", ".join(mentions[j].term.written for j in phrase))
-    for k in anchors:
-        a = said[k]
-        if mentions[k].term.value.not_stated and a.status in (CTX_NEGATED, NOT_PERFORMED):
-            for j in anchors:
-                if j < k and said[j].status == USED:
-                    said[j] = Assertion(NOT_PERFORMED, a.cue)
+    undone = [
+        k
+        for k in anchors
+        if mentions[k].term.value.not_stated and said[k].status in (CTX_NEGATED, NOT_PERFORMED)
+    ]
+    if undone:
+        for j in anchors:
+            if j < undone[-1] and said[j].status == USED:
+                said[j] = Assertion(NOT_PERFORMED, said[undone[-1]].cue)
     used_sentences = {layout.sentence[mentions[k].first] for k in anchors if said[k].status == USED}
     for k, m in enumerate(mentions):
-        if roles[k] == "qualifier" and said[k].status == USED:
-            if layout.sentence[m.first] not in used_sentences:
-                said[k] = Assertion(NOT_GUIDANCE, "")
+        used = roles[k] == "qualifier" and said[k].status == USED
+        if used and layout.sentence[m.first] not in used_sentences:
+            said[k] = Assertion(NOT_GUIDANCE, "")
     for facet in selection:
         in_act = [
             k

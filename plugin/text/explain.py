@@ -8,8 +8,9 @@ Each `match` gets its reasons in the match's `message` part: "approach 'perc' = 
 from __future__ import annotations
 
 from plugin.content.conceptmap import Coding, Match
-from plugin.results import ASSERTING, TranslateOutcome
-from plugin.text.reading import CONFLICT, NEGATED, NOT_CODED, SUPERSEDED, USED, Found, Reading
+from plugin.results import ASSERTING, TextMention, TranslateOutcome
+from plugin.text.context import NEGATED, UNUSED, USED
+from plugin.text.reading import CONFLICT, NOT_CODED, SET_ASIDE, SUPERSEDED, Found, Reading
 from plugin.text.vocabulary import Value, Vocabulary
 
 
@@ -196,4 +197,27 @@ def annotate(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> 
         outcome.reverse,
         outcome.echo_source,
         outcome.notes,
+        mentions(reading, vocab),
+    )
+
+
+def mention_status(f: Found) -> str:
+    """The wire status of a recognised term: its assertion status, or `unused` for a used
+    mention the reading set aside (superseded, outside the guidance, conflicting)."""
+    return f.status if f.status == USED or f.status in SET_ASIDE else UNUSED
+
+
+def mentions(reading: Reading, vocab: Vocabulary) -> tuple[TextMention, ...]:
+    """Each recognised mention (implied values aside), as a coder's page highlights them."""
+    return tuple(
+        TextMention(
+            f.value.facet,
+            f.words,
+            f.start,
+            f.end - f.start,
+            vocab.coding(f.value.system, f.value.code, f.value.display),
+            mention_status(f),
+        )
+        for f in reading.found
+        if not f.implied
     )

@@ -448,7 +448,9 @@ def _read(text: str, tokens: list[Token], matcher: Matcher) -> tuple[Reading, li
     reading.unrecognised = _unrecognised(text, tokens, uncovered)
     stated = _stated(found)
     if len(chosen) != 1:
-        reading.missing = _missing(vocab, stated)
+        # an act on another organ is still stated: what is missing is the organ
+        elsewhere = {(f.value.facet, f.value.code) for f in found if f.status == OTHER_ORGAN}
+        reading.missing = _missing(vocab, stated | elsewhere)
         return reading, uncovered
     procedure = chosen[0]
     reading.procedure = procedure

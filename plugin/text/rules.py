@@ -109,7 +109,7 @@ def _rules_of(doc: dict[str, Any]) -> list[Rule]:
     for r in doc.get("context_rules", []):
         category = str(r["category"])
         direction = str(r.get("direction", "BIDIRECTIONAL")).upper()
-        if direction == TERMINATE or category == TERMINATE:
+        if TERMINATE in (direction, category):
             category = direction = TERMINATE
         types = r.get("allowed_types")
         sequences = _pattern_words(r["pattern"]) if r.get("pattern") else []

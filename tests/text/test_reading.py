@@ -60,8 +60,8 @@ def test_codings_and_dependencies(store: Store) -> None:
 
 
 def test_numbers_and_segments_are_not_reported(store: Store) -> None:
-    r = read_text("MWA of liver mets x3, segment VII, 2 cm", store)
-    assert r.unrecognised == ["segment"]
+    r = read_text("MWA of liver mets x3, lobe VII, 2 cm", store)
+    assert r.unrecognised == ["lobe"]
 
 
 @pytest.mark.parametrize(
