@@ -23,7 +23,7 @@ from plugin.ops.mapping import translate
 from plugin.ops.translate import text_request
 from plugin.results import ASSERTING, TextMention, TranslateOutcome
 from plugin.text import matcher_for
-from plugin.text.explain import annotate, mentions
+from plugin.text.explain import annotate, mentions, unrecognised_text
 from plugin.text.reading import PLAN_MAX_TOKENS, Found, Reading
 from plugin.text.vocabulary import Vocabulary
 
@@ -261,7 +261,7 @@ class Coder:
             if len(reading.key) <= PLAN_MAX_TOKENS:
                 self._templates[tkey] = template
         words = [f.words for f in reading.found]
-        unrecognised = ", ".join(reading.unrecognised)
+        unrecognised = unrecognised_text(reading.unrecognised)
         message = template.fill(template.message, words, unrecognised)
         reasons = tuple(template.fill(r, words, unrecognised) for r in template.reasons)
         terms = tuple(

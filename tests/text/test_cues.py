@@ -20,7 +20,6 @@ def statuses(text: str, store: Store) -> dict[str, str]:
         ("MWA of liver mets without ultrasound or CT guidance", {"ultrasound", "ct"}, {"liver"}),
         ("MWA of liver mets, not CT guided, ultrasound guided", {"ct"}, {"ultrasound"}),
         ("No residual tumour after MWA of liver", set(), {"microwave-ablation", "liver"}),
-
         ("MWA of liver mets without the use of ultrasound", {"ultrasound"}, set()),
         ("percutaneous, not laparoscopic, MWA of liver", {"laparoscopic"}, {"percutaneous"}),
         ("no MWA, liver resection", {"microwave-ablation"}, {"liver", "resection"}),
@@ -34,7 +33,8 @@ def test_negation_scope(text: str, negated: set[str], kept: set[str], store: Sto
 
 
 @pytest.mark.parametrize(
-    "text", ["MWA of liver mets. Ultrasound not used.", "MWA of liver mets, ultrasound was not used"]
+    "text",
+    ["MWA of liver mets. Ultrasound not used.", "MWA of liver mets, ultrasound was not used"],
 )
 def test_not_used_is_not_performed(text: str, store: Store) -> None:
     assert statuses(text, store)["ultrasound"] == NOT_PERFORMED
