@@ -23,7 +23,7 @@ from plugin.ops.mapping import translate
 from plugin.ops.translate import text_request
 from plugin.results import ASSERTING, TextMention, TranslateOutcome
 from plugin.text import matcher_for
-from plugin.text.explain import annotate, mentions, unrecognised_text
+from plugin.text.explain import annotate, unrecognised_text
 from plugin.text.reading import PLAN_MAX_TOKENS, Found, Reading
 from plugin.text.vocabulary import Vocabulary
 
@@ -175,6 +175,8 @@ class _Template:
     codes: tuple[AnswerCode, ...]
     message: tuple[str, ...]
     reasons: tuple[tuple[str, ...], ...]
+    # per mention: (index into the reading's terms, facet, concept, status)
+    mentions: tuple[tuple[int, str, Coding, str], ...] = ()
 
     @staticmethod
     def of(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> _Template:
@@ -211,6 +213,9 @@ class _Template:
             codes,
             tuple((explained.message or "").split(_SLOT)),
             tuple(tuple(r.split(_SLOT)) for r in reasons),
+            tuple(
+                (int(m.text.strip(_SLOT)), m.facet, m.concept, m.status) for m in explained.mentions
+            ),
         )
 
     @staticmethod
@@ -287,7 +292,11 @@ class Coder:
             terms,
             tuple(reading.unrecognised),
             reasons,
-            mentions(reading, self.vocab),
+            tuple(
+                TextMention(facet, f.words, f.start, f.end - f.start, concept, status)
+                for k, facet, concept, status in template.mentions
+                for f in (reading.found[k],)
+            ),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from plugin.content.conceptmap import Coding, Match
 
@@ -11,8 +12,7 @@ from plugin.content.conceptmap import Coding, Match
 ASSERTING = frozenset({"equivalent", "equal", "wider", "subsumes", "relatedto"})
 
 
-@dataclass(frozen=True, slots=True)
-class TextMention:
+class TextMention(NamedTuple):
     """Words of a free-text input recognised as a facet value, and what became of them.
 
     Rendered as a top-level `mention` output parameter of $translate (parts facet, text, offset,

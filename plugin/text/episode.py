@@ -115,6 +115,20 @@ def read_episode(
             if j < undone[-1] and said[j].status == USED:
                 said[j] = Assertion(NOT_PERFORMED, said[undone[-1]].cue)
     used_sentences = {layout.sentence[mentions[k].first] for k in anchors if said[k].status == USED}
+    # a sentence whose acts are all set aside describes no act of this episode: its approach and
+    # site words go with them ("Percutaneous MWA of a lung metastasis" sets no approach)
+    dead: dict[int, int] = {}
+    for k in anchors:
+        sentence = layout.sentence[mentions[k].first]
+        if sentence not in used_sentences:
+            dead.setdefault(sentence, k)
+    for k, m in enumerate(mentions):
+        owner = dead.get(layout.sentence[m.first])
+        if owner is None or m.term.value.facet not in selection or said[k].status != USED:
+            continue
+        lo, hi = sorted((m.first, mentions[owner].first))
+        if not layout.breaks_clause_between(lo, hi):
+            said[k] = Assertion(said[owner].status, said[owner].cue)
     for k, m in enumerate(mentions):
         used = roles[k] == "qualifier" and said[k].status == USED
         if used and layout.sentence[m.first] not in used_sentences:

@@ -334,18 +334,20 @@ def _signature(tokens: list[Token]) -> tuple[str, ...]:
     Two descriptions with the same signature (same vocabulary words, cues and clause breaks in
     the same places; other words may differ) have the same reading except for the words quoted.
     """
-    return tuple(
-        [
-            ("|" if t.clause_start else "")
-            + _gap_mark(t.gap)
-            + (
-                (t.word + "~" if t.fuzzy else t.word)
-                if t.word is not None
-                else (t.lower if t.lower in _KEEP else _digits(t.lower))
-            )
-            for t in tokens
-        ]
-    )
+    keep = _KEEP
+    out = []
+    for t in tokens:
+        w = t.word
+        if w is not None:
+            mark = w + "~" if t.fuzzy else w
+        elif t.lower in keep:
+            mark = t.lower
+        else:
+            mark = _digits(t.lower) if t.lower[0].isdigit() else ""
+        if t.gap:
+            mark = _gap_mark(t.gap) + mark
+        out.append("|" + mark if t.clause_start else mark)
+    return tuple(out)
 
 
 @dataclass(slots=True)

@@ -58,6 +58,10 @@ class Layout:
         """True when a scope break lies between token `lo` - 1 and token `hi`."""
         return any(self._scope_break[lo : hi + 1])
 
+    def breaks_clause_between(self, lo: int, hi: int) -> bool:
+        """True when a scope or clause break lies between token `lo` and token `hi`."""
+        return any(self._scope_break[lo + 1 : hi + 1]) or any(self._clause_break[lo + 1 : hi + 1])
+
     def ends_scope(self, i: int, clause: bool) -> bool:
         """`breaks_scope`, and for clause-bound cues a comma or bracket too."""
         return self._scope_break[i] or (clause and self._clause_break[i])
