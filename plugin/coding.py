@@ -257,18 +257,31 @@ class Coder:
             self._engine[key] = outcome
         assert req.reading is not None
         reading = req.reading
-        tkey = (reading.key, bool(reading.unrecognised), bool(text.strip()))
-        template = self._templates.get(tkey)
-        if template is None:
-            template = _Template.of(outcome, reading, self.vocab)
-            if len(self._templates) >= _TEMPLATE_LIMIT:
-                self._templates.clear()
-            if len(reading.key) <= PLAN_MAX_TOKENS:
+        if len(reading.key) > PLAN_MAX_TOKENS:
+            # a long note: its reading is not reused, so it is explained directly
+            explained = annotate(outcome, reading, self.vocab)
+            result = explained.result
+            codes, reasons = _result(explained)
+            message = explained.message or ""
+            mentions = explained.mentions
+        else:
+            tkey = (reading.key, bool(reading.unrecognised), bool(text.strip()))
+            template = self._templates.get(tkey)
+            if template is None:
+                template = _Template.of(outcome, reading, self.vocab)
+                if len(self._templates) >= _TEMPLATE_LIMIT:
+                    self._templates.clear()
                 self._templates[tkey] = template
-        words = [f.words for f in reading.found]
-        unrecognised = unrecognised_text(reading.unrecognised)
-        message = template.fill(template.message, words, unrecognised)
-        reasons = tuple(template.fill(r, words, unrecognised) for r in template.reasons)
+            words = [f.words for f in reading.found]
+            unrecognised = unrecognised_text(reading.unrecognised)
+            result, codes = template.result, template.codes
+            message = template.fill(template.message, words, unrecognised)
+            reasons = tuple(template.fill(r, words, unrecognised) for r in template.reasons)
+            mentions = tuple(
+                TextMention(facet, f.words, f.start, f.end - f.start, concept, status)
+                for k, facet, concept, status in template.mentions
+                for f in (reading.found[k],)
+            )
         terms = tuple(
             RecognisedTerm(
                 f.words,
@@ -285,18 +298,7 @@ class Coder:
             for f in reading.found
         )
         return CodedDescription(
-            text,
-            template.result,
-            message,
-            template.codes,
-            terms,
-            tuple(reading.unrecognised),
-            reasons,
-            tuple(
-                TextMention(facet, f.words, f.start, f.end - f.start, concept, status)
-                for k, facet, concept, status in template.mentions
-                for f in (reading.found[k],)
-            ),
+            text, result, message, codes, terms, tuple(reading.unrecognised), reasons, mentions
         )
 
 

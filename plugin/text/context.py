@@ -74,26 +74,26 @@ class _Cue:
     last: int  # token span [first, last)
 
 
-def _word_matches(token: Token, word: str) -> bool:
+def _word_matches(lower: str, word: str) -> bool:
     if word == YEAR:
-        return len(token.lower) == 4 and token.lower.isdigit() and token.lower[:2] in ("19", "20")
+        return len(lower) == 4 and lower.isdigit() and lower[:2] in ("19", "20")
     if word == NUM:
-        return token.lower.isdigit()
-    return token.lower == word
+        return lower.isdigit()
+    return lower == word
 
 
-def _rule_at(tokens: Sequence[Token], i: int, layout: Layout, lex: Lexicon) -> Rule | None:
-    t = tokens[i]
-    candidates = list(lex.by_first.get(t.lower, ()))
-    if t.lower.isdigit():
-        candidates += lex.by_first.get(YEAR, []) + lex.by_first.get(NUM, [])
-    for rule in candidates:
+def _rule_at(lowers: list[str], i: int, layout: Layout, rules: list[Rule]) -> Rule | None:
+    n = len(lowers)
+    for rule in rules:
         size = len(rule.words)
-        if i + size > len(tokens) or (rule.sentence_start and not layout.starts_sentence(i)):
+        if i + size > n or (rule.sentence_start and not layout.starts_sentence(i)):
             continue
-        if all(_word_matches(tokens[i + k], rule.words[k]) for k in range(size)) and not any(
-            layout.breaks_scope(i + k) for k in range(1, size)
-        ):
+        if rule.plain:
+            if size > 1 and tuple(lowers[i : i + size]) != rule.words:
+                continue
+        elif not all(_word_matches(lowers[i + k], rule.words[k]) for k in range(size)):
+            continue
+        if size == 1 or not layout.breaks_scope_between(i + 1, i + size - 1):
             return rule
     return None
 
@@ -101,16 +101,19 @@ def _rule_at(tokens: Sequence[Token], i: int, layout: Layout, lex: Lexicon) -> R
 def find_cues(tokens: Sequence[Token], layout: Layout, lex: Lexicon) -> list[_Cue]:
     """Cues left to right, the longest at each position; none inside a section title."""
     out: list[_Cue] = []
-    if lex.words.isdisjoint([t.lower for t in tokens]) and not any(
-        t.lower.isdigit() for t in tokens
-    ):
-        return out
+    lowers = [t.lower for t in tokens]
+    digits = lex.by_first.get(YEAR, []) + lex.by_first.get(NUM, [])
+    by_first = lex.by_first
     i, n = 0, len(tokens)
     while i < n:
-        if layout.heading[i]:
+        lower = lowers[i]
+        rules = by_first.get(lower)
+        if lower[0].isdigit():
+            rules = [*(rules or ()), *digits]
+        if not rules or layout.heading[i]:
             i += 1
             continue
-        rule = _rule_at(tokens, i, layout, lex)
+        rule = _rule_at(lowers, i, layout, rules)
         if rule is None:
             i += 1
             continue

@@ -47,6 +47,8 @@ class Rule:
     sentence_start: bool = False
     # scope stops at clause punctuation (commas, brackets) as well as at sentence ends
     clause: bool = False
+    # no placeholder among its words: matched by comparing words
+    plain: bool = True
 
 
 @dataclass(slots=True)
@@ -125,6 +127,7 @@ def _rules_of(doc: dict[str, Any]) -> list[Rule]:
                         frozenset(types) if types else None,
                         bool(r.get("sentence_start")),
                         category in _CLAUSE_BOUND,
+                        not any(w in (YEAR, NUM) for w in words),
                     )
                 )
     return out

@@ -114,12 +114,12 @@ def layout(tokens: Sequence[Token], sections: Sections, text: str) -> Layout:
     while i < n:
         t = tokens[i]
         gap = t.gap
-        starts = i == 0 or _sentence_end(gap) or after_title
+        starts = i == 0 or after_title or bool(gap and _sentence_end(gap))
         if starts and i:
             sentence += 1
         out._new_sentence[i] = starts
         out._scope_break[i] = starts or ";" in gap
-        out._clause_break[i] = not _CLAUSE.isdisjoint(gap)
+        out._clause_break[i] = bool(gap) and not _CLAUSE.isdisjoint(gap)
         after_title = False
         if starts or i == 0:
             for words, kind in sections.by_first.get(t.lower, ()):
