@@ -24,7 +24,7 @@ from plugin.ops.translate import text_request
 from plugin.results import ASSERTING, TextMention, TranslateOutcome
 from plugin.text import matcher_for
 from plugin.text.explain import annotate, unrecognised_text
-from plugin.text.reading import PLAN_MAX_TOKENS, Found, Reading
+from plugin.text.reading import Found, Reading
 from plugin.text.vocabulary import Vocabulary
 
 _ENGINE_CACHE_LIMIT = 4096
@@ -257,7 +257,7 @@ class Coder:
             self._engine[key] = outcome
         assert req.reading is not None
         reading = req.reading
-        if len(reading.key) > PLAN_MAX_TOKENS:
+        if reading.long:
             # a long note: its reading is not reused, so it is explained directly
             explained = annotate(outcome, reading, self.vocab)
             result = explained.result

@@ -89,6 +89,8 @@ class Reading:
     alternatives: list[Procedure] = field(default_factory=list)
     # the token signature the decision was taken on (same key, same decision)
     key: tuple[str, ...] = ()
+    # True for a text too long to be read by signature (read in full, explained directly)
+    long: bool = False
 
     def sources(self, coding: Coding) -> list[Found]:
         """The used terms that led to `coding` (the procedure, or a mapped value)."""
@@ -408,6 +410,11 @@ def read(text: str, matcher: Matcher) -> Reading:
     (content is immutable) and applied to the words of each text.
     """
     tokens = matcher.tokens(text)
+    if len(tokens) > PLAN_MAX_TOKENS:
+        # a long note: its reading would rarely recur, so it is neither looked up nor kept
+        reading, _ = _read(text, tokens, matcher)
+        reading.long = True
+        return reading
     key = _signature(tokens)
     plan: _Plan | None = matcher.plans.get(key)
     if plan is not None:
@@ -416,8 +423,6 @@ def read(text: str, matcher: Matcher) -> Reading:
         return found
     reading, uncovered = _read(text, tokens, matcher)
     reading.key = key
-    if len(tokens) > PLAN_MAX_TOKENS:
-        return reading
     if len(matcher.plans) >= _PLAN_LIMIT:
         matcher.plans.clear()
     matcher.plans[key] = _Plan(
