@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plugin.text.matcher import Mention, Token
-from plugin.text.rules import NUM, PSEUDO, TERMINATE, YEAR, Lexicon, Rule
+from plugin.text.rules import CONVERSION, NUM, PSEUDO, TERMINATE, YEAR, Lexicon, Rule
 from plugin.text.sections import Layout
 
 # Mention statuses (the wire values of `mention.status`).
@@ -235,7 +235,7 @@ def assert_mentions(
     lasts = [m.last for m in mentions]
     for cue in cues:
         rule = cue.rule
-        if rule.category in (TERMINATE, PSEUDO):
+        if rule.category in (TERMINATE, PSEUDO, CONVERSION):
             continue
         words = text[tokens[cue.first].start : tokens[cue.last - 1].end]
         in_term = {covered[t] for t in range(cue.first, cue.last)} - {-1}

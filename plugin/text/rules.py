@@ -33,6 +33,8 @@ _PLACEHOLDERS = {"<YEAR>": YEAR, "<NUM>": NUM}
 # Categories whose rules only end or block other cues.
 TERMINATE = "TERMINATE"
 PSEUDO = "PSEUDO"
+# Not an assertion: which value a converted procedure ended with (read by `cues.py`).
+CONVERSION = "CONVERSION"
 
 
 @dataclass(frozen=True, slots=True)
