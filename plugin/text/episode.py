@@ -70,7 +70,9 @@ def _finding_before(
     for j in range(k - 1, -1, -1):
         if layout.sentence[mentions[j].first] != sentence:
             return None
-        if mentions[k].first - mentions[j].last > OBJECT_REACH:
+        if mentions[k].first - mentions[j].last > OBJECT_REACH or layout.breaks_scope_between(
+            mentions[j].last, mentions[k].first
+        ):
             return None
         if roles[j] == FINDING:
             return j
