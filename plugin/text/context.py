@@ -88,6 +88,8 @@ def _rule_at(lowers: list[str], i: int, layout: Layout, rules: list[Rule]) -> Ru
         size = len(rule.words)
         if i + size > n or (rule.sentence_start and not layout.starts_sentence(i)):
             continue
+        if rule.sentence_end and i + size < n and not layout.starts_sentence(i + size):
+            continue
         if rule.plain:
             if size > 1 and tuple(lowers[i : i + size]) != rule.words:
                 continue

@@ -117,6 +117,7 @@ def read_episode(
             if j < undone[-1] and said[j].status == USED:
                 said[j] = Assertion(NOT_PERFORMED, said[undone[-1]].cue)
     used_sentences = {layout.sentence[mentions[k].first] for k in anchors if said[k].status == USED}
+    guided_sentences = used_sentences | _act_sections(mentions, roles, said, anchors, layout)
     # a sentence whose acts are all set aside describes no act of this episode: its approach and
     # site words go with them ("Percutaneous MWA of a lung metastasis" sets no approach)
     dead: dict[int, int] = {}
@@ -133,7 +134,10 @@ def read_episode(
             said[k] = Assertion(said[owner].status, said[owner].cue)
     for k, m in enumerate(mentions):
         used = roles[k] == "qualifier" and said[k].status == USED
-        if used and layout.sentence[m.first] not in used_sentences:
+        if used and (
+            layout.sentence[m.first] not in guided_sentences
+            or _guides_other(k, mentions, roles, vocab)
+        ):
             said[k] = Assertion(NOT_GUIDANCE, "")
     for facet in selection:
         in_act = [
@@ -154,6 +158,52 @@ def read_episode(
             ):
                 said[k] = Assertion(UNUSED, "")
     _lesion_treated(mentions, roles, said, objects)
+
+
+def _act_sections(
+    mentions: Sequence[Mention],
+    roles: Sequence[str],
+    said: list[Assertion],
+    anchors: list[int],
+    layout: Layout,
+) -> set[int]:
+    """Sentences of a titled procedure section with a used act that name no act or other
+    procedure themselves: their guidance is the act's ("Technique: antenna placed under
+    ultrasound guidance")."""
+    if not layout.sectioned:
+        return set()
+    if not any(
+        said[k].status == USED and layout.kind_at(mentions[k].first).key == "procedure"
+        for k in anchors
+    ):
+        return set()
+    busy = {
+        layout.sentence[m.first]
+        for k, m in enumerate(mentions)
+        if (roles[k] == "procedure" and m.term.value.in_scope is False) or k in anchors
+    }
+    return {
+        layout.sentence[m.first]
+        for m in mentions
+        if layout.kind_at(m.first).key == "procedure" and layout.sentence[m.first] not in busy
+    }
+
+
+def _guides_other(
+    k: int, mentions: Sequence[Mention], roles: Sequence[str], vocab: Vocabulary
+) -> bool:
+    """True when qualifier k is written just before another, out-of-scope procedure ("CT-guided
+    liver biopsy", "US-guided biopsy"): it guided that procedure, not the act."""
+    end = mentions[k].last
+    for m, role in zip(mentions[k + 1 :], roles[k + 1 :], strict=False):
+        if m.first - end > 2:
+            return False
+        facet = m.term.value.facet
+        if facet in vocab.selection_facets:
+            end = m.last
+            continue
+        return role == "procedure" and m.term.value.in_scope is False
+    return False
 
 
 def _lesion_treated(

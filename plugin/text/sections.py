@@ -70,6 +70,10 @@ class Layout:
         """The kind of section token i is in."""
         return self.kinds[self._section[i]]
 
+    def section_of(self, i: int) -> int:
+        """The index of the section token i is in (0 before any title)."""
+        return self._section[i]
+
     def title_at(self, i: int) -> str:
         """The title of the section token i is in ("" before any title)."""
         return self.titles[self._section[i]]
