@@ -6,9 +6,9 @@ answer of the hottest operation.
 
 from __future__ import annotations
 
-from plugin.outcomes import TranslateOutcome
+from plugin.outcomes import TextMention, TranslateOutcome
 from plugin.types import R4_TO_R5, Match, Product, Resource
-from plugin.wire.parameters import coding_json, parameters
+from plugin.wire.parameters import coding_json, param, parameters, part
 
 
 def _product(p: Product, r5: bool) -> Resource:
@@ -64,4 +64,20 @@ def render(outcome: TranslateOutcome, r5: bool = False, map_as_source: bool = Fa
     if outcome.message:
         out.append({"name": "message", "valueString": outcome.message})
     out.extend(_match(m, outcome, r5, map_as_source) for m in outcome.matches)
+    out.extend(_mention(m) for m in outcome.mentions)
     return parameters(out)
+
+
+def _mention(m: TextMention) -> Resource:
+    """A recognised mention of a free-text input (this server's own output parameter)."""
+    return part(
+        "mention",
+        [
+            param("facet", "code", m.facet),
+            param("text", "string", m.text),
+            param("offset", "integer", m.offset),
+            param("length", "integer", m.length),
+            param("concept", "Coding", coding_json(m.concept)),
+            param("status", "code", m.status),
+        ],
+    )

@@ -152,3 +152,11 @@ def test_fastest_peer_is_taken_round_by_round() -> None:
     assert best is not None
     assert [s.rps for s in best.samples] == [20, 30]
     assert fastest_peer([]) is None
+
+
+def test_long_note_benchmark_reads_notes_of_about_300_words() -> None:
+    from benchmarks.bench_notes import WORDS, notes
+
+    texts = notes(12)
+    assert len(set(texts)) == 12
+    assert all(WORDS <= len(t.split()) < WORDS + 80 for t in texts)
