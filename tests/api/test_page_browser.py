@@ -137,9 +137,14 @@ def _axe(page: Any) -> None:
     assert found == [], json.dumps(found, indent=1)
 
 
-def _shot(page: Any, name: str) -> None:
+def _shot(page: Any, name: str, part: str = "") -> None:
+    """The screenshot the README shows: the whole page, or one part of it."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    path = str(SHOTS / f"{name}.png")
+    if part:
+        page.locator(part).screenshot(path=path)
+    else:
+        page.screenshot(path=path, full_page=True)
 
 
 def _api(origin: str, text: str, token: str | None = None) -> dict[str, Any]:
@@ -257,13 +262,14 @@ def test_ambiguous_note_with_a_choice(server: Running, open_page: Opener) -> Non
         page.wait_for_function("document.getElementById('verdict').textContent === 'Coded'")
         _wait_answer(page)
         # The page coded the note again with the chosen approach: the server's final sequence.
-        final = _api(server.origin, AMBIGUOUS + "\nApproach: percutaneous.")
+        final = _api(server.origin, AMBIGUOUS + "\npercutaneous approach.")
         assert _sequence(final, OPCS) == ["J12.7", "Y53.3"]
         assert _shown_sequences(page)["OPCS-4 4.6"] == "J12.7 Y53.3"
         assert _shown_sequences(page)["ICD-10 5th ed."] == " ".join(_sequence(final, ICD10))
         query = parse_qs(urlparse(page.url).query)
         assert (query["text"], query["answer"]) == ([AMBIGUOUS], ["percutaneous"])
         assert page.input_value("#text") == AMBIGUOUS  # the coder's note is left as written
+        assert page.inner_text("#note").endswith("percutaneous approach.")  # and what was sent
         _axe(page)
         _shot(page, "ambiguous-chosen")
 
@@ -338,7 +344,7 @@ def _batch_csv() -> str:
         ("a3", OUT_OF_SCOPE),
         ("a4", "Open MWA of liver metastasis, intra-operative ultrasound, then resection"),
         ("a5", 'Laparoscopic "microwave" ablation, CRLM'),
-    ] + [(f"r{i}", "lap MWA of liver mets") for i in range(6, 26)]
+    ] + [(f"r{i}", f"lap MWA of liver mets x{i}") for i in range(6, 13)]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["id", "text"])
@@ -377,7 +383,7 @@ def test_csv_batch(server: Running, open_page: Opener, tmp_path: Path) -> None:
         results = {r["id"]: r["result"] for r in got}
         assert (results["a1"], results["a2"], results["a3"]) == ("coded", "choose one", "not coded")
         _axe(page)
-        _shot(page, "batch")
+        _shot(page, "batch", "#batch")
 
 
 def test_auth_prompt(open_page: Opener) -> None:
@@ -442,7 +448,7 @@ def test_keyboard_only(server: Running, open_page: Opener) -> None:
         page.keyboard.press("Enter")
         page.wait_for_function("document.getElementById('status').textContent.startsWith('Copied')")
         copied = page.evaluate("navigator.clipboard.readText()")
-        final = _api(server.origin, AMBIGUOUS + "\nApproach: open.")
+        final = _api(server.origin, AMBIGUOUS + "\nopen approach.")
         assert copied == " ".join(_sequence(final, OPCS))
         assert copied.startswith("J03.2 Y13.7")
 
