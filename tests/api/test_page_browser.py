@@ -27,15 +27,8 @@ import httpx
 import pytest
 
 from plugin.api.settings import Settings, build_app
-from tests.api.browser import (
-    CHROMIUM_ARGS,
-    SHOTS,
-    Running,
-    axe_source,
-    chromium_path,
-    running,
-    user_data_dir,
-)
+from tests.api.browser import CHROMIUM_ARGS, SHOTS, axe_source, chromium_path, user_data_dir
+from tests.api.servers import Running, running
 
 pw = pytest.importorskip("playwright.sync_api")
 
@@ -196,11 +189,16 @@ def _wait_answer(page: Any) -> None:
     page.wait_for_function("document.getElementById('status').textContent === ''")
 
 
+def _code(page: Any, text: str) -> None:
+    """Type a note, press the button, wait for the answer."""
+    page.fill("#text", text)
+    page.click("#code-it")
+    _wait_answer(page)
+
+
 def test_determinate_note(server: Running, open_page: Opener) -> None:
     with open_page(server.origin) as page:
-        page.fill("#text", DETERMINATE)
-        page.click("#code-it")
-        _wait_answer(page)
+        _code(page, DETERMINATE)
         assert page.inner_text("#verdict") == "Coded"
         answer = _api(server.origin, DETERMINATE)
         opcs, icd = _sequence(answer, OPCS), _sequence(answer, ICD10)
@@ -244,9 +242,7 @@ def test_shared_link_codes_on_arrival(server: Running, open_page: Opener) -> Non
 
 def test_ambiguous_note_with_a_choice(server: Running, open_page: Opener) -> None:
     with open_page(server.origin) as page:
-        page.fill("#text", AMBIGUOUS)
-        page.click("#code-it")
-        _wait_answer(page)
+        _code(page, AMBIGUOUS)
         question = page.get_by_role("group", name="Which approach was used? The note does not say.")
         buttons = question.get_by_role("button")
         assert buttons.count() == 3
@@ -276,9 +272,7 @@ def test_ambiguous_note_with_a_choice(server: Running, open_page: Opener) -> Non
 
 def test_out_of_scope_note(server: Running, open_page: Opener) -> None:
     with open_page(server.origin) as page:
-        page.fill("#text", OUT_OF_SCOPE)
-        page.click("#code-it")
-        _wait_answer(page)
+        _code(page, OUT_OF_SCOPE)
         assert page.inner_text("#verdict") == "Not coded"
         assert _shown_sequences(page) == {}
         assert page.locator("#codes tbody tr").count() == 0
@@ -290,9 +284,7 @@ def test_out_of_scope_note(server: Running, open_page: Opener) -> None:
 def test_long_note_and_markup_shown_as_text(server: Running, open_page: Opener) -> None:
     note = LONG_NOTE + "\n<img src=x onerror=\"document.title='pwned'\"> <b>bold</b>"
     with open_page(server.origin) as page:
-        page.fill("#text", note)
-        page.click("#code-it")
-        _wait_answer(page)
+        _code(page, note)
         answer = _api(server.origin, note)
         assert _shown_sequences(page)["OPCS-4 4.6"] == " ".join(_sequence(answer, OPCS))
         # The note is shown whole, as typed, in a scrolling region; markup stays text.
@@ -311,9 +303,7 @@ def test_highlights_follow_the_mentions(server: Running, open_page: Opener) -> N
     answer = _api(server.origin, text)
     mentions = [p for p in answer["parameter"] if p["name"] == "mention"]
     with open_page(server.origin) as page:
-        page.fill("#text", text)
-        page.click("#code-it")
-        _wait_answer(page)
+        _code(page, text)
         marks = page.locator("#note mark")
         if not mentions:
             # A server without word positions: the note is shown as typed, and the page says so.
@@ -478,9 +468,7 @@ def test_guidance_picker_with_several_maps(open_page: Opener) -> None:
             picker.wait_for()
             assert picker.locator("option").count() == 3
             picker.select_option(label="IPG406 coding rules (second copy) (0.1.0)")
-            page.fill("#text", DETERMINATE)
-            page.click("#code-it")
-            _wait_answer(page)
+            _code(page, DETERMINATE)
             link = page.locator("#guidance-used a")
             assert link.count() == 1
             assert link.inner_text() == "IPG406 coding rules (second copy) 0.1.0"
