@@ -29,6 +29,7 @@ import pytest
 from plugin.api.settings import Settings, build_app
 from tests.api.browser import CHROMIUM_ARGS, SHOTS, axe_source, chromium_path, user_data_dir
 from tests.api.servers import Running, running
+from tests.helpers import matches, params, part
 
 pw = pytest.importorskip("playwright.sync_api")
 
@@ -154,26 +155,16 @@ def _api(origin: str, text: str, token: str | None = None) -> dict[str, Any]:
 def _sequence(answer: dict[str, Any], system: str) -> list[str]:
     """Asserted codes of one classification in coding order (main code, then its products)."""
     out: list[str] = []
-    for m in answer["parameter"]:
-        if m["name"] != "match":
-            continue
-        parts = {p["name"]: p for p in m["part"]}
-        if parts["equivalence"]["valueCode"] not in ("equivalent", "wider", "relatedto"):
-            continue
-        concept = parts["concept"]["valueCoding"]
-        if concept["system"] != system:
-            continue
-        products = [
-            q["valueCoding"]["code"]
-            for p in m["part"]
-            if p["name"] == "product"
-            for q in p["part"]
-            if q["name"] == "concept"
-        ]
-        for code in [concept["code"], *products]:
-            if code not in out:
-                out.append(code)
+    for m in matches(answer):
+        if m["system"] == system and m["equivalence"] in ("equivalent", "wider", "relatedto"):
+            for code in [m["code"], *(p["code"] for p in m["products"])]:
+                if code not in out:
+                    out.append(code)
     return out
+
+
+def _needs_choice(answer: dict[str, Any]) -> bool:
+    return any(m["equivalence"] == "narrower" for m in matches(answer))
 
 
 def _shown_sequences(page: Any) -> dict[str, str]:
@@ -300,8 +291,7 @@ def test_long_note_and_markup_shown_as_text(server: Running, open_page: Opener) 
 def test_highlights_follow_the_mentions(server: Running, open_page: Opener) -> None:
     """Each mention the server reports is marked at its offsets; set-aside ones are marked so."""
     text = "Laparoscopic MWA of CRLM without ultrasound"
-    answer = _api(server.origin, text)
-    mentions = [p for p in answer["parameter"] if p["name"] == "mention"]
+    mentions = params(_api(server.origin, text), "mention")
     with open_page(server.origin) as page:
         _code(page, text)
         marks = page.locator("#note mark")
@@ -311,20 +301,38 @@ def test_highlights_follow_the_mentions(server: Running, open_page: Opener) -> N
             assert page.inner_text("#note") == text
             assert "does not say where" in page.inner_text("#legend")
             return
-        spans = {}
+        spans: dict[tuple[int, int], list[str]] = {}
         for m in mentions:
-            parts = {
-                p["name"]: next(v for k, v in p.items() if k.startswith("value")) for p in m["part"]
-            }
-            spans.setdefault((parts["offset"], parts["length"]), []).append(parts)
+            spans.setdefault((part(m, "offset"), part(m, "length")), []).append(part(m, "status"))
         assert marks.count() == len(spans)
-        for i, ((offset, length), group) in enumerate(sorted(spans.items())):
+        for i, ((offset, length), statuses) in enumerate(sorted(spans.items())):
             mark = marks.nth(i)
             assert mark.inner_text() == text[offset : offset + length]
-            aside = all(g["status"] != "used" for g in group)
+            aside = "used" not in statuses
             assert ("aside" in (mark.get_attribute("class") or "")) == aside
+        # Every mention is also a row of the words table, its status in coders' words.
+        assert page.locator("#words tbody tr").count() == len(mentions)
         _axe(page)
         _shot(page, "highlights")
+
+
+def test_note_without_offsets(server: Running, open_page: Opener) -> None:
+    """An answer without `mention` parameters (an older server): the note is shown as typed."""
+    text = "Laparoscopic MWA of CRLM without ultrasound"
+
+    def without_mentions(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        body["parameter"] = [p for p in body["parameter"] if p["name"] != "mention"]
+        route.fulfill(response=response, json=body)
+
+    with open_page(server.origin) as page:
+        page.route("**/ConceptMap/$translate", without_mentions)
+        _code(page, text)
+        assert page.locator("#note mark").count() == 0
+        assert page.inner_text("#note") == text
+        assert "does not say where" in page.inner_text("#legend")
+        assert page.inner_text("#verdict") == "Coded"
 
 
 def _batch_csv() -> str:
@@ -361,12 +369,7 @@ def test_csv_batch(server: Running, open_page: Opener, tmp_path: Path) -> None:
         assert [(r["id"], r["text"]) for r in got] == [(r["id"], r["text"]) for r in given]
         for row in got:
             answer = _api(server.origin, row["text"])
-            candidates = any(
-                p["name"] == "equivalence" and p["valueCode"] == "narrower"
-                for m in answer["parameter"]
-                if m["name"] == "match"
-                for p in m["part"]
-            )
+            candidates = _needs_choice(answer)
             # A row that needs a choice asserts no OPCS-4 sequence; the others show the server's.
             assert row["opcs4"] == ("" if candidates else " ".join(_sequence(answer, OPCS)))
             assert row["icd10"] == " ".join(_sequence(answer, ICD10))
