@@ -180,6 +180,16 @@ def _wait_answer(page: Any) -> None:
     page.wait_for_function("document.getElementById('status').textContent === ''")
 
 
+def _note_text(page: Any) -> str:
+    """The note as shown, without the words added for screen readers."""
+    return str(
+        page.locator("#note").evaluate(
+            "n => [...n.childNodes].filter(c => !(c.classList && "
+            "c.classList.contains('visually-hidden'))).map(c => c.textContent).join('')"
+        )
+    )
+
+
 def _code(page: Any, text: str) -> None:
     """Type a note, press the button, wait for the answer."""
     page.fill("#text", text)
@@ -256,7 +266,7 @@ def test_ambiguous_note_with_a_choice(server: Running, open_page: Opener) -> Non
         query = parse_qs(urlparse(page.url).query)
         assert (query["text"], query["answer"]) == ([AMBIGUOUS], ["percutaneous"])
         assert page.input_value("#text") == AMBIGUOUS  # the coder's note is left as written
-        assert page.inner_text("#note").endswith("percutaneous approach.")  # and what was sent
+        assert _note_text(page).endswith("\npercutaneous approach.")  # and what was sent
         _axe(page)
         _shot(page, "ambiguous-chosen")
 
@@ -279,7 +289,7 @@ def test_long_note_and_markup_shown_as_text(server: Running, open_page: Opener) 
         answer = _api(server.origin, note)
         assert _shown_sequences(page)["OPCS-4 4.6"] == " ".join(_sequence(answer, OPCS))
         # The note is shown whole, as typed, in a scrolling region; markup stays text.
-        assert page.inner_text("#note").replace("\r", "").count("Nursing observation") == 30
+        assert _note_text(page) == note
         assert page.locator("#note img, #note b").count() == 0
         assert page.title() != "pwned"
         box = page.locator("#note").bounding_box()
@@ -288,30 +298,46 @@ def test_long_note_and_markup_shown_as_text(server: Running, open_page: Opener) 
         _shot(page, "long-note")
 
 
+HIGHLIGHTED = (
+    "Laparoscopic MWA of ?liver metastasis, no ultrasound guidance. "
+    "Previous RFA of lung met in 2019."
+)
+
+
 def test_highlights_follow_the_mentions(server: Running, open_page: Opener) -> None:
-    """Each mention the server reports is marked at its offsets; set-aside ones are marked so."""
-    text = "Laparoscopic MWA of CRLM without ultrasound"
-    mentions = params(_api(server.origin, text), "mention")
+    """Each mention the server reports is marked at its offsets, coloured by facet; the words
+    the reading set aside are marked so, and every one is a row with its status in coders' words."""
+    mentions = params(_api(server.origin, HIGHLIGHTED), "mention")
+    statuses = {part(m, "status") for m in mentions}
+    assert {"used", "uncertain", "negated", "historical"} <= statuses  # the scenario's point
     with open_page(server.origin) as page:
-        _code(page, text)
+        _code(page, HIGHLIGHTED)
         marks = page.locator("#note mark")
-        if not mentions:
-            # A server without word positions: the note is shown as typed, and the page says so.
-            assert marks.count() == 0
-            assert page.inner_text("#note") == text
-            assert "does not say where" in page.inner_text("#legend")
-            return
-        spans: dict[tuple[int, int], list[str]] = {}
+        spans: dict[tuple[int, int], list[Any]] = {}
         for m in mentions:
-            spans.setdefault((part(m, "offset"), part(m, "length")), []).append(part(m, "status"))
+            spans.setdefault((part(m, "offset"), part(m, "length")), []).append(m)
         assert marks.count() == len(spans)
-        for i, ((offset, length), statuses) in enumerate(sorted(spans.items())):
+        for i, ((offset, length), group) in enumerate(sorted(spans.items())):
             mark = marks.nth(i)
-            assert mark.inner_text() == text[offset : offset + length]
-            aside = "used" not in statuses
-            assert ("aside" in (mark.get_attribute("class") or "")) == aside
-        # Every mention is also a row of the words table, its status in coders' words.
-        assert page.locator("#words tbody tr").count() == len(mentions)
+            assert mark.inner_text() == HIGHLIGHTED[offset : offset + length]
+            classes = (mark.get_attribute("class") or "").split()
+            used = [m for m in group if part(m, "status") == "used"]
+            assert f"f-{part((used or group)[0], 'facet')}" in classes
+            assert ("aside" in classes) == (not used and part(group[0], "status") != "unused")
+        assert _note_text(page) == HIGHLIGHTED
+        rows = page.locator("#words tbody tr")
+        assert rows.count() == len(mentions)
+        said = dict(
+            zip(
+                rows.locator("th").all_inner_texts(),
+                rows.locator("td:nth-child(3)").all_inner_texts(),
+            )
+        )
+        assert said["metastasis"] == "not coded: uncertain diagnosis"
+        assert said["ultrasound guidance"] == "not coded: negated"
+        assert said["RFA"] == "not coded: history, not this episode"
+        # The uncertain diagnosis gives no ICD-10 code; the procedure is still coded.
+        assert list(_shown_sequences(page)) == ["OPCS-4 4.6"]
         _axe(page)
         _shot(page, "highlights")
 
