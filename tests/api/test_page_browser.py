@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 import pytest
@@ -234,11 +234,25 @@ def test_determinate_note(server: Running, open_page: Opener) -> None:
         _shot(page, "determinate")
 
 
-def test_shared_link_codes_on_arrival(server: Running, open_page: Opener) -> None:
-    with open_page(server.origin, "?text=" + httpx.QueryParams({"t": DETERMINATE})["t"]) as page:
+@pytest.mark.parametrize(
+    ("query", "sent"),
+    [
+        ({"text": DETERMINATE}, DETERMINATE),
+        (
+            {"text": AMBIGUOUS, "facet": "approach", "answer": "open"},
+            AMBIGUOUS + "\nopen approach.",
+        ),
+    ],
+)
+def test_shared_link_codes_on_arrival(
+    server: Running, open_page: Opener, query: dict[str, str], sent: str
+) -> None:
+    with open_page(server.origin, "?" + urlencode(query)) as page:
         _wait_answer(page)
-        assert page.input_value("#text") == DETERMINATE
+        assert page.input_value("#text") == query["text"]
         assert page.inner_text("#verdict") == "Coded"
+        expected = _sequence(_api(server.origin, sent), OPCS)
+        assert _shown_sequences(page)["OPCS-4 4.6"] == " ".join(expected)
 
 
 def test_ambiguous_note_with_a_choice(server: Running, open_page: Opener) -> None:
