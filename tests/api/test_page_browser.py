@@ -451,6 +451,9 @@ def test_auth_prompt(open_page: Opener) -> None:
         assert page.evaluate("sessionStorage.getItem('nice-tx-token')") == TOKEN
         answer = _api(server.origin, DETERMINATE, TOKEN)
         assert _shown_sequences(page)["OPCS-4 4.6"] == " ".join(_sequence(answer, OPCS))
+        # The guidance list, refused on arrival, is read once the token is known.
+        link = "document.querySelector('#guidance-used a')"
+        page.wait_for_function(f"{link}?.textContent === 'IPG406 coding rules 0.1.0'")
 
 
 def test_server_down(open_page: Opener) -> None:
