@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from plugin.config import FHIR_VERSIONS, SERVER_VERSION
 from plugin.content.loader import build_store
 from plugin.content.store import Store
+from plugin.ops.capabilities import describe
 from plugin.wire.outcome import FhirError
 
 from .http import error_response
@@ -30,7 +31,7 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fast
     app = FastAPI(
         title="nice-tx",
         version=SERVER_VERSION,
-        description="FHIR terminology service for NICE IPG406 coding rules",
+        description=describe(store),
     )
     app.state.store = store
 

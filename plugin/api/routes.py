@@ -100,7 +100,10 @@ def fhir_routes(store: Store, fhir_version: str = "4.0.1", r5: bool = False) -> 
         if mode not in ("full", "normal"):
             raise invalid(f"mode must be full, normal or terminology, not '{mode}'", "mode")
         return fhir_response(
-            capabilities.capability_statement(OPERATIONS, fhir_version, base), media=media
+            capabilities.capability_statement(
+                OPERATIONS, fhir_version, base, capabilities.describe(store)
+            ),
+            media=media,
         )
 
     async def versions(request: Request, media: str) -> Response:
