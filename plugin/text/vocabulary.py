@@ -34,6 +34,7 @@ DESIGNATION_USE = f"{CANONICAL_BASE}/CodeSystem/designation-use"
 IMPLIES = f"{CANONICAL_BASE}/StructureDefinition/designation-implies"
 NOT_STATED = "not-stated"
 IN_SCOPE = "in-scope"
+ANCHOR = "episode-anchor"
 
 # Words: runs of letters or digits; everything else separates (hyphens too, so "ultrasound-guided"
 # and "ultrasound guided" read the same). Linear time whatever the input.
@@ -52,6 +53,7 @@ class Facet:
     key: str
     label: str
     element: str | None = None  # set when values travel as a ConceptMap dependency
+    anchor: bool = False  # its mentions name the act of a procedure (`episode-anchor`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,8 @@ class Vocabulary:
     selection_facets: frozenset[str] = frozenset()
     # facets of what is treated: neither selection nor dependency, with in-scope values (lesion)
     lesion_facets: frozenset[str] = frozenset()
+    # facets whose mentions name the act of a procedure (see `episode`)
+    anchor_facets: frozenset[str] = frozenset()
     # Memo of the small immutable objects handed to the engine (a few per vocabulary).
     _codings: dict[tuple[str, str], Coding] = field(default_factory=dict)
     _deps: dict[tuple[str, str, str], Dependency] = field(default_factory=dict)
@@ -194,7 +198,8 @@ def _values(cs: CodeSystemIndex, elements: dict[str, str], vocab: Vocabulary) ->
         key = _facet_of(cs, code)
         if key is not None:
             top = cs.concepts[key]
-            vocab.facets.setdefault(key, Facet(key, (top.display or key).lower()))
+            anchor = _bool_property(top.properties, ANCHOR) is True
+            vocab.facets.setdefault(key, Facet(key, (top.display or key).lower(), None, anchor))
         elif cs.url in elements:
             element = elements[cs.url]
             key = element.rstrip("/").rsplit("/", 1)[-1]
@@ -281,4 +286,5 @@ def build(store: Store) -> Vocabulary:
         and v.facet not in vocab.selection_facets
         and vocab.facets[v.facet].element is None
     )
+    vocab.anchor_facets = frozenset(k for k, f in vocab.facets.items() if f.anchor)
     return vocab
