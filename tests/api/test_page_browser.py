@@ -25,13 +25,12 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 import pytest
+from playwright.sync_api import Page, Route, sync_playwright
 
 from plugin.api.settings import Settings, build_app
 from tests.api.browser import CHROMIUM_ARGS, SHOTS, axe_source, chromium_path, user_data_dir
 from tests.api.servers import Running, running
 from tests.helpers import matches, params, part
-
-pw = pytest.importorskip("playwright.sync_api")
 
 OPCS = "http://fhir.hl7.org.uk/CodeSystem/OPCS-4"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-uk"
@@ -78,16 +77,16 @@ def server() -> Iterator[Running]:
         yield r
 
 
-Opener = Callable[..., AbstractContextManager[Any]]
+Opener = Callable[..., AbstractContextManager[Page]]
 
 
 @pytest.fixture
 def open_page(browser_ready: str) -> Iterator[Opener]:
     """Open the page in a fresh Chromium profile; record every request and script error."""
-    with pw.sync_playwright() as p:
+    with sync_playwright() as p:
 
         @contextmanager
-        def opener(origin: str, query: str = "") -> Iterator[Any]:
+        def opener(origin: str, query: str = "") -> Iterator[Page]:
             with user_data_dir() as profile:
                 context = p.chromium.launch_persistent_context(
                     profile,
@@ -99,16 +98,16 @@ def open_page(browser_ready: str) -> Iterator[Opener]:
                 )
                 context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
                 page = context.pages[0] if context.pages else context.new_page()
-                page.requests_seen = []  # type: ignore[attr-defined]
-                page.errors_seen = []  # type: ignore[attr-defined]
-                page.on("request", lambda r: page.requests_seen.append(r.url))
-                page.on("pageerror", lambda e: page.errors_seen.append(str(e)))
+                requests: list[str] = []
+                errors: list[str] = []
+                page.on("request", lambda r: requests.append(r.url))
+                page.on("pageerror", lambda e: errors.append(str(e)))
                 page.goto(f"{origin}/{query}")
                 try:
                     yield page
-                    assert not page.errors_seen, page.errors_seen
+                    assert not errors, errors
                     # No other site is ever contacted: the page works without internet access.
-                    foreign = [u for u in page.requests_seen if not _same_origin(u, origin)]
+                    foreign = [u for u in requests if not _same_origin(u, origin)]
                     assert not foreign, foreign
                 finally:
                     context.close()
@@ -120,7 +119,7 @@ def _same_origin(url: str, origin: str) -> bool:
     return url.startswith((origin + "/", "blob:" + origin, "data:", "about:"))
 
 
-def _axe(page: Any) -> None:
+def _axe(page: Page) -> None:
     """axe-core over the page as shown: no WCAG 2.1 A/AA violation."""
     page.add_script_tag(content=axe_source())
     found = page.evaluate(
@@ -131,7 +130,7 @@ def _axe(page: Any) -> None:
     assert found == [], json.dumps(found, indent=1)
 
 
-def _shot(page: Any, name: str, part: str = "") -> None:
+def _shot(page: Page, name: str, part: str = "") -> None:
     """The screenshot the README shows: the whole page, or one part of it."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = str(SHOTS / f"{name}.png")
@@ -167,7 +166,7 @@ def _needs_choice(answer: dict[str, Any]) -> bool:
     return any(m["equivalence"] == "narrower" for m in matches(answer))
 
 
-def _shown_sequences(page: Any) -> dict[str, str]:
+def _shown_sequences(page: Page) -> dict[str, str]:
     boxes = page.locator("#sequences .sequence")
     return {
         boxes.nth(i).locator("h3").inner_text(): boxes.nth(i).locator(".codes").inner_text()
@@ -175,12 +174,12 @@ def _shown_sequences(page: Any) -> dict[str, str]:
     }
 
 
-def _wait_answer(page: Any) -> None:
+def _wait_answer(page: Page) -> None:
     page.wait_for_selector("#answer:not([hidden]) #verdict:not(:empty)")
     page.wait_for_function("document.getElementById('status').textContent === ''")
 
 
-def _note_text(page: Any) -> str:
+def _note_text(page: Page) -> str:
     """The note as shown, without the words added for screen readers."""
     return str(
         page.locator("#note").evaluate(
@@ -190,7 +189,7 @@ def _note_text(page: Any) -> str:
     )
 
 
-def _code(page: Any, text: str) -> None:
+def _code(page: Page, text: str) -> None:
     """Type a note, press the button, wait for the answer."""
     page.fill("#text", text)
     page.click("#code-it")
@@ -364,7 +363,7 @@ def test_note_without_offsets(server: Running, open_page: Opener) -> None:
     """An answer without `mention` parameters (an older server): the note is shown as typed."""
     text = "Laparoscopic MWA of CRLM without ultrasound"
 
-    def without_mentions(route: Any) -> None:
+    def without_mentions(route: Route) -> None:
         response = route.fetch()
         body = response.json()
         body["parameter"] = [p for p in body["parameter"] if p["name"] != "mention"]
