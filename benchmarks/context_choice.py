@@ -25,7 +25,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,16 +37,11 @@ from benchmarks.bench_text import descriptions  # noqa: E402
 from plugin.content.loader import build_store  # noqa: E402
 from plugin.ops.translate import text_request, translate_explained  # noqa: E402
 from plugin.text import context, matcher_for, reading  # noqa: E402
-from plugin.text.matcher import Mention, Token  # noqa: E402
 from plugin.text.rules import DATA, Lexicon  # noqa: E402
-from plugin.text.sections import Layout  # noqa: E402
 from plugin.wire.translate import render  # noqa: E402
 from tests.text.scoring import judge, load_cases, unsafe  # noqa: E402
 
-Assert = Callable[
-    [Sequence[Token], Sequence[Mention], Sequence[str], Layout, Lexicon, str],
-    list[context.Assertion],
-]
+Assert = Callable[[context.Note, Lexicon], list[context.Assertion]]
 
 
 def medspacy_engine() -> Assert:
@@ -72,15 +67,9 @@ def medspacy_engine() -> Assert:
         )
     nlp.get_pipe("medspacy_context").add(ours)
 
-    def assert_with_medspacy(
-        tokens: Sequence[Token],
-        mentions: Sequence[Mention],
-        roles: Sequence[str],
-        layout: Layout,
-        lex: Lexicon,
-        text: str,
-    ) -> list[context.Assertion]:
-        doc = nlp.make_doc(text)
+    def assert_with_medspacy(note: context.Note, lex: Lexicon) -> list[context.Assertion]:
+        mentions, roles, layout = note.mentions, note.roles, note.layout
+        doc = nlp.make_doc(note.text)
         spans: list[Span | None] = []
         for m, role in zip(mentions, roles, strict=True):
             spans.append(doc.char_span(m.start, m.end, label=role, alignment_mode="expand"))

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from plugin.wire.json import dumps
-from plugin.wire.outcome import Issue, operation_outcome
+from plugin.errors import Issue, operation_outcome
+from plugin.jsonio import dumps
 
 # Paths served without credentials: what a load balancer polls, and the coders' page, a static
 # file holding no data (its calls to the FHIR API carry the token it asks the user for).

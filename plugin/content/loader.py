@@ -17,8 +17,8 @@ from plugin.content import systems
 from plugin.content.builtin import PackInfo, read_manifest
 from plugin.content.package import is_package, read_package
 from plugin.content.store import Entry, Store, make_entry
+from plugin.jsonio import loads
 from plugin.types import Resource
-from plugin.wire.json import loads
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plugin.text.matcher import Mention, Token
-from plugin.text.rules import NUM, PSEUDO, TERMINATE, YEAR, Lexicon, Rule
+from plugin.text.rules import CONVERSION, NUM, PSEUDO, TERMINATE, YEAR, Lexicon, Rule
 from plugin.text.sections import Layout
 
 # Mention statuses (the wire values of `mention.status`).
@@ -87,6 +87,8 @@ def _rule_at(lowers: list[str], i: int, layout: Layout, rules: list[Rule]) -> Ru
     for rule in rules:
         size = len(rule.words)
         if i + size > n or (rule.sentence_start and not layout.starts_sentence(i)):
+            continue
+        if rule.sentence_end and i + size < n and not layout.starts_sentence(i + size):
             continue
         if rule.plain:
             if size > 1 and tuple(lowers[i : i + size]) != rule.words:
@@ -164,40 +166,39 @@ class _Stops:
         return self.lasts[at - 1] if at else 0
 
 
-def _guided(
-    cue: _Cue,
-    lo: int,
-    hi: int,
-    mentions: Sequence[Mention],
-    qualifiers: list[int],
-    tokens: Sequence[Token],
-) -> list[int]:
+@dataclass(slots=True)
+class Note:
+    """A text as the context rules read it: its tokens, mentions, their roles and its layout."""
+
+    text: str
+    tokens: Sequence[Token]
+    mentions: Sequence[Mention]
+    roles: Sequence[str]
+    layout: Layout
+
+
+def _guided(cue: _Cue, lo: int, hi: int, note: Note, qualifiers: list[int]) -> list[int]:
     """The qualifier a guidance cue attaches to (nearest in its direction) and those coordinated
     with it; or the qualifier whose own words hold the cue, and those coordinated with it."""
+    mentions = note.mentions
     firsts = [mentions[k].first for k in qualifiers]
-    forward = cue.rule.direction == "FORWARD"
     at = bisect_right(firsts, cue.first) - 1
     if at >= 0 and mentions[qualifiers[at]].last >= cue.last:
         # the cue is inside a qualifier's words: chain from it both ways
-        return [
-            *_chain(at, -1, mentions, qualifiers, tokens)[::-1],
-            *_chain(at, 1, mentions, qualifiers, tokens)[1:],
-        ]
-    if forward:
+        return [*_chain(at, -1, note, qualifiers)[::-1], *_chain(at, 1, note, qualifiers)[1:]]
+    if cue.rule.direction == "FORWARD":
         at = bisect_left(firsts, cue.last)
         if at >= len(qualifiers) or firsts[at] >= hi:
             return []
-        return _chain(at, 1, mentions, qualifiers, tokens)
-    at = bisect_right(firsts, cue.first) - 1
+        return _chain(at, 1, note, qualifiers)
     if at < 0 or firsts[at] < lo or mentions[qualifiers[at]].last > cue.first:
         return []
-    return _chain(at, -1, mentions, qualifiers, tokens)
+    return _chain(at, -1, note, qualifiers)
 
 
-def _chain(
-    at: int, step: int, mentions: Sequence[Mention], qualifiers: list[int], tokens: Sequence[Token]
-) -> list[int]:
+def _chain(at: int, step: int, note: Note, qualifiers: list[int]) -> list[int]:
     """Qualifier `at` and the qualifiers coordinated with it in direction `step`."""
+    mentions, tokens = note.mentions, note.tokens
     chain = [qualifiers[at]]
     j = at + step
     while 0 <= j < len(qualifiers):
@@ -212,57 +213,57 @@ def _chain(
     return chain
 
 
-def assert_mentions(
-    tokens: Sequence[Token],
-    mentions: Sequence[Mention],
-    roles: Sequence[str],
-    layout: Layout,
-    lex: Lexicon,
-    text: str,
-) -> list[Assertion]:
-    """The assertion of each mention: section first, then the cues whose scope covers it."""
+def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[bool]]:
+    """Per mention: the categories of the cues covering it (with the cue's words), and whether
+    a guidance cue attaches to it."""
+    tokens, mentions, roles, layout = note.tokens, note.mentions, note.roles, note.layout
     n = len(tokens)
     cats: list[dict[str, str]] = [{} for _ in mentions]
     guided = [False] * len(mentions)
     cues = find_cues(tokens, layout, lex)
     covered = [-1] * n
     for k, m in enumerate(mentions):
-        for t in range(m.first, m.last):
-            covered[t] = k
+        covered[m.first : m.last] = [k] * (m.last - m.first)
     qualifiers = [k for k, r in enumerate(roles) if r == QUALIFIER]
     stops = _Stops(cues, n)
     firsts = [m.first for m in mentions]
     lasts = [m.last for m in mentions]
     for cue in cues:
         rule = cue.rule
-        if rule.category in (TERMINATE, PSEUDO):
-            continue
-        words = text[tokens[cue.first].start : tokens[cue.last - 1].end]
         in_term = {covered[t] for t in range(cue.first, cue.last)} - {-1}
+        if rule.category in (TERMINATE, PSEUDO, CONVERSION) or (
+            in_term and rule.category not in (GUIDANCE, NOT_GUIDANCE_CUE)
+        ):
+            continue  # a cue's words inside a term are part of it ("no image guidance")
+        lo, hi = _scope(cue, stops, layout, n)
         if rule.category == GUIDANCE:
-            lo, hi = _scope(cue, stops, layout, n)
-            for k in _guided(cue, lo, hi, mentions, qualifiers, tokens):
+            for k in _guided(cue, lo, hi, note, qualifiers):
                 guided[k] = True
             continue
-        if in_term and rule.category != NOT_GUIDANCE_CUE:
-            continue  # the cue's words are part of a term ("no image guidance" is a value)
-        lo, hi = _scope(cue, stops, layout, n)
+        words = note.text[tokens[cue.first].start : tokens[cue.last - 1].end]
         for k in range(bisect_right(lasts, lo), bisect_left(firsts, hi)):
             m = mentions[k]
             if rule.types and roles[k] not in rule.types:
                 continue
             if k in in_term or m.last <= cue.first or m.first >= cue.last:
                 cats[k].setdefault(rule.category, words)
+    return cats, guided
+
+
+def assert_mentions(note: Note, lex: Lexicon) -> list[Assertion]:
+    """The assertion of each mention: section first, then the cues whose scope covers it."""
+    cats, guided = _modifiers(note, lex)
     out: list[Assertion] = []
-    for k, m in enumerate(mentions):
-        kind = layout.kind_at(m.first)
-        if roles[k] not in kind.roles:
-            out.append(Assertion(kind.status or UNUSED, layout.title_at(m.first)))
+    for k, m in enumerate(note.mentions):
+        kind = note.layout.kind_at(m.first)
+        role = note.roles[k]
+        if role not in kind.roles:
+            out.append(Assertion(kind.status or UNUSED, note.layout.title_at(m.first)))
             continue
         found = next(((s, cats[k][c]) for c, s in _PRIORITY if c in cats[k]), None)
         if found is not None:
             out.append(Assertion(found[0], found[1]))
-        elif roles[k] == QUALIFIER and (NOT_GUIDANCE_CUE in cats[k] or not guided[k]):
+        elif role == QUALIFIER and (NOT_GUIDANCE_CUE in cats[k] or not guided[k]):
             out.append(Assertion(NOT_GUIDANCE, cats[k].get(NOT_GUIDANCE_CUE, "")))
         else:
             out.append(Assertion(USED, "", guided[k]))

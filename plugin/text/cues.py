@@ -1,8 +1,8 @@
 """Conversion cues: which approach a converted procedure ended with.
 
-Negation, history, uncertainty, plans and guidance are assertion context, read by `context.py`
-from the data-file lexicon; conversion is read here because it changes which value of a facet
-stands, not whether a mention is asserted:
+Negation, history, uncertainty, plans and guidance are assertion context, read by `context.py`;
+conversion is read here because it changes which value of a facet stands, not whether a mention
+is asserted. Its cues are rules of the same data-file lexicon (category `CONVERSION`):
 
 - a conversion cue ("converted to", "conversion to") marks the term that follows as the value the
   procedure ended with: it supersedes the other values of its facet ("laparoscopic, converted to
@@ -18,35 +18,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from plugin.text.matcher import Mention, Token
+from plugin.text.rules import CONVERSION, lexicon
 
-CONVERSION: tuple[tuple[str, ...], ...] = (
-    ("converted", "to"),
-    ("converted", "into"),
-    ("conversion", "to"),
-    ("conversion", "into"),
-    ("converting", "to"),
-    ("changed", "to"),
-)
-# "open conversion": the conversion target stated before the cue
-CONVERSION_AFTER: tuple[tuple[str, ...], ...] = (("conversion",),)
 FILLER = frozenset(
     {"a", "an", "the", "any", "use", "of", "using", "formal", "routine", "real", "time"}
 )
 COORDINATORS = frozenset({"or", "and", "nor"})
-# Every word of a cue: reported as understood, not as unrecognised.
-CUE_WORDS = frozenset(w for cues in (CONVERSION, CONVERSION_AFTER) for c in cues for w in c)
 AUX = frozenset({"was", "were", "is", "been", "being"})
 
 
-def _by_first(cues: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
+def _by_first(direction: str) -> dict[str, list[tuple[str, ...]]]:
+    """The conversion cues of the lexicon reaching in `direction`, by first word."""
+    cues = sorted(
+        {
+            r.words
+            for rules in lexicon().by_first.values()
+            for r in rules
+            if r.category == CONVERSION and r.direction == direction
+        },
+        key=len,
+        reverse=True,
+    )
     out: dict[str, list[tuple[str, ...]]] = {}
-    for cue in sorted(cues, key=len, reverse=True):
+    for cue in cues:
         out.setdefault(cue[0], []).append(cue)
     return out
 
 
-_CONVERSION = _by_first(CONVERSION)
-_CONVERSION_AFTER = _by_first(CONVERSION_AFTER)
+_CONVERSION = _by_first("FORWARD")
+# "open conversion": the conversion target stated before the cue
+_CONVERSION_AFTER = _by_first("BACKWARD")
+# Every word of a cue: reported as understood, not as unrecognised.
+CUE_WORDS = frozenset(
+    w for cues in (_CONVERSION, _CONVERSION_AFTER) for c in cues.values() for cue in c for w in cue
+)
 
 
 def _cue_at(tokens: Sequence[Token], i: int, cues: dict[str, list[tuple[str, ...]]]) -> int:

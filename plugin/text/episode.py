@@ -27,9 +27,18 @@ Generic: facets, roles and values come from the vocabulary; nothing here names a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from plugin.text.context import NEGATED as CTX_NEGATED
-from plugin.text.context import NOT_GUIDANCE, NOT_PERFORMED, OTHER_ORGAN, UNUSED, USED, Assertion
+from plugin.text.context import (
+    NOT_GUIDANCE,
+    NOT_PERFORMED,
+    OTHER_ORGAN,
+    UNUSED,
+    USED,
+    Assertion,
+    Note,
+)
 from plugin.text.matcher import Mention
 from plugin.text.sections import Layout
 from plugin.text.vocabulary import Vocabulary
@@ -70,30 +79,56 @@ def _finding_before(
     for j in range(k - 1, -1, -1):
         if layout.sentence[mentions[j].first] != sentence:
             return None
-        if mentions[k].first - mentions[j].last > OBJECT_REACH:
+        if mentions[k].first - mentions[j].last > OBJECT_REACH or layout.breaks_scope_between(
+            mentions[j].last, mentions[k].first
+        ):
             return None
         if roles[j] == FINDING:
             return j
     return None
 
 
-def read_episode(
-    mentions: Sequence[Mention],
-    roles: Sequence[str],
-    said: list[Assertion],
-    converted: set[int],
-    layout: Layout,
-    vocab: Vocabulary,
-) -> None:
-    """Apply the episode rules to the assertions of `mentions` (in place)."""
-    anchor_facets = vocab.anchor_facets
-    anchors = [k for k, m in enumerate(mentions) if m.term.value.facet in anchor_facets]
+@dataclass(slots=True)
+class _Episode:
+    note: Note
+    said: list[Assertion]
+    anchors: list[int]
+    selection: frozenset[str]  # selection facets other than the act's own
+
+    def sentence(self, k: int) -> int:
+        return self.note.layout.sentence[self.note.mentions[k].first]
+
+    def used(self, k: int) -> bool:
+        return self.said[k].status == USED
+
+
+def read_episode(note: Note, said: list[Assertion], converted: set[int], vocab: Vocabulary) -> None:
+    """Apply the episode rules to the assertions of the note's mentions (in place)."""
+    anchors = [k for k, m in enumerate(note.mentions) if m.term.value.facet in vocab.anchor_facets]
     if not anchors:
         return
-    selection = vocab.selection_facets - anchor_facets
+    ep = _Episode(note, said, anchors, vocab.selection_facets - vocab.anchor_facets)
+    objects = _other_organs(ep)
+    _undone(ep)
+    in_act = {ep.sentence(k) for k in anchors if ep.used(k)}
+    _dead_clauses(ep, in_act)
+    guided = in_act | _act_sections(note.mentions, note.roles, said, anchors, note.layout)
+    for k in range(len(note.mentions)):
+        stray = note.roles[k] == "qualifier" and ep.used(k)
+        if stray and (
+            ep.sentence(k) not in guided or _guides_other(k, note.mentions, note.roles, vocab)
+        ):
+            said[k] = Assertion(NOT_GUIDANCE, "")
+    _facets_of_the_act(ep, in_act, converted)
+    _lesion_treated(note.mentions, note.roles, said, objects)
+
+
+def _other_organs(ep: _Episode) -> dict[int, int | None]:
+    """Rule 1: acts whose object is another organ; returns each used act's treated lesion."""
+    mentions, roles, layout = ep.note.mentions, ep.note.roles, ep.note.layout
     objects: dict[int, int | None] = {}
-    for k in anchors:
-        if said[k].status != USED:
+    for k in ep.anchors:
+        if not ep.used(k):
             continue
         phrase, lesion = _object(k, mentions, roles, layout)
         objects[k] = lesion if lesion is not None else _finding_before(k, mentions, roles, layout)
@@ -101,57 +136,107 @@ def read_episode(
         values += [v for j in phrase for v in mentions[j].term.implies]
         by_facet: dict[str, set[bool | None]] = {}
         for v in values:
-            if v.facet in selection:
+            if v.facet in ep.selection:
                 by_facet.setdefault(v.facet, set()).add(v.in_scope)
         if any(scopes == {False} for scopes in by_facet.values()):
-            said[k] = Assertion(OTHER_ORGAN, ", ".join(mentions[j].term.written for j in phrase))
+            words = ", ".join(mentions[j].term.written for j in phrase)
+            ep.said[k] = Assertion(OTHER_ORGAN, words)
+    return objects
+
+
+def _undone(ep: _Episode) -> None:
+    """Rule 2: an act stated without its kind, negated or not performed, undoes those before."""
     undone = [
         k
-        for k in anchors
-        if mentions[k].term.value.not_stated and said[k].status in (CTX_NEGATED, NOT_PERFORMED)
+        for k in ep.anchors
+        if ep.note.mentions[k].term.value.not_stated
+        and ep.said[k].status in (CTX_NEGATED, NOT_PERFORMED)
     ]
     if undone:
-        for j in anchors:
-            if j < undone[-1] and said[j].status == USED:
-                said[j] = Assertion(NOT_PERFORMED, said[undone[-1]].cue)
-    used_sentences = {layout.sentence[mentions[k].first] for k in anchors if said[k].status == USED}
-    # a sentence whose acts are all set aside describes no act of this episode: its approach and
-    # site words go with them ("Percutaneous MWA of a lung metastasis" sets no approach)
+        for j in ep.anchors:
+            if j < undone[-1] and ep.used(j):
+                ep.said[j] = Assertion(NOT_PERFORMED, ep.said[undone[-1]].cue)
+
+
+def _dead_clauses(ep: _Episode, in_act: set[int]) -> None:
+    """A sentence whose acts are all set aside describes no act of this episode: the approach
+    and site words of their clause go with them ("Percutaneous MWA of a lung metastasis")."""
+    mentions, layout = ep.note.mentions, ep.note.layout
     dead: dict[int, int] = {}
-    for k in anchors:
-        sentence = layout.sentence[mentions[k].first]
-        if sentence not in used_sentences:
-            dead.setdefault(sentence, k)
+    for k in ep.anchors:
+        if ep.sentence(k) not in in_act:
+            dead.setdefault(ep.sentence(k), k)
     for k, m in enumerate(mentions):
-        owner = dead.get(layout.sentence[m.first])
-        if owner is None or m.term.value.facet not in selection or said[k].status != USED:
+        owner = dead.get(ep.sentence(k))
+        if owner is None or m.term.value.facet not in ep.selection or not ep.used(k):
             continue
         lo, hi = sorted((m.first, mentions[owner].first))
         if not layout.breaks_clause_between(lo, hi):
-            said[k] = Assertion(said[owner].status, said[owner].cue)
+            ep.said[k] = Assertion(ep.said[owner].status, ep.said[owner].cue)
+
+
+def _facets_of_the_act(ep: _Episode, in_act: set[int], converted: set[int]) -> None:
+    """Rule 4: a facet the act's sentence states is not taken from other sentences."""
+    mentions = ep.note.mentions
+    stated = {
+        m.term.value.facet
+        for k, m in enumerate(mentions)
+        if m.term.value.facet in ep.selection and ep.used(k) and ep.sentence(k) in in_act
+    }
     for k, m in enumerate(mentions):
-        used = roles[k] == "qualifier" and said[k].status == USED
-        if used and layout.sentence[m.first] not in used_sentences:
-            said[k] = Assertion(NOT_GUIDANCE, "")
-    for facet in selection:
-        in_act = [
-            k
-            for k, m in enumerate(mentions)
-            if m.term.value.facet == facet
-            and said[k].status == USED
-            and layout.sentence[m.first] in used_sentences
-        ]
-        if not in_act:
+        if (
+            m.term.value.facet in stated
+            and ep.used(k)
+            and k not in converted
+            and ep.sentence(k) not in in_act
+        ):
+            ep.said[k] = Assertion(UNUSED, "")
+
+
+def _act_sections(
+    mentions: Sequence[Mention],
+    roles: Sequence[str],
+    said: list[Assertion],
+    anchors: list[int],
+    layout: Layout,
+) -> set[int]:
+    """Sentences of a titled procedure section with a used act that name no act or other
+    procedure themselves: their guidance is the act's ("Technique: antenna placed under
+    ultrasound guidance")."""
+    if not layout.sectioned:
+        return set()
+    if not any(
+        said[k].status == USED and layout.kind_at(mentions[k].first).key == "procedure"
+        for k in anchors
+    ):
+        return set()
+    busy = {
+        layout.sentence[m.first]
+        for k, m in enumerate(mentions)
+        if (roles[k] == "procedure" and m.term.value.in_scope is False) or k in anchors
+    }
+    return {
+        layout.sentence[m.first]
+        for m in mentions
+        if layout.kind_at(m.first).key == "procedure" and layout.sentence[m.first] not in busy
+    }
+
+
+def _guides_other(
+    k: int, mentions: Sequence[Mention], roles: Sequence[str], vocab: Vocabulary
+) -> bool:
+    """True when qualifier k is written just before another, out-of-scope procedure ("CT-guided
+    liver biopsy", "US-guided biopsy"): it guided that procedure, not the act."""
+    end = mentions[k].last
+    for m, role in zip(mentions[k + 1 :], roles[k + 1 :], strict=False):
+        if m.first - end > 2:
+            return False
+        facet = m.term.value.facet
+        if facet in vocab.selection_facets:
+            end = m.last
             continue
-        for k, m in enumerate(mentions):
-            if (
-                m.term.value.facet == facet
-                and said[k].status == USED
-                and k not in converted
-                and layout.sentence[m.first] not in used_sentences
-            ):
-                said[k] = Assertion(UNUSED, "")
-    _lesion_treated(mentions, roles, said, objects)
+        return role == "procedure" and m.term.value.in_scope is False
+    return False
 
 
 def _lesion_treated(

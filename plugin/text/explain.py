@@ -7,11 +7,11 @@ Each `match` gets its reasons in the match's `message` part: "approach 'perc' = 
 
 from __future__ import annotations
 
-from plugin.content.conceptmap import Match
-from plugin.results import ASSERTING, TextMention, TranslateOutcome
+from plugin.outcomes import ASSERTING, TextMention, TranslateOutcome
 from plugin.text import context as ctx
 from plugin.text.reading import CONFLICT, NOT_CODED, SET_ASIDE, SUPERSEDED, Found, Reading
 from plugin.text.vocabulary import Value, Vocabulary
+from plugin.types import Match
 
 # where the unrecognised words go (filled last, so quoted words are never rescanned)
 _UNRECOGNISED_SLOT = "\x02"

@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from plugin.content.conceptmap import Coding, Dependency
 from plugin.text.context import (
     HISTORICAL,
     NEGATED,
@@ -32,6 +31,7 @@ from plugin.text.context import (
     UNCERTAIN,
     UNUSED,
     USED,
+    Note,
     assert_mentions,
 )
 from plugin.text.cues import AUX, COORDINATORS, CUE_WORDS, FILLER, conversions
@@ -40,6 +40,7 @@ from plugin.text.matcher import Matcher, Mention, Token
 from plugin.text.rules import lexicon, sections
 from plugin.text.sections import layout
 from plugin.text.vocabulary import Procedure, Value, Vocabulary
+from plugin.types import Coding, Dependency
 
 # Statuses of a recognised term, as reported: the assertion statuses of `context` (used,
 # negated, uncertain, historical, planned, not-performed, other-organ, not-guidance-imaging,
@@ -142,10 +143,9 @@ def _found(
     text: str, mentions: list[Mention], tokens: list[Token], vocab: Vocabulary
 ) -> list[Found]:
     converted = conversions(tokens, mentions)
-    parts = layout(tokens, sections(), text)
-    role = roles(mentions, vocab)
-    said = assert_mentions(tokens, mentions, role, parts, lexicon(), text)
-    read_episode(mentions, role, said, converted, parts, vocab)
+    note = Note(text, tokens, mentions, roles(mentions, vocab), layout(tokens, sections(), text))
+    said = assert_mentions(note, lexicon())
+    read_episode(note, said, converted, vocab)
     out: list[Found] = []
     for k, m in enumerate(mentions):
         words = text[m.start : m.end]

@@ -33,6 +33,8 @@ _PLACEHOLDERS = {"<YEAR>": YEAR, "<NUM>": NUM}
 # Categories whose rules only end or block other cues.
 TERMINATE = "TERMINATE"
 PSEUDO = "PSEUDO"
+# Not an assertion: which value a converted procedure ended with (read by `cues.py`).
+CONVERSION = "CONVERSION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,7 @@ class Rule:
     clause: bool = False
     # no placeholder among its words: matched by comparing words
     plain: bool = True
+    sentence_end: bool = False
 
 
 @dataclass(slots=True)
@@ -103,7 +106,7 @@ def _pattern_words(pattern: list[dict[str, Any]]) -> list[tuple[str, ...]]:
 
 
 # Categories that, like negation in NegEx, are read within a clause (a comma ends them).
-_CLAUSE_BOUND = frozenset({"NEGATED_EXISTENCE", "HISTORICAL", "POSSIBLE_EXISTENCE"})
+_CLAUSE_BOUND = frozenset({"NEGATED_EXISTENCE", "HISTORICAL", "POSSIBLE_EXISTENCE", "FAMILY"})
 
 
 def _rules_of(doc: dict[str, Any]) -> list[Rule]:
@@ -128,6 +131,7 @@ def _rules_of(doc: dict[str, Any]) -> list[Rule]:
                         bool(r.get("sentence_start")),
                         category in _CLAUSE_BOUND,
                         not any(w in (YEAR, NUM) for w in words),
+                        bool(r.get("sentence_end")),
                     )
                 )
     return out
@@ -148,7 +152,8 @@ def lexicon(
             seen.add(key)
             lex.by_first.setdefault(rule.words[0], []).append(rule)
     for rules in lex.by_first.values():
-        rules.sort(key=lambda r: -len(r.words))
+        # longest first; of equal length, a rule bound to a sentence edge before a free one
+        rules.sort(key=lambda r: (-len(r.words), not (r.sentence_start or r.sentence_end)))
     lex.words = frozenset(w for rules in lex.by_first.values() for r in rules for w in r.words)
     return lex
 

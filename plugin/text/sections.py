@@ -70,6 +70,10 @@ class Layout:
         """The kind of section token i is in."""
         return self.kinds[self._section[i]]
 
+    def section_of(self, i: int) -> int:
+        """The index of the section token i is in (0 before any title)."""
+        return self._section[i]
+
     def title_at(self, i: int) -> str:
         """The title of the section token i is in ("" before any title)."""
         return self.titles[self._section[i]]
@@ -96,24 +100,33 @@ def _title_end(tokens: Sequence[Token], i: int, size: int) -> int:
     return -1
 
 
+def _title_at(tokens: Sequence[Token], i: int, sections: Sections) -> tuple[int, str] | None:
+    """(end of the title and its colon, kind) when a section title starts at token i."""
+    for words, kind in sections.by_first.get(tokens[i].lower, ()):
+        size = len(words)
+        if tuple(x.lower for x in tokens[i : i + size]) != words:
+            continue
+        end = _title_end(tokens, i, size)
+        if end >= 0:
+            return end, kind
+    return None
+
+
 def layout(tokens: Sequence[Token], sections: Sections, text: str) -> Layout:
     """Sentences, scopes and sections of a tokenised text."""
     out = Layout(tokens)
     n = len(tokens)
     out.kinds.append(PREAMBLE)
     out.titles.append("")
-    section = 0
-    sentence = 0
-    i = 0
     out.heading = [False] * n
     out._new_sentence = [False] * n
     out._scope_break = [False] * n
     out._clause_break = [False] * n
     out._section = [0] * n
+    section = sentence = i = 0
     after_title = False
     while i < n:
-        t = tokens[i]
-        gap = t.gap
+        gap = tokens[i].gap
         starts = i == 0 or after_title or bool(gap and _sentence_end(gap))
         if starts and i:
             sentence += 1
@@ -121,34 +134,22 @@ def layout(tokens: Sequence[Token], sections: Sections, text: str) -> Layout:
         out._scope_break[i] = starts or ";" in gap
         out._clause_break[i] = bool(gap) and not _CLAUSE.isdisjoint(gap)
         after_title = False
-        if starts or i == 0:
-            for words, kind in sections.by_first.get(t.lower, ()):
-                size = len(words)
-                if tuple(x.lower for x in tokens[i : i + size]) != words:
-                    continue
-                end = _title_end(tokens, i, size)
-                if end < 0:
-                    continue
-                out.kinds.append(sections.kinds[kind])
-                out.titles.append(text[t.start : tokens[i + size - 1].end])
-                section = len(out.kinds) - 1
-                for k in range(i, end):
-                    out.heading[k] = True
-                    out._section[k] = section
-                    out.sentence.append(sentence)
-                    if k > i:
-                        out._new_sentence[k] = False
-                        out._scope_break[k] = False
-                        out._clause_break[k] = False
-                i = end
-                after_title = True
-                break
-            else:
-                out._section[i] = section
-                out.sentence.append(sentence)
-                i += 1
+        title = _title_at(tokens, i, sections) if starts else None
+        if title is None:
+            out._section[i] = section
+            out.sentence.append(sentence)
+            i += 1
             continue
-        out._section[i] = section
-        out.sentence.append(sentence)
-        i += 1
+        end, kind = title
+        out.kinds.append(sections.kinds[kind])
+        out.titles.append(text[tokens[i].start : tokens[end - 1].end])
+        section = len(out.kinds) - 1
+        for k in range(i, end):
+            out.heading[k] = True
+            out._section[k] = section
+            out.sentence.append(sentence)
+        for k in range(i + 1, end):
+            out._new_sentence[k] = out._scope_break[k] = out._clause_break[k] = False
+        i = end
+        after_title = True
     return out
