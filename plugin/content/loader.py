@@ -33,10 +33,21 @@ class LoadReport:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
+# A folder holding this file is not content (a compiled pack's `rules/`, which the compiler
+# writes beside the FHIR resources): its JSON files are neither loaded nor refused.
+IGNORE_MARKER = ".nice-tx-ignore"
+
+
 def iter_json_files(path: Path) -> Iterator[Path]:
-    """JSON files at `path`: the file itself, or every `*.json` below a folder, sorted."""
+    """JSON files at `path`: the file itself, or every `*.json` below a folder, sorted, except
+    those in a folder marked with `IGNORE_MARKER`."""
     if path.is_dir():
-        yield from sorted(p for p in path.rglob("*.json") if p.is_file())
+        ignored = {m.parent for m in path.rglob(IGNORE_MARKER)}
+        yield from sorted(
+            p
+            for p in path.rglob("*.json")
+            if p.is_file() and not any(d in ignored for d in p.parents)
+        )
     elif path.is_file():
         yield path
 
