@@ -200,7 +200,10 @@ def _values(cs: CodeSystemIndex, elements: dict[str, str], vocab: Vocabulary) ->
         if key is not None:
             top = cs.concepts[key]
             anchor = _bool_property(top.properties, ANCHOR) is True
-            vocab.facets.setdefault(key, Facet(key, (top.display or key).lower(), None, anchor))
+            facet = vocab.facets.setdefault(key, Facet(key, (top.display or key).lower()))
+            if anchor and not facet.anchor:
+                # a facet is the act's wherever one CodeSystem says so (facets are shared by key)
+                vocab.facets[key] = Facet(facet.key, facet.label, facet.element, True)
         elif cs.url in elements:
             element = elements[cs.url]
             key = element.rstrip("/").rsplit("/", 1)[-1]
