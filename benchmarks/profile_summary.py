@@ -3,8 +3,9 @@
     py-spy record --pid PID --subprocesses --duration 5 --rate 200 --format raw -o prof.raw
     python benchmarks/profile_summary.py prof.raw
 
-Each sample is charged to the layer of its innermost frame. Samples of the supervising server
-process (no Python frame below it) are left out.
+Each sample is charged to the layer of its innermost frame. Samples that are not request work
+are left out: threads with no Python frame (the server's Rust threads), and the supervisor's
+waits (`IDLE`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ LAYERS = (
 )
 
 
+# Innermost frames of threads that wait rather than serve (granian's supervisor and its
+# lifespan thread, multiprocessing and threading waits).
+IDLE = re.compile(r"_spawn_asgi_lifespan_worker|Popen\.poll|Condition\.wait|Event\.wait|^$")
+
+
 def layer(frame: str) -> str:
     """The layer a frame belongs to."""
     for pattern, name in LAYERS:
@@ -38,7 +44,7 @@ def main() -> None:
         for text in raw:
             stack, _, count = text.rstrip().rpartition(" ")
             frames = [f for f in stack.split(";") if not f.startswith("process ")]
-            if frames:
+            if frames and not IDLE.search(frames[-1]):
                 shares[layer(frames[-1])] += int(count)
     total = sum(shares.values())
     for name, n in shares.most_common():

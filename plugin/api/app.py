@@ -1,11 +1,11 @@
-"""The application: FastAPI for docs and health, the FHIR bases as plain Starlette routes."""
+"""The application: FastAPI for docs and health, the FHIR bases as plain Starlette routes,
+with the operation paths dispatched in front of the framework."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -17,7 +17,9 @@ from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.errors import FhirError
 from plugin.ops.capabilities import describe
+from plugin.ops.registry import OPERATIONS
 
+from .dispatch import FhirApp, table
 from .http import error_response
 from .routes import fhir_routes
 
@@ -25,11 +27,11 @@ from .routes import fhir_routes
 PAGE = (Path(__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
 
 
-def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> FastAPI:
+def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> FhirApp:
     """The ASGI app: FHIR R4 at `/r4` and R5 at `/r5` over `store` (default: built-in content)."""
     if store is None:
         store, _ = build_store(content)
-    app = FastAPI(
+    app = FhirApp(
         title="nice-tx",
         version=SERVER_VERSION,
         description=describe(store),
@@ -47,11 +49,15 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fast
         return {"status": "ok", "resources": len(store)}
 
     # One process, one engine: each base differs only in its wire form and CapabilityStatement.
+    bases: dict[str, tuple[Store, bool]] = {}
     for base, fhir_version in FHIR_VERSIONS.items():
         # Each base also serves its own FHIR version's core terminology.
         base_store = with_core(store, fhir_version)
-        routes = fhir_routes(base_store, fhir_version, r5=fhir_version.startswith("5."))
+        bases[base] = (base_store, fhir_version.startswith("5."))
+        routes = fhir_routes(base_store, fhir_version, r5=bases[base][1])
         app.router.routes.append(Mount(f"/{base}", routes=routes))
+    # The operation paths are answered before FastAPI's routing (plugin/api/dispatch.py).
+    app.operations = table(OPERATIONS, bases)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500

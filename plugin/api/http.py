@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive
 
 from plugin.config import MAX_BODY_BYTES
 from plugin.errors import (
@@ -42,11 +43,15 @@ def _media(value: str) -> str:
 
 
 def negotiate(request: Request) -> str:
+    """The response media type of a Starlette request (see `negotiate_media`)."""
+    return negotiate_media(request.query_params.get("_format"), request.headers.get("accept"))
+
+
+def negotiate_media(fmt: str | None, accept: str | None) -> str:
     """The response media type; 406 when the client only accepts what is not served (XML).
 
     `_format` wins over Accept (FHIR http); `; fhirVersion=4.0` and charset are tolerated.
     """
-    fmt = request.query_params.get("_format")
     if fmt is not None:
         if _media(fmt) not in _FORMATS:
             raise FhirError(
@@ -56,7 +61,6 @@ def negotiate(request: Request) -> str:
                 status=NOT_ACCEPTABLE,
             )
         return "application/json" if _media(fmt) == "application/json" else FHIR_JSON
-    accept = request.headers.get("accept")
     if not accept:
         return FHIR_JSON
     ranges = [_media(r) for r in accept.split(",") if r.strip()]
@@ -72,25 +76,38 @@ def negotiate(request: Request) -> str:
     )
 
 
-async def read_json(request: Request) -> Any:
-    """The request body as JSON, or None when empty. 413 past the size limit, 415 for XML."""
-    length = request.headers.get("content-length")
+def _too_long() -> FhirError:
+    return FhirError(
+        "too-long", f"The request body is larger than {MAX_BODY_BYTES} bytes", ("body",)
+    )
+
+
+def check_length(length: str | None) -> None:
+    """413 when a declared Content-Length is past the size limit."""
     if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise FhirError(
-            "too-long", f"The request body is larger than {MAX_BODY_BYTES} bytes", ("body",)
-        )
-    chunks, size = [], 0
-    async for chunk in request.stream():
+        raise _too_long()
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body from an ASGI `receive`, bounded by MAX_BODY_BYTES (else 413)."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise FhirError(
-                "too-long", f"The request body is larger than {MAX_BODY_BYTES} bytes", ("body",)
-            )
+            raise _too_long()
         chunks.append(chunk)
-    body = b"".join(chunks)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def decode_json(body: bytes, ctype: str | None) -> Any:
+    """A request body as JSON, or None when empty; 415 for a non-JSON Content-Type."""
     if not body.strip():
         return None
-    ctype = request.headers.get("content-type")
     if ctype and _media(ctype) not in _JSON_TYPES:
         raise FhirError(
             "not-supported",
@@ -106,18 +123,36 @@ async def read_json(request: Request) -> Any:
         ) from None
 
 
+async def read_json(request: Request) -> Any:
+    """The request body as JSON, or None when empty. 413 past the size limit, 415 for XML."""
+    check_length(request.headers.get("content-length"))
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_long()
+        chunks.append(chunk)
+    return decode_json(b"".join(chunks), request.headers.get("content-type"))
+
+
 def fhir_response(resource: Resource, status: int = 200, media: str = FHIR_JSON) -> Response:
     """A FHIR JSON response."""
     return Response(dumps(resource), status_code=status, media_type=media)
 
 
-def error_response(exc: BaseException) -> Response:
-    """The one place a failure becomes an HTTP answer: an OperationOutcome."""
+def error_answer(exc: BaseException) -> tuple[Resource, int]:
+    """The one place a failure becomes an answer: an OperationOutcome and its HTTP status."""
     if isinstance(exc, FhirError):
-        return fhir_response(exc.outcome(), exc.http_status)
+        return exc.outcome(), exc.http_status
     # A bug, never the client's fault: say so without leaking internals, and log it.
     log.exception("internal error", exc_info=exc)
     outcome = operation_outcome(
         [Issue("error", "exception", "Internal server error; the incident was logged")]
     )
-    return fhir_response(outcome, 500)
+    return outcome, 500
+
+
+def error_response(exc: BaseException) -> Response:
+    """A failure as an HTTP response (see `error_answer`)."""
+    outcome, status = error_answer(exc)
+    return fhir_response(outcome, status)

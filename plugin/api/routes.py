@@ -14,15 +14,15 @@ from starlette.routing import BaseRoute, Route
 
 from plugin.config import FHIR_VERSIONS
 from plugin.content.store import TERMINOLOGY_TYPES, Store
-from plugin.content.supplements import with_supplements
 from plugin.errors import METHOD_NOT_ALLOWED, FhirError, invalid, not_found
 from plugin.ops import capabilities
-from plugin.ops.operation import Context, Operation
+from plugin.ops.operation import Operation
 from plugin.ops.params import Args, parse_parameters, parse_query
 from plugin.ops.registry import OPERATIONS
 from plugin.ops.search import PARAMS as SEARCH_PARAMS
 from plugin.ops.search import read, search
 
+from .dispatch import run_operation
 from .http import error_response, fhir_response, negotiate, read_json
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -49,26 +49,13 @@ async def _args(request: Request, op: Operation) -> Args:
     return parse_query(op.params, request.query_params.multi_items())
 
 
-def _operation_endpoint(op: Operation, rtype: str | None, store: Store, r5: bool) -> Endpoint:
+def _operation_endpoint(op: Operation, rtype: str, store: Store, r5: bool) -> Endpoint:
     async def handle(request: Request, media: str) -> Response:
         args = await _args(request, op)
-        view = store
-        extra = args.all("tx-resource")
-        if extra:
-            try:
-                view = store.overlay(extra)
-            except ValueError as exc:
-                raise invalid(f"A tx-resource cannot be used: {exc}", "tx-resource") from None
-        if any(p.name == "useSupplement" for p in op.params):
-            view = with_supplements(view, args.all("useSupplement"))
-        instance = None
         rid = request.path_params.get("id")
-        if rid is not None and rtype is not None:
-            instance = view.by_id(rtype, rid)
-            if instance is None:
-                raise not_found(f"{rtype}/{rid} is not known to this server", "id")
-        ctx = Context(args, view, rtype, instance, r5, request.headers.get("accept-language"))
-        return fhir_response(op.run(ctx), media=media)
+        language = request.headers.get("accept-language")
+        answer = run_operation((op, rtype, store, r5), args, rid, language)
+        return fhir_response(answer, media=media)
 
     return _guarded(handle)
 

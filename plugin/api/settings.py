@@ -60,6 +60,7 @@ def build_app(settings: Settings) -> ASGIApp:
     """The service app for these settings: content loaded, middleware applied."""
     from plugin.content.loader import build_store
     from plugin.content.loader import log as loader_log
+    from plugin.text import memoise
 
     from .app import create_app
     from .cache import ResponseCache
@@ -68,8 +69,14 @@ def build_app(settings: Settings) -> ASGIApp:
     if os.environ.get(ENV_REPORTED):
         loader_log.setLevel(logging.ERROR)
     store, _ = build_store(settings.content)
+    app = create_app(store)
+    if settings.cache_size == 0:
+        # No memo of answers at any layer: the free-text recogniser forgets its readings too,
+        # in every view of the content a FHIR base serves.
+        for served in (store, *app.stores()):
+            memoise(served, False)
     # The cache sits inside the middleware: authentication and CORS run before any cached answer.
-    cached = ResponseCache(create_app(store), settings.cache_size)
+    cached = ResponseCache(app, settings.cache_size)
     return wrap(cached, cors_origins=settings.cors_origins, token=settings.token)
 
 

@@ -59,7 +59,8 @@ from .common import content_option, load, strict_option
     show_default=True,
     type=click.IntRange(0),
     envvar="NICE_TX_CACHE_SIZE",
-    help="Operation answers memoised per worker (0: off). Env: NICE_TX_CACHE_SIZE.",
+    help="Operation answers memoised per worker (0: off, and the free-text recogniser keeps "
+    "no memo either, so every answer is computed). Env: NICE_TX_CACHE_SIZE.",
 )
 @click.option(
     "--log-level",

@@ -40,6 +40,13 @@ class Target:
     products: tuple[Product, ...] = ()
     depends_on: tuple[Dependency, ...] = ()
     comment: str | None = None
+    # The answer side as a Coding of the group's target system (built once, at load time).
+    concept: Coding | None = None
+    # `depends_on` in comparable form (derived, see `condition`).
+    conditions: tuple[Condition, ...] = field(default=(), init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "conditions", tuple(condition(d) for d in self.depends_on))
 
 
 @dataclass(slots=True)
@@ -106,11 +113,12 @@ class ConceptMapIndex:
             resource, "targetUri", "targetCanonical", "targetScopeUri", "targetScopeCanonical"
         )
         self.groups: list[Group] = [self._group(g) for g in resource.get("group", [])]
-
-    @property
-    def origin(self) -> str:
-        """`url|version` as the `originMap` output names it."""
-        return f"{self.url}|{self.version}" if self.version else self.url
+        # `url|version` as the `originMap` output names it.
+        self.origin = f"{self.url}|{self.version}" if self.version else self.url
+        self._systems = (
+            frozenset(g.source for g in self.groups if g.source),
+            frozenset(g.target for g in self.groups if g.target),
+        )
 
     def _group(self, g: Resource) -> Group:
         source = canonical_system(g["source"]) if isinstance(g.get("source"), str) else None
@@ -127,14 +135,20 @@ class ConceptMapIndex:
                 continue
             targets = []
             for t in e.get("target", []):
+                code = normalise_code(target or "", t["code"]) if t.get("code") else None
                 targets.append(
                     Target(
-                        code=normalise_code(target or "", t["code"]) if t.get("code") else None,
+                        code=code,
                         display=t.get("display"),
                         equivalence=_equivalence(t),
                         products=tuple(_product(p, target) for p in t.get("product", [])),
                         depends_on=tuple(_dependency(d) for d in t.get("dependsOn", [])),
                         comment=t.get("comment"),
+                        concept=(
+                            Coding(target or "", code, t.get("display"), target_version)
+                            if code
+                            else None
+                        ),
                     )
                 )
             if e.get("noMap") is True and not targets:
@@ -143,12 +157,9 @@ class ConceptMapIndex:
             group.elements[code] = (e.get("display"), targets)
         return group
 
-    def systems(self) -> tuple[set[str], set[str]]:
+    def systems(self) -> tuple[frozenset[str], frozenset[str]]:
         """The source and target systems of the map's groups."""
-        return (
-            {g.source for g in self.groups if g.source},
-            {g.target for g in self.groups if g.target},
-        )
+        return self._systems
 
 
 def _companion(g: Resource) -> Companion | None:
@@ -173,20 +184,26 @@ def _first(resource: Resource, *names: str) -> str | None:
     return None
 
 
-def _satisfied(conditions: tuple[Dependency, ...], given: tuple[Dependency, ...]) -> bool:
-    """FHIR: a target with `dependsOn` holds only if each condition is met by a dependency."""
-    return all(any(_dep_matches(c, d) for d in given) for c in conditions)
+# A dependency in comparable form: (element, canonical system, code in the system's canonical
+# form, code as written). Conditions are keyed once at load time, a request's dependencies once
+# per request, so matching is tuple comparison.
+Condition = tuple[str | None, str | None, str, str]
 
 
-def _dep_matches(condition: Dependency, given: Dependency) -> bool:
-    if condition.element and given.element and condition.element != given.element:
+def condition(d: Dependency) -> Condition:
+    """The comparable form of a `dependsOn` condition or a `dependency` input."""
+    system = canonical_system(d.system) if d.system else None
+    return (d.element, system, normalise_code(system, d.value) if system else d.value, d.value)
+
+
+def _meets(c: Condition, given: Condition) -> bool:
+    """FHIR: a condition is met by a dependency on the same element with the same value (the
+    same code of the same system, in any accepted form, when both name their system)."""
+    if c[0] and given[0] and c[0] != given[0]:
         return False
-    if condition.system and given.system:
-        if canonical_system(condition.system) != canonical_system(given.system):
-            return False
-        system = canonical_system(condition.system)
-        return normalise_code(system, condition.value) == normalise_code(system, given.value)
-    return condition.value == given.value
+    if c[1] and given[1]:
+        return c[1] == given[1] and c[2] == given[2]
+    return c[3] == given[3]
 
 
 def most_specific(targets: list[Target], given: tuple[Dependency, ...]) -> list[Target]:
@@ -200,7 +217,9 @@ def most_specific(targets: list[Target], given: tuple[Dependency, ...]) -> list[
         # Nothing supplied: only unconditional targets hold, and none of them can be
         # superseded (that needs a holding target with more conditions).
         return [t for t in targets if not t.depends_on]
-    holding = [t for t in targets if _satisfied(t.depends_on, given)]
+    keys = [condition(d) for d in given]
+    # A target with `dependsOn` holds only if each condition is met by a dependency.
+    holding = [t for t in targets if all(any(_meets(c, d) for d in keys) for c in t.conditions)]
     out = []
     for t in holding:
         conds = set(t.depends_on)

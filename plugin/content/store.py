@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugin.content.codesystem import CodeSystemIndex
-from plugin.content.conceptmap import ConceptMapIndex
+from plugin.content.conceptmap import ConceptMapIndex, Group, Target
 from plugin.content.fragments import is_fragment, merge
 from plugin.content.shape import check_resource
 from plugin.content.systems import canonical_system
@@ -23,6 +23,9 @@ TERMINOLOGY_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
 # FHIR routes: NamingSystems declare code system identity (`plugin.content.systems`), and
 # StructureDefinitions define the extensions the content uses, for validators.
 STORED_TYPES = (*TERMINOLOGY_TYPES, "NamingSystem", "StructureDefinition")
+
+# A forward index hit: the map, its group, and the group's targets for the code.
+Hit = tuple[ConceptMapIndex, Group, list[Target]]
 
 
 def version_key(version: str | None) -> tuple[tuple[int, int | str], ...]:
@@ -104,6 +107,11 @@ class Store:
         # ConceptMaps by each system their groups map from or to: $translate picks its maps
         # without scanning them all, so its cost stays flat as maps are added.
         self._maps_by_system: dict[str, list[Entry]] = {}
+        # (source system, code, target system or None) -> the groups that list the code, in
+        # load order: a forward $translate of one coding is one dict access (see `forward`).
+        self._forward: dict[tuple[str, str, str | None], list[Hit]] = {}
+        # Source systems with a group that answers unlisted codes (`unmapped`): not indexable.
+        self._open_sources: set[str] = set()
 
     def add(self, entry: Entry) -> None:
         """Store an entry; a later entry with the same url and version replaces the earlier,
@@ -128,6 +136,32 @@ class Store:
             sources, targets = entry.index.systems()
             for system in sources | targets:
                 self._maps_by_system.setdefault(system, []).append(entry)
+            self._index_forward(entry.index)
+
+    def _index_forward(self, cm: ConceptMapIndex) -> None:
+        for g in cm.groups:
+            if g.source is None:
+                continue
+            if g.unmapped:
+                self._open_sources.add(g.source)
+            for code, (_, targets) in g.elements.items():
+                hit = (cm, g, targets)
+                self._forward.setdefault((g.source, code, None), []).append(hit)
+                if g.target is not None:
+                    self._forward.setdefault((g.source, code, g.target), []).append(hit)
+
+    def forward(self, system: str, code: str, target: str | None) -> list[Hit] | None:
+        """The map groups that list (system, code), narrowed to `target` when given.
+
+        None when the index cannot answer alone: the store this one falls back to (request-scoped
+        content's parent) has maps from `system` too, or a group from `system` maps unlisted codes
+        (`unmapped`). Then every candidate map must be asked.
+        """
+        if system in self._open_sources:
+            return None
+        if self.parent is not None and self.parent.concept_maps_for(system):
+            return None
+        return self._forward.get((system, code, target), [])
 
     def layered_on(self, parent: Store) -> Store:
         """A view sharing this store's resources that falls back to `parent` (own ones win)."""
@@ -135,6 +169,7 @@ class Store:
         view.titles = self.titles
         view._canon, view._ids, view._entries = self._canon, self._ids, self._entries
         view._supplements, view._maps_by_system = self._supplements, self._maps_by_system
+        view._forward, view._open_sources = self._forward, self._open_sources
         return view
 
     def own(self, rtype: str) -> list[Entry]:
@@ -236,6 +271,8 @@ def pick(entries: list[Entry], version: str | None) -> Entry | None:
 
 def _pick(entries: list[Entry], version: str | None) -> Entry | None:
     if version is None:
+        if len(entries) == 1:
+            return entries[0]  # the usual case: one version, nothing to compare
         return max(entries, key=lambda e: version_key(e.version)) if entries else None
     for e in entries:
         if e.version == version:

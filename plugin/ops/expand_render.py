@@ -97,9 +97,11 @@ def lang_match(have: str, want: str) -> bool:
 def preferred_languages(value: str | None) -> tuple[list[str], bool]:
     """Languages of an Accept-Language style list, best first, and whether `*;q=0` forbids
     falling back to the code system's own display."""
+    if not value:
+        return [], False  # most requests name no language
     out: list[tuple[float, int, str]] = []
     hard = False
-    for n, part in enumerate((value or "").split(",")):
+    for n, part in enumerate(value.split(",")):
         tag, _, rest = part.strip().partition(";")
         tag, rest = tag.strip(), rest.strip().replace(" ", "")
         q = 1.0

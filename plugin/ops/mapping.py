@@ -45,7 +45,11 @@ def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex
     if len(systems) == 1:
         entries: Iterable[Entry] = store.concept_maps_for(next(iter(systems)))
     else:
-        entries = store.all("ConceptMap")
+        # Only maps with a group from or to one of the systems can apply. One such map needs
+        # no ordering; several keep the order `all` gives (a full scan, which a store layered
+        # on FHIR core makes costly).
+        found = {id(e): e for system in systems for e in store.concept_maps_for(system)}
+        entries = list(found.values()) if len(found) <= 1 else store.all("ConceptMap")
     out = []
     for entry in entries:
         cm: ConceptMapIndex = entry.index
@@ -172,11 +176,32 @@ def _group_matches(
     companions = _companions(cm, g.target, req) if g.companion is None else []
     out: list[Match] = []
     for t in most_specific(targets, req.dependencies):
-        concept = Coding(g.target or "", t.code, t.display, g.target_version) if t.code else None
+        concept = t.concept
         m = Match(t.equivalence, concept, coding, cm.origin, t.products, t.depends_on, t.comment)
         out.append(_with_companions(m, companions) if concept else m)
     if companions and out and not any(m.equivalence in ASSERTING for m in out):
         out.extend(_certain(companions, cm.origin))
+    return out
+
+
+def _indexed(req: TranslateRequest, store: Store) -> list[Match] | None:
+    """Forward matches of one coding read from the store's index; None when it cannot say.
+
+    Same answer as asking every candidate map (`_candidate_maps` + `_forward`): the index lists
+    the same groups in the same order. A request that names its maps or scopes, a reverse, or
+    several codings go the general way.
+    """
+    if req.reverse or req.maps is not None or len(req.codings) != 1:
+        return None
+    if req.source_scope or req.target_scope:
+        return None
+    coding = req.codings[0]
+    hits = store.forward(coding.system, coding.code, req.result_system)
+    if not hits:
+        return None
+    out: list[Match] = []
+    for cm, g, targets in hits:
+        out.extend(_group_matches(cm, g, coding, targets, req))
     return out
 
 
@@ -232,6 +257,10 @@ def translate(req: TranslateRequest, store: Store) -> TranslateOutcome:
     FHIR: `result` is true when at least one match is not `unmatched`/`disjoint`; "no match" is
     a successful answer with result=false and a message, not an error.
     """
+    found = _indexed(req, store)
+    if found is not None and any(m.equivalence not in NEGATIVE for m in found):
+        return TranslateOutcome(True, found, None, req.reverse, req.echo_source)
+    # A miss or a negative answer: every candidate map is asked, and the message names them.
     maps = _candidate_maps(req, store)
     matches: list[Match] = []
     for cm in maps:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 from plugin.content.shape import COMPLEX, check, check_resource
 from plugin.errors import invalid
@@ -43,7 +44,7 @@ class Param:
         return (self.name, *self.aliases)
 
 
-@dataclass
+@dataclass(slots=True)
 class Args:
     """Parsed parameters: declared name -> values, and which wire name was used."""
 
@@ -62,7 +63,8 @@ class Args:
 
     def has(self, name: str) -> bool:
         """True when the request gave `name` (under any alias)."""
-        return bool(self.values.get(name))
+        # A name has a bucket only once a value was added to it (see `add`).
+        return name in self.values
 
     def add(self, param: Param, wire_name: str, value: Any) -> None:
         """Record a value, enforcing the declared cardinality."""
@@ -123,6 +125,32 @@ def parse_query(params: Sequence[Param], items: Iterable[tuple[str, str]]) -> Ar
             args.ignored.append(wire)
             continue
         args.add(param, wire, _from_text(param, wire, text))
+    return args
+
+
+def _unquote(text: str) -> str:
+    # Most values are plain (URIs and codes): only escaped or '+'-spaced text is decoded.
+    return unquote_plus(text) if "%" in text or "+" in text else text
+
+
+def parse_query_string(params: Sequence[Param], query: str) -> Args:
+    """Parse a raw query string (`a=1&b=2`) straight into `Args` against the declarations.
+
+    Same reading as `parse_qsl(query, keep_blank_values=True)` (RFC 3986 form encoding: `&`
+    separates items, `+` is a space, `%XX` escapes UTF-8), without the intermediate list.
+    """
+    table = _lookup(params)
+    args = Args()
+    for item in query.split("&"):
+        if not item:
+            continue
+        wire, _, text = item.partition("=")
+        wire = _unquote(wire)
+        param = table.get(wire)
+        if param is None:
+            args.ignored.append(wire)
+            continue
+        args.add(param, wire, _from_text(param, wire, _unquote(text)))
     return args
 
 

@@ -13,7 +13,7 @@ from plugin.text.matcher import Matcher
 from plugin.text.reading import Reading, read
 from plugin.text.vocabulary import Vocabulary, build
 
-__all__ = ["Reading", "Vocabulary", "matcher_for", "read_text"]
+__all__ = ["Reading", "Vocabulary", "matcher_for", "memoise", "read_text"]
 
 _MATCHERS: WeakKeyDictionary[Store, Matcher] = WeakKeyDictionary()
 
@@ -25,6 +25,11 @@ def matcher_for(store: Store) -> Matcher:
         found = Matcher(build(store))
         _MATCHERS[store] = found
     return found
+
+
+def memoise(store: Store, enabled: bool) -> None:
+    """Keep (default) or drop the recogniser's memos of words and readings for `store`."""
+    matcher_for(store).set_memo(enabled)
 
 
 def read_text(text: str, store: Store) -> Reading:

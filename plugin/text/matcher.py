@@ -68,6 +68,9 @@ class Matcher:
         self._cache: dict[str, str | None] = {}
         # readings already worked out, by token signature (see `reading.read`)
         self.plans: dict[tuple[str, ...], Any] = {}
+        # False: both memos above stay empty, so every text is read from scratch (a server with
+        # `--cache-size 0` measures the recogniser itself, not its memory of earlier texts).
+        self.memo = True
         # word -> the values it names as a whole one-word term (None if it is only part of terms)
         meaning: dict[str, set[tuple[str, str]]] = {}
         for terms in vocab.by_first.values():
@@ -78,6 +81,13 @@ class Matcher:
         self._by_first = {
             w: [(list(t.words), t) for t in terms] for w, terms in vocab.by_first.items()
         }
+
+    def set_memo(self, enabled: bool) -> None:
+        """Keep or drop the memos of nearest words and of readings (dropping empties them)."""
+        self.memo = enabled
+        if not enabled:
+            self._cache.clear()
+            self.plans.clear()
 
     def nearest(self, lower: str) -> str | None:
         """The one vocabulary word within the allowed edits of `lower`, if there is exactly one."""
@@ -94,6 +104,8 @@ class Matcher:
                 best = min(d for _, d in allowed)
                 nearest = [w for w, d in allowed if d == best]
                 found = nearest[0] if len(nearest) == 1 else self._same_meaning(lower, nearest)
+        if not self.memo:
+            return found
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[lower] = found

@@ -423,6 +423,8 @@ def read(text: str, matcher: Matcher) -> Reading:
         return found
     reading, uncovered = _read(text, tokens, matcher)
     reading.key = key
+    if not matcher.memo:
+        return reading
     if len(matcher.plans) >= _PLAN_LIMIT:
         matcher.plans.clear()
     matcher.plans[key] = _Plan(

@@ -6,10 +6,16 @@ from typing import Any
 
 from plugin.types import Coding, Resource
 
+# FHIR type name -> its value[x] key ("code" -> "valueCode"); filled as types are first used.
+_VALUE_KEYS: dict[str, str] = {}
+
 
 def param(name: str, vtype: str, value: Any) -> Resource:
     """One `Parameters.parameter` with a `value[x]` of FHIR type `vtype`."""
-    return {"name": name, "value" + vtype[0].upper() + vtype[1:]: value}
+    key = _VALUE_KEYS.get(vtype)
+    if key is None:
+        key = _VALUE_KEYS[vtype] = "value" + vtype[0].upper() + vtype[1:]
+    return {"name": name, key: value}
 
 
 def part(name: str, parts: list[Resource]) -> Resource:

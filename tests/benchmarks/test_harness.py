@@ -6,6 +6,7 @@ Nothing here is timed; these checks keep the scripts in benchmarks/ from rotting
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -87,6 +88,70 @@ def test_generated_maps_answer_the_probe(count: int) -> None:
 )
 def test_in_process_verdicts(value: str, target: str, expected: str) -> None:
     assert verdict(value, target) == expected
+
+
+def test_varied_workload_is_distinct_and_answered(store: Store) -> None:
+    from starlette.testclient import TestClient
+
+    from benchmarks.workload import varied
+    from plugin.api.app import create_app
+
+    paths = varied(10_500)
+    assert len(paths) == len(set(paths)) == 10_500
+    share = sum("$translate" in p for p in paths) / len(paths)
+    assert 0.3 < share < 0.7  # a mix of both operations
+    with TestClient(create_app(store)) as client:
+        for path in paths[::50]:
+            answer = client.get(path)
+            assert answer.status_code == 200, path
+            assert answer.json()["resourceType"] == "Parameters"
+
+
+def test_descriptions_are_distinct_parameters() -> None:
+    import json
+
+    from benchmarks.workload import descriptions
+
+    bodies = descriptions(10_000)
+    assert len(set(bodies)) == 10_000
+    texts = {json.loads(b)["parameter"][0]["valueCodeableConcept"]["text"] for b in bodies}
+    assert len(texts) == 10_000
+
+
+def test_lua_scripts_quote_every_request() -> None:
+    from benchmarks.workload import lua_paths, lua_posts
+
+    script = lua_paths(['/a?x="q"', "/b?y=\\"])
+    assert '"/a?x=\\"q\\""' in script and '"/b?y=\\\\"' in script
+    assert "request = function()" in script
+    post = lua_posts("/r4/ConceptMap/$translate", [b'{"t":"a \\"b\\""}'])
+    assert 'wrk.format("POST", "/r4/ConceptMap/$translate", nil, bodies[i])' in post
+
+
+def test_peers_are_skipped_with_a_reason_without_node(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import shutil
+
+    from benchmarks import peers
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    reason = peers.install(tmp_path / "peers")
+    assert reason is not None and "not installed" in reason
+    assert not (tmp_path / "peers").exists()
+
+
+def test_fastest_peer_is_taken_round_by_round() -> None:
+    from benchmarks.http_load import Row, Sample, fastest_peer
+
+    a = Row("node a: $translate GET", None, "/")  # type: ignore[arg-type]
+    b = Row("node b: $translate GET", None, "/")  # type: ignore[arg-type]
+    a.samples = [Sample(10, 1, 1, 0), Sample(30, 1, 1, 0)]
+    b.samples = [Sample(20, 1, 1, 0), Sample(5, 1, 1, 0)]
+    best = fastest_peer([a, b])
+    assert best is not None
+    assert [s.rps for s in best.samples] == [20, 30]
+    assert fastest_peer([]) is None
 
 
 def test_long_note_benchmark_reads_notes_of_about_300_words() -> None:
