@@ -232,6 +232,22 @@ def with_core(store: Store, fhir_version: str) -> Store:
     return store.layered_on(core)
 
 
+def without_core(store: Store) -> Store:
+    """The same content with no FHIR core fallback: what the free-text vocabulary is built from
+    (core CodeSystems name no procedure, and their words must not be read as facet values)."""
+    layers: list[Store] = []
+    layer: Store | None = store
+    while layer is not None and not isinstance(layer, CoreView):
+        layers.append(layer)
+        layer = layer.parent
+    if layer is None:
+        return store
+    view: Store | None = None
+    for own in reversed(layers):
+        view = own.layered_on(view)
+    return view if view is not None else Store()
+
+
 def code_system_summaries(store: Store) -> Iterator[tuple[str, str | None, str | None]]:
     """(url, version, content) of every CodeSystem a store serves, core ones unread."""
     layer: Store | None = store

@@ -163,7 +163,7 @@ class Store:
             return None
         return self._forward.get((system, code, target), [])
 
-    def layered_on(self, parent: Store) -> Store:
+    def layered_on(self, parent: Store | None) -> Store:
         """A view sharing this store's resources that falls back to `parent` (own ones win)."""
         view = Store(parent=parent)
         view.titles = self.titles

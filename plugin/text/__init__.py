@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
+from plugin.content.core import without_core
 from plugin.content.store import Store
 from plugin.text.matcher import Matcher
 from plugin.text.reading import Reading, read
@@ -19,10 +20,13 @@ _MATCHERS: WeakKeyDictionary[Store, Matcher] = WeakKeyDictionary()
 
 
 def matcher_for(store: Store) -> Matcher:
-    """The matcher for a store's vocabulary, built once per store (content is immutable)."""
+    """The matcher for a store's vocabulary, built once per store (content is immutable).
+
+    The vocabulary comes from the loaded content only, never from the FHIR core fallback.
+    """
     found = _MATCHERS.get(store)
     if found is None:
-        found = Matcher(build(store))
+        found = Matcher(build(without_core(store)))
         _MATCHERS[store] = found
     return found
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from plugin.coding import code_description
 from plugin.config import CANONICAL_BASE
+from plugin.content.core import with_core
 from plugin.content.store import Store
 from plugin.text import matcher_for
 from plugin.text.vocabulary import DESIGNATION_USE, build, words_of
@@ -75,3 +76,14 @@ def test_a_new_designation_is_recognised_without_code_changes(store: Store) -> N
 def test_build_on_an_empty_store_reads_nothing() -> None:
     v = build(Store())
     assert not v.procedures and not v.by_first
+
+
+def test_fhir_core_content_is_not_vocabulary(store: Store) -> None:
+    """Core CodeSystems (item-type's "date", "text", "choice"...) never become facet values."""
+    for version in ("4.0.1", "5.0.0"):
+        served = with_core(store, version)
+        assert served.resolve("CodeSystem", "http://hl7.org/fhir/item-type") is not None
+        values = matcher_for(served).vocab.values
+        assert {system for system, _ in values} == {
+            system for system, _ in matcher_for(store).vocab.values
+        }
