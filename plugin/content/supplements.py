@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator
 
+from plugin.content.shape import preorder
 from plugin.content.status import canonical
 from plugin.content.store import Store, make_entry
 from plugin.types import Resource
@@ -16,9 +17,7 @@ from plugin.wire.outcome import FhirError
 
 
 def _walk(concepts: list[Resource]) -> Iterator[Resource]:
-    for c in concepts:
-        yield c
-        yield from _walk(c.get("concept", []))
+    return preorder(concepts, "concept")
 
 
 def _merge(base: Resource, supplement: Resource) -> Resource:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from plugin.config import MAX_DEPTH
 from plugin.content.codesystem import DERIVED_URIS
 from plugin.content.valueset import Item
 from plugin.types import Resource
+from plugin.wire.outcome import FhirError
 
 # Base of the FHIR-defined concept properties (http://hl7.org/fhir/concept-properties).
 CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
@@ -215,4 +217,22 @@ def contains(items: Sequence[Item], layout: Layout, used: Iterable[str] = ()) ->
             roots.append(rendered[n])
         else:
             rendered[parent].setdefault("contains", []).append(rendered[n])
+    _check_depth(roots)
     return roots
+
+
+def _check_depth(roots: list[Resource]) -> None:
+    """Refuse a nested expansion deeper than MAX_DEPTH levels (a loop in the hierarchy is
+    infinitely deep): the client can ask for the flat list (excludeNested) instead."""
+    stack = [(r, 1) for r in roots]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FhirError(
+                "too-costly",
+                f"The hierarchy is deeper than the {MAX_DEPTH} levels this server nests; "
+                "ask for a flat list with excludeNested=true",
+                ("excludeNested",),
+                message_id="HIERARCHY_TOO_DEEP",
+            )
+        stack.extend((c, depth + 1) for c in node.get("contains", ()))

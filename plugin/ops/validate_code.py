@@ -182,8 +182,14 @@ def run_codesystem(ctx: Context) -> Resource:
     store = ctx.store
     url = args.get("url")
     if args.has("codeSystem"):
-        store = store.overlay([args.get("codeSystem")])
-        url = args.get("codeSystem").get("url")
+        given = args.get("codeSystem")
+        if given.get("resourceType") != "CodeSystem":
+            raise invalid("Parameter 'codeSystem' must carry a CodeSystem", "codeSystem")
+        try:
+            store = store.overlay([given])
+        except ValueError as exc:
+            raise invalid(f"The codeSystem cannot be used: {exc}", "codeSystem") from None
+        url = given.get("url")
     if ctx.instance is not None:
         url = ctx.instance.url
     cands = _candidates(args, "url")
