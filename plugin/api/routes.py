@@ -51,7 +51,8 @@ def _guarded(handler: Callable[[Request, str], Awaitable[Response]]) -> Endpoint
             response = error_response(exc)
             if response.status_code == METHOD_NOT_ALLOWED:
                 # RFC 9110 15.5.6: a 405 names the methods the resource allows.
-                response.headers["Allow"] = "GET, HEAD"
+                ops = "/$" in request.url.path
+                response.headers["Allow"] = "GET, HEAD, POST" if ops else "GET, HEAD"
             return response
 
     return endpoint

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from plugin.api.cache import DEFAULT_SIZE
-from plugin.config import SERVER_VERSION
+from plugin.config import HEADER_TIMEOUT_S, REQUEST_BUDGET_S, SERVER_VERSION
 
 from .common import content_option, load, strict_option
+
+# Connections served at once per worker, and the listen backlog behind them.
+MAX_CONNECTIONS = 512
+BACKLOG = 2048
+# Seconds between a worker's death and its replacement (granian waits this long first).
+RESPAWN_INTERVAL_S = 1.0
 
 
 @click.command()
@@ -62,6 +69,24 @@ from .common import content_option, load, strict_option
     help="Operation answers memoised per worker (0: off). Env: NICE_TX_CACHE_SIZE.",
 )
 @click.option(
+    "--budget",
+    default=REQUEST_BUDGET_S,
+    show_default=True,
+    type=click.FloatRange(0),
+    envvar="NICE_TX_BUDGET",
+    help="Seconds of work one request may take before it ends with 422 too-costly "
+    "(0: unbounded). Env: NICE_TX_BUDGET.",
+)
+@click.option(
+    "--max-connections",
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    type=click.IntRange(1),
+    envvar="NICE_TX_MAX_CONNECTIONS",
+    help="Connections served at once per worker; more wait in the listen backlog. "
+    "Env: NICE_TX_MAX_CONNECTIONS.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -77,6 +102,8 @@ def serve(
     cors_origins: tuple[str, ...],
     auth_token: str | None,
     cache_size: int,
+    budget: float,
+    max_connections: int,
     log_level: str,
 ) -> None:
     """Serve the terminology operations (FHIR R4 at /r4, health at /healthz).
@@ -100,7 +127,9 @@ def serve(
     if not cors_origins:
         cors_origins = Settings.from_env().cors_origins
     load(content, strict)  # the report; each worker loads the same content itself
-    settings = Settings(tuple(p.resolve() for p in content), cors_origins, auth_token, cache_size)
+    settings = Settings(
+        tuple(p.resolve() for p in content), cors_origins, auth_token, cache_size, budget
+    )
     os.environ.update(settings.to_env(), NICE_TX_LOAD_REPORTED="1")
     click.echo(
         f"nice-tx {SERVER_VERSION}: http://{host}:{port}/r4 ({workers} worker(s)"
@@ -119,4 +148,23 @@ def serve(
         websockets=False,
         log_level=LogLevels(log_level),
         log_access=False,
+        **server_limits(max_connections),
     ).serve()
+
+
+def server_limits(max_connections: int) -> dict[str, Any]:
+    """granian's options for a service that outlives its faults and its slow clients.
+
+    A worker that dies (a crash, an out-of-memory kill) is replaced instead of the server
+    shutting down; a client has `HEADER_TIMEOUT_S` to send its request head; at most
+    `max_connections` connections are served at once per worker, the rest wait in the backlog.
+    """
+    from granian.http import HTTP1Settings
+
+    return {
+        "respawn_failed_workers": True,
+        "respawn_interval": RESPAWN_INTERVAL_S,
+        "backlog": BACKLOG,
+        "backpressure": max_connections,
+        "http1_settings": HTTP1Settings(header_read_timeout=int(HEADER_TIMEOUT_S * 1000)),
+    }
