@@ -10,6 +10,7 @@ deadline (`plugin.budget.check`). The slow-body guard is ASGI middleware around 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +33,11 @@ HEAVY_OPERATIONS = frozenset({"expand", "batch-validate-code"})
 HEAVY_BODY_BYTES = 8 * 1024
 # Threads per worker process for expensive requests. More would only share one interpreter
 # lock; the deadline, not the pool size, bounds how long one of them holds a thread.
-POOL_THREADS = 4
+POOL_THREADS = 2
+# How often (seconds) a computing thread offers the interpreter lock to the event loop. Python's
+# default (5 ms) lets two busy threads delay each step of a cheap request by up to 10 ms; a cheap
+# request takes a few dozen such steps between granian and the app.
+SWITCH_INTERVAL_S = 0.001
 
 _pool: ThreadPoolExecutor | None = None
 
@@ -40,6 +45,7 @@ _pool: ThreadPoolExecutor | None = None
 def _executor() -> ThreadPoolExecutor:
     global _pool  # noqa: PLW0603 - one pool per process, created on first use (after fork)
     if _pool is None:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         _pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="nice-tx-op")
     return _pool
 

@@ -1,0 +1,114 @@
+"""A real server under faults: a killed worker is replaced; a costly request cannot starve others.
+
+These start `nice-tx serve` (granian) as a separate process; each is bounded by its own timeouts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from tests import hostile
+from tests.served import Served, serving, wait_healthy
+
+PROC = "https://w3id.org/nice-tx/fhir/CodeSystem/mwa-liver-procedure"
+TRANSLATE = {"system": PROC, "code": "mwa-liver-percutaneous"}
+REPLACE_TIMEOUT_S = 30
+
+
+def _new_worker(served: Served, old: set[int]) -> int:
+    deadline = time.monotonic() + REPLACE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        fresh = set(served.workers()) - old
+        if fresh:
+            return fresh.pop()
+        time.sleep(0.05)
+    raise AssertionError("no replacement worker was started")
+
+
+def _translates(base: str) -> bool:
+    r = httpx.get(f"{base}/r4/ConceptMap/$translate", params=TRANSLATE, timeout=5)
+    return r.status_code == 200 and r.json()["parameter"][0]["valueBoolean"] is True
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_killed_worker_is_replaced_and_serves(workers: int) -> None:
+    with serving("--workers", str(workers)) as served:
+        first = served.workers()
+        assert len(first) == workers
+        # Kill every original worker in turn; the service must come back each time.
+        for pid in first:
+            os.kill(pid, signal.SIGKILL)
+            _new_worker(served, set(first))
+            wait_healthy(served.base, REPLACE_TIMEOUT_S, served.proc)
+        survivors = set(served.workers())
+        assert len(survivors) == workers
+        assert not survivors & set(first)
+        assert served.proc.poll() is None
+        assert _translates(served.base)
+
+
+def test_costly_requests_end_in_time_while_health_answers() -> None:
+    """Two requests that would take tens of seconds end with 422 within the budget (plus the
+    upload), while health probes and cheap translations keep answering in under a second."""
+    budget = 1.0
+    bodies = [
+        hostile.expand_with(
+            hostile.flat_chain(10_000), [{"property": "concept", "op": "is-a", "value": "c0"}]
+        ),
+        hostile.expand_with(hostile.flat_system(1000), hostile.regex_filters(5000)),
+    ]
+    with serving("--budget", str(budget)) as served:
+        results: list[tuple[int, str, float]] = []
+
+        def heavy(body: bytes) -> None:
+            start = time.monotonic()
+            r = httpx.post(
+                f"{served.base}/r4/ValueSet/$expand",
+                content=body,
+                headers={"Content-Type": "application/fhir+json"},
+                timeout=60,
+            )
+            code = r.json()["issue"][0]["code"] if r.status_code >= 400 else ""
+            results.append((r.status_code, code, time.monotonic() - start))
+
+        threads = [threading.Thread(target=heavy, args=(b,)) for b in bodies]
+        for t in threads:
+            t.start()
+        probes: list[float] = []
+        while any(t.is_alive() for t in threads):
+            start = time.monotonic()
+            assert httpx.get(f"{served.base}/healthz", timeout=5).status_code == 200
+            probes.append(time.monotonic() - start)
+            start = time.monotonic()
+            assert _translates(served.base)
+            probes.append(time.monotonic() - start)
+            time.sleep(0.05)
+        for t in threads:
+            t.join()
+    assert [(s, c) for s, c, _ in results] == [(422, "too-costly")] * 2
+    # The budget counts work; parsing the 300 kB-1 MB bodies and queueing add a little.
+    assert max(e for _, _, e in results) < budget + 10, results
+    assert probes, "the costly requests ended before any probe"
+    assert max(probes) < 1.0, probes
+
+
+def test_budget_is_handed_to_workers(tmp_path: Any) -> None:
+    with serving("--budget", "0.25", "--workers", "2") as served:
+        body = hostile.expand_with(
+            hostile.flat_chain(10_000), [{"property": "concept", "op": "is-a", "value": "c0"}]
+        )
+        r = httpx.post(
+            f"{served.base}/r5/ValueSet/$expand",
+            content=body,
+            headers={"Content-Type": "application/fhir+json"},
+            timeout=60,
+        )
+        assert r.status_code == 422
+        assert "0.25 s" in r.json()["issue"][0]["details"]["text"]
