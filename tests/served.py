@@ -69,8 +69,17 @@ def serving(*args: str) -> Iterator[Served]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NICE_TX_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "plugin", "serve", "--port", str(port), "--log-level", "warning"]
-        + list(args),
+        [
+            sys.executable,
+            "-m",
+            "plugin",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            *args,
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
