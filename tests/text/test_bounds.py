@@ -1,0 +1,77 @@
+"""Memory and length bounds of the recogniser: caches bounded by bytes, descriptions by length."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from plugin.config import MAX_DESCRIPTION_CHARS
+from plugin.content.store import Store
+from plugin.text import matcher as matcher_module
+from plugin.text import reading as reading_module
+from plugin.text.matcher import Matcher
+from plugin.text.vocabulary import build
+from tests.text.scoring import read_matches, sets
+
+Post = Callable[..., tuple[int, Any]]
+
+
+@pytest.fixture
+def fresh(store: Store) -> Matcher:
+    return Matcher(build(store))
+
+
+def _message(body: dict[str, Any]) -> str:
+    return next(p["valueString"] for p in body["parameter"] if p["name"] == "message")
+
+
+@pytest.mark.parametrize("length", [60, 3_000, 300_000])
+def test_a_word_too_long_to_be_a_misspelling_is_not_looked_up_or_kept(
+    fresh: Matcher, length: int
+) -> None:
+    word = "metastasis" * (length // 10)
+    assert fresh.nearest(word) is None
+    assert word not in fresh._cache
+
+
+def test_word_cache_is_bounded_by_bytes(fresh: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matcher_module, "_CACHE_BYTES", 1000)
+    for i in range(2000):
+        fresh.nearest("zq" + "".join(chr(97 + int(d)) for d in f"{i:05d}"))
+    assert fresh._cache_bytes <= 1000 + 20
+    assert sum(len(w) for w in fresh._cache) == fresh._cache_bytes
+
+
+def test_plan_cache_is_bounded_by_tokens(fresh: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading_module, "_PLAN_TOKENS", 300)
+    for i in range(200):
+        # every text a distinct signature: a clause break moves along the description
+        words = ["liver"] * 30
+        words[i % 30] = "liver,"
+        reading_module.read(" ".join(words) + " mwa" * (i // 30), fresh)
+    assert fresh.plan_tokens <= 300 + reading_module.PLAN_MAX_TOKENS
+    assert sum(len(k) for k in fresh.plans) == fresh.plan_tokens
+
+
+@pytest.mark.parametrize("filler", [" ", "\n", "x"])
+def test_only_the_stated_length_of_a_description_is_read(translate_text: Post, filler: str) -> None:
+    head = "percutaneous microwave ablation of liver metastases"
+    text = head + (filler * (MAX_DESCRIPTION_CHARS + 500)) + " open approach"
+    status, body = translate_text(text)
+    assert status == 200
+    message = _message(body)
+    assert f"Only the first {MAX_DESCRIPTION_CHARS} characters" in message
+    assert f"of the {len(text)}-character description" in message
+    # the approach after the limit was not read: the stated one stands alone
+    _, matches = read_matches(body)
+    assigned, _, _ = sets(matches)
+    codes = {c for _, c in assigned}
+    assert "J03.2" not in codes
+
+
+def test_a_description_within_the_limit_is_read_whole(translate_text: Post) -> None:
+    status, body = translate_text("open microwave ablation of liver metastases")
+    assert status == 200
+    assert "Only the first" not in _message(body)
