@@ -1,0 +1,103 @@
+"""The JSON documents under a content path, with a reason for everything that cannot be read.
+
+A content path is a file, a folder or a FHIR package. Whatever is found but not read (a FIFO, a
+broken or looping symbolic link, a folder nested too deep, a truncated archive, a folder with
+no JSON at all) comes back as an error with its path, so the load report names it; nothing is
+dropped silently, and no filesystem oddity stops the start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from plugin.content.package import is_package, read_package
+
+# What reading a package or a file may raise: unreadable, truncated or corrupt archives.
+READ_ERRORS = (ValueError, OSError, EOFError, tarfile.TarError, zlib.error)
+
+# Folders below a content root that are read; deeper ones are reported, not walked.
+MAX_FOLDER_DEPTH = 16
+
+Document = tuple[str, bytes | Exception]
+
+
+def documents(root: Path) -> Iterator[Document]:
+    """(label, bytes or the reason it was not read) of every JSON document under `root`."""
+    if is_package(root):
+        try:
+            _, files = read_package(root)
+            yield from files
+        except READ_ERRORS as exc:
+            yield str(root), ValueError(f"not a readable FHIR package: {_why(exc)}")
+        return
+    if root.is_dir():
+        yield from _folder(root)
+    elif root.is_file():
+        yield _read(root)
+    elif root.is_symlink():
+        yield str(root), ValueError("a broken symbolic link or a symbolic link loop")
+    else:
+        yield str(root), ValueError("not a regular file or folder (a FIFO, socket or device)")
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _read(path: Path) -> Document:
+    try:
+        return str(path), path.read_bytes()
+    except OSError as exc:
+        return str(path), exc
+
+
+def _folder(root: Path) -> Iterator[Document]:
+    """Every `*.json` below `root`, sorted per folder; links followed, each folder read once."""
+    seen: set[str] = set()
+    found = False
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            yield str(folder), ValueError(f"a symbolic link loop: {real} was already read")
+            continue
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            yield str(folder), exc
+            continue
+        below: list[tuple[Path, int]] = []
+        for e in entries:
+            path = Path(e.path)
+            try:
+                if e.is_symlink() and not os.path.exists(e.path):
+                    yield str(path), ValueError("a broken symbolic link or a symbolic link loop")
+                elif e.is_dir():
+                    if depth + 1 > MAX_FOLDER_DEPTH:
+                        yield (
+                            str(path),
+                            ValueError(
+                                f"a folder more than {MAX_FOLDER_DEPTH} levels "
+                                f"below {root}: not read"
+                            ),
+                        )
+                    else:
+                        below.append((path, depth + 1))
+                elif e.name.endswith(".json"):
+                    if e.is_file():
+                        found = True
+                        yield _read(path)
+                    else:
+                        yield str(path), ValueError("not a regular file (a FIFO, socket or device)")
+            except OSError as exc:
+                yield str(path), exc
+        stack.extend(reversed(below))
+    if not found:
+        yield str(root), ValueError("the folder holds no .json file")
