@@ -48,7 +48,8 @@ def create_app(
         return HTMLResponse(PAGE)
 
     # HEAD too: load balancers probe with it.
-    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["ops"])
+    @app.get("/healthz", tags=["ops"])
+    @app.head("/healthz", tags=["ops"], operation_id="healthz_head")
     def healthz() -> dict[str, object]:
         """Liveness for load balancers: the process is up and its content is loaded."""
         return {"status": "ok", "resources": len(store)}
