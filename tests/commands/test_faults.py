@@ -54,6 +54,18 @@ def test_a_killed_worker_is_replaced_and_serves(workers: int) -> None:
         assert _translates(served.base)
 
 
+def test_a_crash_loop_exits_non_zero_for_the_supervisor() -> None:
+    """A worker that dies again right after its replacement is a crash loop: the server exits
+    with status 1, so systemd (Restart=on-failure) or a container runtime restarts it whole."""
+    with serving() as served:
+        (pid,) = served.workers()
+        os.kill(pid, signal.SIGKILL)
+        fresh = _new_worker(served, {pid})
+        wait_healthy(served.base, REPLACE_TIMEOUT_S, served.proc)
+        os.kill(fresh, signal.SIGKILL)
+        assert served.proc.wait(timeout=REPLACE_TIMEOUT_S) == 1
+
+
 def test_costly_requests_end_in_time_while_health_answers() -> None:
     """Two requests that would take tens of seconds end with 422 within the budget (plus the
     upload), while health probes and cheap translations keep answering in under a second."""
