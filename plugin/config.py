@@ -36,8 +36,9 @@ REQUEST_BUDGET_S = 3.0
 # Time a client has to send a request body once the request has started; past it, 408.
 BODY_TIMEOUT_S = 10.0
 
-# Time a client has to send the request line and headers (granian's header read timeout).
-HEADER_TIMEOUT_S = 10.0
+# Time a client has to send the request line and headers (granian's header read timeout); an
+# idle keep-alive connection is closed after it too.
+HEADER_TIMEOUT_S = 5.0
 
 # Largest answer (bytes of JSON) returned; a larger one is refused as too-costly.
 MAX_ANSWER_BYTES = 8 * 1024 * 1024

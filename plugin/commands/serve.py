@@ -13,9 +13,11 @@ from plugin.config import HEADER_TIMEOUT_S, REQUEST_BUDGET_S, SERVER_VERSION
 
 from .common import content_option, load, strict_option
 
-# Connections served at once per worker, and the listen backlog behind them.
-MAX_CONNECTIONS = 512
-BACKLOG = 2048
+# Connections served at once per worker, and the listen backlog behind them. Idle connections
+# hold a slot until the header timeout closes them, so the limit is set well above what a
+# client pool opens; the process's open-file limit is raised to match.
+MAX_CONNECTIONS = 4096
+BACKLOG = 4096
 # Seconds between a worker's death and its replacement (granian waits this long first).
 RESPAWN_INTERVAL_S = 1.0
 
@@ -159,12 +161,28 @@ def server_limits(max_connections: int) -> dict[str, Any]:
     shutting down; a client has `HEADER_TIMEOUT_S` to send its request head; at most
     `max_connections` connections are served at once per worker, the rest wait in the backlog.
     """
+    from granian.constants import HTTPModes
     from granian.http import HTTP1Settings
 
+    _raise_open_files(max_connections + 256)
     return {
+        # HTTP/1.1 only: in "auto" mode the server waits, without any timeout, for the bytes
+        # that tell HTTP/1.1 from HTTP/2, so idle connections were never closed.
+        "http": HTTPModes.http1,
         "respawn_failed_workers": True,
         "respawn_interval": RESPAWN_INTERVAL_S,
         "backlog": BACKLOG,
         "backpressure": max_connections,
         "http1_settings": HTTP1Settings(header_read_timeout=int(HEADER_TIMEOUT_S * 1000)),
     }
+
+
+def _raise_open_files(wanted: int) -> None:
+    """Raise the soft open-file limit towards `wanted` (each connection is a descriptor), never
+    above the hard limit the system allows."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))

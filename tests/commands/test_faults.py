@@ -6,7 +6,9 @@ These start `nice-tx serve` (granian) as a separate process; each is bounded by 
 from __future__ import annotations
 
 import os
+import resource
 import signal
+import socket
 import threading
 import time
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from plugin.config import BODY_TIMEOUT_S, HEADER_TIMEOUT_S
 from tests import hostile
 from tests.served import Served, serving, wait_healthy
 
@@ -124,3 +127,49 @@ def test_budget_is_handed_to_workers(tmp_path: Any) -> None:
         )
         assert r.status_code == 422
         assert "0.25 s" in r.json()["issue"][0]["details"]["text"]
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> float:
+    """Seconds until the server closes `sock` (or answers on it); fails after `seconds`."""
+    sock.settimeout(seconds)
+    start = time.monotonic()
+    try:
+        while sock.recv(4096):
+            pass
+    except TimeoutError:
+        raise AssertionError(f"the connection was still open after {seconds} s") from None
+    except OSError:
+        pass
+    return time.monotonic() - start
+
+
+def test_slow_and_idle_clients_do_not_lock_others_out() -> None:
+    """1,100 idle connections, a stalled request head and a stalled body: health still answers
+    at once, the stalled head is closed after the header timeout, the stalled body gets 408."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1100 + 256
+    if soft < wanted and (hard == resource.RLIM_INFINITY or hard >= wanted):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    idle = min(1100, resource.getrlimit(resource.RLIMIT_NOFILE)[0] - 256)
+    with serving() as served:
+        port = int(served.base.rsplit(":", 1)[1])
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(idle)]
+        try:
+            start = time.monotonic()
+            assert httpx.get(f"{served.base}/healthz", timeout=10).status_code == 200
+            assert time.monotonic() - start < 1.0
+            head = socket.create_connection(("127.0.0.1", port))
+            head.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            assert _closed_within(head, HEADER_TIMEOUT_S + 10) >= HEADER_TIMEOUT_S - 1
+            body = socket.create_connection(("127.0.0.1", port))
+            body.sendall(
+                b"POST /r4/ConceptMap/$translate HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/fhir+json\r\nContent-Length: 100\r\n\r\n{"
+            )
+            body.settimeout(BODY_TIMEOUT_S + 10)
+            answer = body.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+            assert b'"timeout"' in answer
+        finally:
+            for s in held:
+                s.close()
