@@ -12,36 +12,45 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 from plugin.wire.outcome import FhirError
 
-_NONE = float("inf")
-_deadline: ContextVar[float] = ContextVar("nice_tx_deadline", default=_NONE)
-_allowed: ContextVar[float] = ContextVar("nice_tx_budget", default=_NONE)
+# (deadline on the monotonic clock, seconds allowed); one variable keeps a request's set-up to
+# a single `set` (the budget is on every request's path).
+_budget: ContextVar[tuple[float, float] | None] = ContextVar("nice_tx_budget", default=None)
+
+
+def start(seconds: float) -> Token[tuple[float, float] | None]:
+    """Begin a budget of `seconds` for the current context; hand the token to `stop`."""
+    return _budget.set((time.monotonic() + seconds, seconds))
+
+
+def stop(token: Token[tuple[float, float] | None]) -> None:
+    """End the budget begun by `start`."""
+    _budget.reset(token)
 
 
 @contextmanager
 def spending(seconds: float | None) -> Iterator[None]:
-    """Run the body under a budget of `seconds` of wall-clock time (None: unbounded)."""
-    if seconds is None or seconds <= 0:
+    """Run the body under a budget of `seconds` of wall-clock time (None or 0: unbounded)."""
+    if not seconds or seconds <= 0:
         yield
         return
-    d = _deadline.set(time.monotonic() + seconds)
-    a = _allowed.set(seconds)
+    token = start(seconds)
     try:
         yield
     finally:
-        _deadline.reset(d)
-        _allowed.reset(a)
+        stop(token)
 
 
 def check() -> None:
     """End the request with `too-costly` (FHIR issue type, HTTP 422) when its budget is spent."""
-    if time.monotonic() > _deadline.get():
+    budget = _budget.get()
+    if budget is not None and time.monotonic() > budget[0]:
         raise FhirError(
             "too-costly",
-            f"The request needs more than the {_allowed.get():g} s of work this server gives "
+            f"The request needs more than the {budget[1]:g} s of work this server gives "
             "one request; ask for less (a smaller value set, fewer filters, count/offset)",
             message_id="REQUEST_TOO_COSTLY",
         )

@@ -58,7 +58,9 @@ def wait_healthy(base: str, timeout: float, proc: subprocess.Popen[bytes] | None
                 return time.monotonic() - start
         except httpx.TransportError:
             pass
-        assert proc is None or proc.poll() is None, "serve exited"
+        if proc is not None and proc.poll() is not None:
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            raise AssertionError(f"serve exited with {proc.returncode}: {err[-2000:]}")
         assert time.monotonic() - start < timeout, "serve did not become healthy"
         time.sleep(0.05)
 

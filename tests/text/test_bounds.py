@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plugin.config import MAX_DESCRIPTION_CHARS
 from plugin.content.store import Store
@@ -75,3 +78,35 @@ def test_a_description_within_the_limit_is_read_whole(translate_text: Post) -> N
     status, body = translate_text("open microwave ablation of liver metastases")
     assert status == 200
     assert "Only the first" not in _message(body)
+
+
+_ANY = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=300)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    piece=_ANY,
+    times=st.integers(min_value=1, max_value=3 * MAX_DESCRIPTION_CHARS),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig"]),
+)
+def test_any_description_at_any_length_is_answered(
+    client: Any, piece: str, times: int, encoding: str
+) -> None:
+    """Text in any script, control characters included, up to three times the stated length,
+    with or without a BOM: 200 with a message, never a 5xx."""
+    text = (piece * (times // len(piece) + 1))[:times]
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "codeableConcept", "valueCodeableConcept": {"text": text}}],
+    }
+    raw = json.dumps(body).encode(encoding)
+    r = client.post(
+        "/r4/ConceptMap/$translate",
+        content=raw,
+        headers={"Content-Type": "application/fhir+json"},
+    )
+    assert r.status_code < 500, r.text[:300]
+    if r.status_code == 200:
+        assert _message(r.json())
