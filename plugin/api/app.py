@@ -14,6 +14,7 @@ from starlette.routing import Mount
 from plugin.config import FHIR_VERSIONS, REQUEST_BUDGET_S, SERVER_VERSION
 from plugin.content.loader import build_store
 from plugin.content.store import Store
+from plugin.ops.capabilities import describe
 from plugin.wire.outcome import FhirError
 
 from .http import error_response
@@ -38,7 +39,7 @@ def create_app(
     app = FastAPI(
         title="nice-tx",
         version=SERVER_VERSION,
-        description="FHIR terminology service for NICE IPG406 coding rules",
+        description=describe(store),
     )
     app.state.store = store
 

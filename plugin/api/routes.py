@@ -128,7 +128,10 @@ def fhir_routes(
         if mode not in ("full", "normal"):
             raise invalid(f"mode must be full, normal or terminology, not '{mode}'", "mode")
         return fhir_response(
-            capabilities.capability_statement(OPERATIONS, fhir_version, base), media=media
+            capabilities.capability_statement(
+                OPERATIONS, fhir_version, base, capabilities.describe(store)
+            ),
+            media=media,
         )
 
     async def versions(request: Request, media: str) -> Response:

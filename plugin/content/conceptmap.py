@@ -32,6 +32,13 @@ R4_TO_R5 = {
     "unmatched": "not-related-to",
     "disjoint": "not-related-to",
 }
+# The project's extension on `ConceptMap.group` marking a companion group: its source codes are
+# the values of a dependency (sub-extension `dependency`, the property URI) and its targets are
+# additional codes that follow the main code when that dependency is supplied (sub-extension
+# `product`, the product property they take). An engine that ignores the mark still reads each
+# target as an unconditional mapping of the dependency value, so no conditional target can be
+# taken for an alternative main code.
+COMPANION_GROUP = "https://w3id.org/nice-tx/fhir/StructureDefinition/companion-group"
 # Equivalences that do not make a translation succeed.
 NEGATIVE = frozenset({"unmatched", "disjoint"})
 
@@ -93,6 +100,17 @@ class Group:
     target_version: str | None
     elements: dict[str, tuple[str | None, list[Target]]] = field(default_factory=dict)
     unmapped: Resource | None = None
+    # Set on a companion group (see `COMPANION_GROUP`): the dependency property whose values
+    # the group maps, and the product property its codes take in the main code's sequence.
+    companion: Companion | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Companion:
+    """What makes a group a companion group: `dependency` values map to `product` codes."""
+
+    dependency: str
+    product: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +186,7 @@ class ConceptMapIndex:
         if target and "|" in target:
             target, target_version = target.split("|", 1)
         group = Group(source, source_version, target, target_version, unmapped=g.get("unmapped"))
+        group.companion = _companion(g)
         for e in g.get("element", []):
             if not isinstance(e.get("code"), str):
                 continue
@@ -195,6 +214,20 @@ class ConceptMapIndex:
             {g.source for g in self.groups if g.source},
             {g.target for g in self.groups if g.target},
         )
+
+
+def _companion(g: Resource) -> Companion | None:
+    for ext in g.get("extension") or ():
+        if not isinstance(ext, dict) or ext.get("url") != COMPANION_GROUP:
+            continue
+        parts = {
+            e.get("url"): e.get("valueUri")
+            for e in ext.get("extension") or ()
+            if isinstance(e, dict) and isinstance(e.get("valueUri"), str)
+        }
+        if parts.get("dependency") and parts.get("product"):
+            return Companion(str(parts["dependency"]), str(parts["product"]))
+    return None
 
 
 def _first(resource: Resource, *names: str) -> str | None:

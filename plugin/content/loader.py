@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from plugin.content import systems
+from plugin.content.builtin import PackInfo, read_manifest
 from plugin.content.package import is_package, read_package
 from plugin.content.sources import READ_ERRORS, documents
 from plugin.content.store import Entry, Store, make_entry
@@ -71,6 +73,7 @@ def load_paths(
         if not root.exists() and not root.is_symlink():
             report.refused.append((str(root), "no such file or folder"))
             continue
+        parsed: list[tuple[str, Any]] = []
         for label, data in documents(root):
             if isinstance(data, Exception):
                 report.refused.append((label, str(data) or type(data).__name__))
@@ -82,18 +85,29 @@ def load_paths(
             except ValueError as exc:
                 report.refused.append((label, str(exc)))
                 continue
-            for where, r in _resources(label, resource):
+            parsed.extend(_resources(label, resource))
+        # Code system identity first: the other resources' codes are indexed in canonical form.
+        kept: list[tuple[str, Any]] = []
+        for where, r in parsed:
+            if isinstance(r, dict) and r.get("resourceType") == "NamingSystem":
                 try:
-                    if not isinstance(r, dict):
-                        raise ValueError(f"not a resource (a JSON {type(r).__name__})")
-                    entry = make_entry(r, origin)
-                    _no_conflict(entry, defined)
-                except (ValueError, KeyError, TypeError) as exc:
+                    systems.register(r)
+                except ValueError as exc:
                     report.refused.append((where, str(exc)))
                     continue
-                store.add(entry)
-                defined.setdefault((entry.type, entry.url, entry.version), (where, r))
-                report.loaded.append(entry)
+            kept.append((where, r))
+        for where, r in kept:
+            try:
+                if not isinstance(r, dict):
+                    raise ValueError(f"not a resource (a JSON {type(r).__name__})")
+                entry = make_entry(r, origin)
+                _no_conflict(entry, defined)
+            except (ValueError, KeyError, TypeError) as exc:
+                report.refused.append((where, str(exc)))
+                continue
+            store.add(entry)
+            defined.setdefault((entry.type, entry.url, entry.version), (where, r))
+            report.loaded.append(entry)
     return report
 
 
@@ -131,6 +145,16 @@ def _same(a: Resource, b: Resource) -> bool:
         )
     except TypeError:  # too deep to encode: not shown to be the same
         return False
+
+
+def _pack_info(paths: list[Path]) -> PackInfo | None:
+    """The manifest of the pack whose folders these are (`pack.json` beside them), if any."""
+    for p in paths:
+        for folder in (p, p.parent):
+            info = read_manifest(folder)
+            if info is not None:
+                return info
+    return None
 
 
 def discover_packs() -> tuple[list[tuple[str, list[Path]]], list[tuple[str, str]]]:
@@ -171,12 +195,15 @@ def build_store(extra: Iterable[Path] = (), *, packs: bool = True) -> tuple[Stor
         report.refused.extend(broken)
     if packs and not sources:
         # Running from a source tree that was never installed: the built-in pack directly.
-        from plugin.content.builtin import content_dirs
+        from plugin.content.builtin import content_dirs, manifest
 
-        sources = [("ipg406", content_dirs())]
+        sources = [(manifest().id, content_dirs())]
     sources.extend((origin_of(p) or str(p), [p]) for p in extra)
     defined: Defined = {}
     for name, paths in sources:
+        info = _pack_info(paths)
+        if info is not None and info.title not in store.titles:
+            store.titles.append(info.title)
         part = load_paths(store, paths, name, defined)
         report.loaded.extend(part.loaded)
         report.refused.extend(part.refused)

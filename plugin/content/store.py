@@ -18,6 +18,10 @@ from plugin.content.systems import canonical_system
 from plugin.types import Resource
 
 TERMINOLOGY_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
+# Kept beside the terminology resources (packaged and listed with them) but not served by the
+# FHIR routes: NamingSystems declare code system identity (`plugin.content.systems`), and
+# StructureDefinitions define the extensions the content uses, for validators.
+STORED_TYPES = (*TERMINOLOGY_TYPES, "NamingSystem", "StructureDefinition")
 
 
 def version_key(version: str | None) -> tuple[tuple[int, int | str], ...]:
@@ -55,7 +59,9 @@ def make_entry(resource: Resource, origin: str) -> Entry:
     """Index a resource; raises ValueError when it is not a usable terminology resource."""
     rtype = resource.get("resourceType")
     check_resource(resource)
-    if rtype not in TERMINOLOGY_TYPES:
+    if rtype == "NamingSystem":
+        return Entry(rtype, resource, _preferred_uri(resource), None, None, origin)
+    if rtype not in STORED_TYPES:
         raise ValueError(f"resourceType {rtype!r} is not a CodeSystem, ValueSet or ConceptMap")
     url = resource.get("url")
     if not isinstance(url, str) or not url:
@@ -72,18 +78,27 @@ def make_entry(resource: Resource, origin: str) -> Entry:
     return Entry(rtype, resource, url, version, index, origin)
 
 
+def _preferred_uri(resource: Resource) -> str:
+    # R4 NamingSystem has no url: it is known by its preferred uri uniqueId.
+    for u in resource.get("uniqueId") or ():
+        ok = isinstance(u, dict) and u.get("type") == "uri" and u.get("preferred") is True
+        if ok and isinstance(u.get("value"), str) and u["value"]:
+            return str(u["value"])
+    raise ValueError("NamingSystem has no preferred uniqueId of type uri")
+
+
 class Store:
     """Resources by type -> url -> version, with an optional parent to fall back to."""
 
     def __init__(self, parent: Store | None = None) -> None:
         self.parent = parent
-        self._canon: dict[str, dict[str, dict[str | None, Entry]]] = {
-            t: {} for t in TERMINOLOGY_TYPES
-        }
+        # Titles of the content packs loaded (from their manifests), for the server's description.
+        self.titles: list[str] = parent.titles if parent is not None else []
+        self._canon: dict[str, dict[str, dict[str | None, Entry]]] = {t: {} for t in STORED_TYPES}
         self._ids: dict[tuple[str, str], Entry] = {}
         # Every entry in load order: two resources may share url|version (the HL7 test suite
         # sends two different ConceptMaps under one canonical); iteration must see both.
-        self._entries: dict[str, list[Entry]] = {t: [] for t in TERMINOLOGY_TYPES}
+        self._entries: dict[str, list[Entry]] = {t: [] for t in STORED_TYPES}
         self._supplements: dict[str, list[Entry]] = {}
         # ConceptMaps by each system their groups map from or to: $translate picks its maps
         # without scanning them all, so its cost stays flat as maps are added.

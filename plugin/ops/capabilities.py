@@ -34,7 +34,15 @@ def _feature(definition: str, value: str | None) -> Resource:
     return {"url": FEATURE, "extension": parts}
 
 
-def capability_statement(ops: Sequence[Operation], fhir_version: str, base: str) -> Resource:
+def describe(store: Store) -> str:
+    """The server's one-line description, naming the content packs it serves."""
+    serves = "; ".join(store.titles)
+    return f"FHIR terminology service for {serves}" if serves else "FHIR terminology service"
+
+
+def capability_statement(
+    ops: Sequence[Operation], fhir_version: str, base: str, description: str
+) -> Resource:
     """The server's CapabilityStatement (kind instance, instantiating terminology-server)."""
     resources = []
     for rtype in TERMINOLOGY_TYPES:
@@ -82,7 +90,7 @@ def capability_statement(ops: Sequence[Operation], fhir_version: str, base: str)
         "instantiates": ["http://hl7.org/fhir/CapabilityStatement/terminology-server"],
         "software": {"name": SERVER_NAME, "version": SERVER_VERSION, "releaseDate": RELEASE_DATE},
         "implementation": {
-            "description": "FHIR terminology service for NICE IPG406 coding rules",
+            "description": description,
             "url": base,
         },
         "fhirVersion": fhir_version,

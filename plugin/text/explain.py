@@ -7,7 +7,7 @@ Each `match` gets its reasons in the match's `message` part: "approach 'perc' = 
 
 from __future__ import annotations
 
-from plugin.content.conceptmap import Coding, Match
+from plugin.content.conceptmap import Match
 from plugin.results import ASSERTING, TranslateOutcome
 from plugin.text.reading import CONFLICT, NEGATED, NOT_CODED, SUPERSEDED, USED, Found, Reading
 from plugin.text.vocabulary import Value, Vocabulary
@@ -132,55 +132,10 @@ def _match_reason(m: Match, reading: Reading, labels: dict[int, str]) -> str:
     return f"{lead}: {words} -> {m.source.display or m.source.code}" if words else lead
 
 
-def certain_companions(matches: list[Match]) -> list[Match]:
-    """Companions every candidate code carries: certain whichever candidate is chosen.
-
-    When the approach is not stated the candidates differ in their main code but all carry the
-    stated image-control code; that code is asserted on its own (`relatedto`: an additional code
-    related to the description), as the diagnosis is. A candidate code may come in several
-    matches (two image-control methods): a companion is certain if each candidate code has it in
-    one of its matches.
-    """
-    offered: dict[Coding, list[Match]] = {}
-    for m in matches:
-        if m.equivalence not in ASSERTING and m.concept is not None:
-            offered.setdefault(m.source, []).append(m)
-    asserted = {p.coding for m in matches if m.equivalence in ASSERTING for p in m.products}
-    out = []
-    for source, ms in offered.items():
-        by_code: dict[Coding | None, set[Coding]] = {}
-        for m in ms:
-            by_code.setdefault(m.concept, set()).update(p.coding for p in m.products)
-        if len(by_code) < 2:
-            continue
-        seen: set[Coding] = set()
-        for m in ms:
-            for p in m.products:
-                if p.coding in asserted or p.coding in seen:
-                    continue
-                seen.add(p.coding)
-                if all(p.coding in carried for carried in by_code.values()):
-                    why = "On every candidate: certain whichever is chosen."
-                    out.append(Match("relatedto", p.coding, source, m.origin_map, comment=why))
-    return out
-
-
 def annotate(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> TranslateOutcome:
     """The outcome with the description's message and each match's reasons."""
     labels = _labels(reading, vocab)
     matches = []
-    extra = certain_companions(outcome.matches)
-    if extra:
-        # after the candidates they are common to, before the other groups' matches
-        at = max(i for i, m in enumerate(outcome.matches) if m.equivalence not in ASSERTING) + 1
-        outcome = TranslateOutcome(
-            outcome.result,
-            [*outcome.matches[:at], *extra, *outcome.matches[at:]],
-            outcome.message,
-            outcome.reverse,
-            outcome.echo_source,
-            outcome.notes,
-        )
     for m in outcome.matches:
         reason = _match_reason(m, reading, labels)
         comment = f"{m.comment} {reason}" if m.comment else reason

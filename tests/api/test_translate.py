@@ -141,7 +141,14 @@ def _dependency(code: str, r5: bool = False) -> dict[str, Any]:
         (
             "mwa-liver",
             "fluoroscopy",
-            [("J03.2", ["Y13.7", "Y53.4"]), ("J12.7", ["Y53.4"]), ("J08.3", ["Y53.4"])],
+            # each candidate's whole sequence, then the Y53 code asserted on its own: it holds
+            # whichever candidate is chosen (as for a description that states the method)
+            [
+                ("J03.2", ["Y13.7", "Y53.4"]),
+                ("J12.7", ["Y53.4"]),
+                ("J08.3", ["Y53.4"]),
+                ("Y53.4", []),
+            ],
         ),
     ],
 )
