@@ -7,7 +7,7 @@ The built-in guidance content is a content pack like any other: it is found thro
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -37,14 +37,6 @@ class LoadReport:
 
     loaded: list[Entry] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
-
-
-def iter_json_files(path: Path) -> Iterator[Path]:
-    """JSON files at `path`: the file itself, or every `*.json` below a folder, sorted."""
-    if path.is_dir():
-        yield from sorted(p for p in path.rglob("*.json") if p.is_file())
-    elif path.is_file():
-        yield path
 
 
 def origin_of(root: Path) -> str | None:
