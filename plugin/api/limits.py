@@ -31,15 +31,19 @@ from .cache import ASGIApp, Message, Receive, Scope, Send
 HEAVY_OPERATIONS = frozenset({"expand", "batch-validate-code"})
 # A body larger than this may carry inline content (tx-resource, a value set, a code system).
 HEAVY_BODY_BYTES = 8 * 1024
-# Threads per worker process for expensive requests. More would only share one interpreter
-# lock; the deadline, not the pool size, bounds how long one of them holds a thread.
-POOL_THREADS = 2
+# Threads per worker process for expensive requests: one. Every extra computing thread shares
+# the interpreter lock with the event loop; with one, health probes stayed under ~0.1 s while
+# costly requests ran (two: up to 0.5 s on a loaded machine). The deadline, not the pool size,
+# bounds how long a request holds it; the others wait their turn, at most `MAX_WAITING` of them.
+POOL_THREADS = 1
+MAX_WAITING = 8
 # How often (seconds) a computing thread offers the interpreter lock to the event loop. Python's
 # default (5 ms) lets two busy threads delay each step of a cheap request by up to 10 ms; a cheap
 # request takes a few dozen such steps between granian and the app.
 SWITCH_INTERVAL_S = 0.001
 
 _pool: ThreadPoolExecutor | None = None
+_queued = 0  # costly requests running or waiting (only touched on the event loop)
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -92,10 +96,21 @@ def _within(budget: float | None, work: Callable[[], Resource]) -> bytes:
 
 async def run_bounded(work: Callable[[], Resource], budget: float | None, heavy: bool) -> bytes:
     """Run an operation under the budget and encode it: in the pool when `heavy`."""
+    global _queued  # noqa: PLW0603 - a per-process count, read and written on the event loop
     if not heavy:
         return _within(budget, work)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_executor(), _within, budget, work)
+    if _queued >= POOL_THREADS + MAX_WAITING:
+        raise FhirError(
+            "throttled",
+            f"{_queued} costly requests are already in progress or waiting; retry later",
+            message_id="TOO_MANY_COSTLY_REQUESTS",
+        )
+    _queued += 1
+    try:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_executor(), _within, budget, work)
+    finally:
+        _queued -= 1
 
 
 class SlowBodyGuard:

@@ -237,3 +237,14 @@ def test_405_names_the_allowed_methods(client: Any, method: str, path: str, allo
     assert r.status_code == 405
     assert {m.strip() for m in r.headers["allow"].split(",")} == set(allow.split(", "))
     assert r.json()["resourceType"] == "OperationOutcome"
+
+
+def test_costly_requests_past_the_queue_are_throttled(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "_queued", limits.POOL_THREADS + limits.MAX_WAITING)
+    r = client.get("/r4/ValueSet/$expand", params={"url": "http://example.org/fhir/ValueSet/x"})
+    _outcome(r, 429, "throttled")
+    # cheap requests do not queue for the pool
+    ok = client.get("/r4/CodeSystem/$lookup", params={"system": "http://x", "code": "1"})
+    assert ok.status_code == 404
