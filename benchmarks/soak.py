@@ -2,17 +2,20 @@
 then the time a killed worker takes to be replaced and serve again.
 
     python benchmarks/soak.py [--duration 300] [--unique 0.3] [--workers 1] [--port 18750]
-                              [--connections 32] [--kills 5]
+                              [--connections 32] [--kills 5] [--texts 100]
 
 Needs `wrk` (its Lua hook builds the mix: 70% repeated requests the answer cache serves, 30%
 unique ones it cannot: unknown codes, fresh free-text descriptions with a new word each, codes
 to validate). Every server runs on 127.0.0.1 and is stopped at the end; every wait is bounded.
+Last, `--texts` unique 3 MB descriptions are posted one by one and the worker's memory read.
 Prints the figures docs/reliability.md quotes. Not run in CI.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import math
 import os
 import re
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -214,8 +218,55 @@ def faults(args: argparse.Namespace) -> None:
         )
 
 
+def big_texts(args: argparse.Namespace) -> None:
+    """POST `args.texts` unique 3 MB descriptions; print worker RSS before, after, and the
+    largest answer (the recogniser reads a bounded prefix; its caches are bounded by bytes)."""
+    port = args.port + 2
+    server = start(
+        "nice-tx 1 worker",
+        [sys.executable, "-m", "plugin", "serve", "--port", str(port), "--log-level", "error"],
+        port,
+        "/healthz",
+        {},
+    )
+    try:
+        before = sum(server.rss_mb())
+        peak, largest, statuses = before, 0, Counter[int]()
+        for n in range(args.texts):
+            word = "".join(chr(97 + int(d)) for d in f"{n:06d}")
+            text = f"open microwave ablation of liver metastases {word} " * 60_000
+            body = json.dumps(
+                {
+                    "resourceType": "Parameters",
+                    "parameter": [
+                        {"name": "codeableConcept", "valueCodeableConcept": {"text": text}}
+                    ],
+                }
+            ).encode()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request(
+                "POST",
+                "/r4/ConceptMap/$translate",
+                body=body,
+                headers={"Content-Type": "application/fhir+json"},
+            )
+            response = conn.getresponse()
+            largest = max(largest, len(response.read()))
+            statuses[response.status] += 1
+            conn.close()
+            peak = max(peak, sum(server.rss_mb()))
+        after = sum(server.rss_mb())
+    finally:
+        server.stop()
+    print(
+        f"big texts: {args.texts} unique descriptions of {len(body) / 1e6:.1f} MB: statuses "
+        f"{dict(statuses)}, largest answer {largest:,} bytes, worker RSS {before:.0f} MB before, "
+        f"{peak:.0f} MB peak, {after:.0f} MB after"
+    )
+
+
 def main() -> None:
-    """Soak, then faults."""
+    """Soak, faults, then big texts."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=300.0)
     parser.add_argument("--unique", type=float, default=0.3)
@@ -224,6 +275,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18750)
     parser.add_argument("--every", type=float, default=10.0, help="RSS sample interval (s)")
     parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--texts", type=int, default=100, help="unique 3 MB descriptions")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("the soak needs wrk (apt-get install wrk)")
@@ -245,6 +297,8 @@ def main() -> None:
     finally:
         server.stop()
     faults(args)
+    if args.texts:
+        big_texts(args)
     print(f"(cwd {ROOT})")
 
 
