@@ -181,16 +181,15 @@ def soak(server: Server, args: argparse.Namespace) -> None:
     )
 
 
+def one_worker(port: int) -> Server:
+    """A default (one-worker) `nice-tx serve` on `port`."""
+    cmd = [sys.executable, "-m", "plugin", "serve", "--port", str(port), "--log-level", "error"]
+    return start("nice-tx 1 worker", cmd, port, "/healthz", {})
+
+
 def faults(args: argparse.Namespace) -> None:
     """Kill the only worker `kills` times; print the seconds until /healthz answers again."""
-    port = args.port + 1
-    server = start(
-        "nice-tx 1 worker",
-        [sys.executable, "-m", "plugin", "serve", "--port", str(port), "--log-level", "error"],
-        port,
-        "/healthz",
-        {},
-    )
+    server = one_worker(args.port + 1)
     took: list[float] = []
     try:
         for n in range(args.kills):
@@ -222,13 +221,7 @@ def big_texts(args: argparse.Namespace) -> None:
     """POST `args.texts` unique 3 MB descriptions; print worker RSS before, after, and the
     largest answer (the recogniser reads a bounded prefix; its caches are bounded by bytes)."""
     port = args.port + 2
-    server = start(
-        "nice-tx 1 worker",
-        [sys.executable, "-m", "plugin", "serve", "--port", str(port), "--log-level", "error"],
-        port,
-        "/healthz",
-        {},
-    )
+    server = one_worker(port)
     try:
         before = sum(server.rss_mb())
         peak, largest, statuses = before, 0, Counter[int]()
