@@ -23,6 +23,8 @@ from plugin.text.vocabulary import WORD, Term, Vocabulary
 # kept) keep memory flat on adversarial input such as many long unique words.
 _CACHE_LIMIT = 100_000
 _CACHE_BYTES = 4 * 1024 * 1024
+# What one cached word costs beyond its letters: the str object and the dict slot.
+_ENTRY_BYTES = 100
 # Characters between two words that end a clause (negation and conversion do not cross them).
 _BREAKS = frozenset(",;.:()[]{}!?|\n")
 
@@ -103,7 +105,7 @@ class Matcher:
             self._cache.clear()
             self._cache_bytes = 0
         self._cache[lower] = found
-        self._cache_bytes += len(lower)
+        self._cache_bytes += len(lower) + _ENTRY_BYTES
         return found
 
     def _same_meaning(self, lower: str, tied: list[str]) -> str | None:

@@ -40,11 +40,13 @@ def test_a_word_too_long_to_be_a_misspelling_is_not_looked_up_or_kept(
 
 
 def test_word_cache_is_bounded_by_bytes(fresh: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(matcher_module, "_CACHE_BYTES", 1000)
+    monkeypatch.setattr(matcher_module, "_CACHE_BYTES", 5000)
     for i in range(2000):
         fresh.nearest("zq" + "".join(chr(97 + int(d)) for d in f"{i:05d}"))
-    assert fresh._cache_bytes <= 1000 + 20
-    assert sum(len(w) for w in fresh._cache) == fresh._cache_bytes
+    per_entry = matcher_module._ENTRY_BYTES
+    assert fresh._cache_bytes <= 5000 + 7 + per_entry
+    assert sum(len(w) + per_entry for w in fresh._cache) == fresh._cache_bytes
+    assert 0 < len(fresh._cache) <= 5000 // per_entry + 1
 
 
 def test_plan_cache_is_bounded_by_tokens(fresh: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
