@@ -175,3 +175,17 @@ def test_slow_and_idle_clients_do_not_lock_others_out() -> None:
         finally:
             for s in held:
                 s.close()
+
+
+@pytest.mark.parametrize("connections", [1, 4096])
+def test_server_options_for_faults_and_slow_clients(connections: int) -> None:
+    from granian.constants import HTTPModes
+
+    from plugin.commands.serve import server_limits
+
+    options = server_limits(connections)
+    assert options["respawn_failed_workers"] is True
+    assert options["backpressure"] == connections
+    assert options["http"] == HTTPModes.http1
+    assert options["http1_settings"].header_read_timeout == int(HEADER_TIMEOUT_S * 1000)
+    assert options["backlog"] >= 1024
