@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
-from plugin.wire.outcome import FhirError
+from plugin.errors import FhirError
 
 # (deadline on the monotonic clock, seconds allowed); one variable keeps a request's set-up to
 # a single `set` (the budget is on every request's path).
@@ -52,5 +52,4 @@ def check() -> None:
             "too-costly",
             f"The request needs more than the {budget[1]:g} s of work this server gives "
             "one request; ask for less (a smaller value set, fewer filters, count/offset)",
-            message_id="REQUEST_TOO_COSTLY",
         )

@@ -160,7 +160,7 @@ def _batch_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def code_file(
+def code_file(  # noqa: PLR0913 (keyword-only options of a public API)
     source: Path,
     target: Path,
     *,

@@ -12,14 +12,16 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 
 from plugin.config import FHIR_VERSIONS, REQUEST_BUDGET_S, SERVER_VERSION
+from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
+from plugin.errors import FhirError
 from plugin.ops.capabilities import describe
-from plugin.wire.outcome import FhirError
+from plugin.ops.registry import OPERATIONS
 
 from .http import error_response
 from .openapi import install_openapi
-from .routes import OPERATIONS, fhir_routes
+from .routes import fhir_routes
 
 # The page is static: it calls this server's own $translate from the browser.
 PAGE = (Path(__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
@@ -57,7 +59,11 @@ def create_app(
 
     # One process, one engine: each base differs only in its wire form and CapabilityStatement.
     for base, fhir_version in FHIR_VERSIONS.items():
-        routes = fhir_routes(store, fhir_version, r5=fhir_version.startswith("5."), budget=budget)
+        # Each base also serves its own FHIR version's core terminology.
+        base_store = with_core(store, fhir_version)
+        routes = fhir_routes(
+            base_store, fhir_version, r5=fhir_version.startswith("5."), budget=budget
+        )
         app.router.routes.append(Mount(f"/{base}", routes=routes))
 
     async def http_error(request: Request, exc: Exception) -> Response:

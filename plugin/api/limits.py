@@ -20,9 +20,9 @@ import orjson
 from plugin.budget import start as budget_start
 from plugin.budget import stop as budget_stop
 from plugin.config import BODY_TIMEOUT_S, MAX_ANSWER_BYTES
+from plugin.errors import FhirError
+from plugin.jsonio import dumps
 from plugin.types import Resource
-from plugin.wire.json import dumps
-from plugin.wire.outcome import FhirError
 
 from .cache import ASGIApp, Message, Receive, Scope, Send
 
@@ -72,14 +72,14 @@ def encode(resource: Resource) -> bytes:
         # orjson refuses nesting deeper than 255 levels; the operations bound depth earlier,
         # this keeps any path they missed a 4xx.
         raise FhirError(
-            "too-costly", f"The answer cannot be encoded: {exc}", message_id="ANSWER_TOO_DEEP"
+            "too-costly",
+            f"The answer cannot be encoded: {exc}",
         ) from None
     if len(body) > MAX_ANSWER_BYTES:
         raise FhirError(
             "too-costly",
             f"The answer would be {len(body)} bytes, more than the {MAX_ANSWER_BYTES} this "
             "server returns; ask for less (count/offset, fewer designations or properties)",
-            message_id="ANSWER_TOO_LARGE",
         )
     return body
 
@@ -103,7 +103,6 @@ async def run_bounded(work: Callable[[], Resource], budget: float | None, heavy:
         raise FhirError(
             "throttled",
             f"{_queued} costly requests are already in progress or waiting; retry later",
-            message_id="TOO_MANY_COSTLY_REQUESTS",
         )
     _queued += 1
     try:

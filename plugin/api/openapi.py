@@ -15,8 +15,8 @@ from fastapi import FastAPI
 
 from plugin.config import FHIR_VERSIONS
 from plugin.content.store import TERMINOLOGY_TYPES
+from plugin.ops.operation import Operation
 from plugin.ops.params import STRINGY, Param
-from plugin.ops.registry import Operation
 from plugin.ops.search import PARAMS as SEARCH_PARAMS
 
 Schema = dict[str, Any]
@@ -75,24 +75,25 @@ def _query_schema(p: Param) -> Schema | None:
     return one if p.max == 1 else {"type": "array", "items": one}
 
 
+# Value element and schema of a Parameters.parameter by declared type (strings apart).
+_VALUE_ELEMENTS: dict[str, tuple[str, Schema]] = {
+    "Resource": ("resource", _RESOURCE),
+    "boolean": ("valueBoolean", {"type": "boolean"}),
+    "integer": ("valueInteger", {"type": "integer"}),
+    "Coding": ("valueCoding", _CODING),
+    "CodeableConcept": ("valueCodeableConcept", _CODEABLE),
+}
+
+
 def _value_schema(p: Param) -> tuple[str, Schema]:
     """The element and schema carrying a parameter's value in a Parameters resource."""
     if p.type == "part":
         parts = [_parameter_schema(sub) for sub in p.parts]
         return "part", {"type": "array", "items": {"anyOf": parts} if parts else _RESOURCE}
-    if p.type == "Resource":
-        return "resource", _RESOURCE
-    if p.type == "boolean":
-        return "valueBoolean", {"type": "boolean"}
-    if p.type == "integer":
-        return "valueInteger", {"type": "integer"}
-    if p.type == "Coding":
-        return "valueCoding", _CODING
-    if p.type == "CodeableConcept":
-        return "valueCodeableConcept", _CODEABLE
-    if p.type in STRINGY:
-        return "value" + p.type[0].upper() + p.type[1:], {"type": "string"}
-    return "valueString", {"type": "string"}
+    if p.type in _VALUE_ELEMENTS:
+        return _VALUE_ELEMENTS[p.type]
+    kind = p.type if p.type in STRINGY else "string"
+    return "value" + kind[0].upper() + kind[1:], {"type": "string"}
 
 
 def _parameter_schema(p: Param) -> Schema:
@@ -156,7 +157,7 @@ def operation_paths(op: Operation, base: str) -> dict[str, Schema]:
         if op.instance:
             levels.append((f"/{base}/{rtype}/{{id}}/${op.name}", True))
         for path, with_id in levels:
-            get = _get(f"{rtype}/${op.name} ({base}): {op.doc}", op.params, ok, with_id)
+            get = _get(f"{rtype}/${op.name} ({base}): {op.definition}", op.params, ok, with_id)
             post = {**get, "parameters": get["parameters"][:1] if with_id else []}
             out[path] = {"get": get, "post": {**post, "requestBody": body}}
     return out

@@ -54,7 +54,7 @@ def _show(result: object) -> str:
     "--column", help="The field holding the description (default: 'text', else 'description')."
 )
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def code(
+def code(  # noqa: PLR0913, PLR0917 (click passes each option)
     description: str | None,
     as_json: bool,
     source: Path | None,
@@ -93,7 +93,7 @@ def code(
         click.echo(_show(result))
 
 
-def _bulk(
+def _bulk(  # noqa: PLR0913, PLR0917 (the command's options, passed on)
     source: Path,
     target: Path,
     input_format: str | None,

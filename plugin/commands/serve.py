@@ -18,8 +18,6 @@ from .common import content_option, load, strict_option
 # client pool opens; the process's open-file limit is raised to match.
 MAX_CONNECTIONS = 4096
 BACKLOG = 4096
-# Seconds between a worker's death and its replacement (granian waits this long first).
-RESPAWN_INTERVAL_S = 1.0
 
 
 @click.command()
@@ -95,7 +93,7 @@ RESPAWN_INTERVAL_S = 1.0
     envvar="NICE_TX_LOG_LEVEL",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
-def serve(
+def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
     host: str,
     port: int,
     workers: int,
@@ -157,7 +155,7 @@ def serve(
 def server_limits(max_connections: int) -> dict[str, Any]:
     """granian's options for a service that outlives its faults and its slow clients.
 
-    A worker that dies (a crash, an out-of-memory kill) is replaced instead of the server
+    A worker that dies (a crash, an out-of-memory kill) is replaced at once instead of the server
     shutting down; a client has `HEADER_TIMEOUT_S` to send its request head; at most
     `max_connections` connections are served at once per worker, the rest wait in the backlog.
     """
@@ -170,7 +168,6 @@ def server_limits(max_connections: int) -> dict[str, Any]:
         # that tell HTTP/1.1 from HTTP/2, so idle connections were never closed.
         "http": HTTPModes.http1,
         "respawn_failed_workers": True,
-        "respawn_interval": RESPAWN_INTERVAL_S,
         "backlog": BACKLOG,
         "backpressure": max_connections,
         "http1_settings": HTTP1Settings(header_read_timeout=int(HEADER_TIMEOUT_S * 1000)),

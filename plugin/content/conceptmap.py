@@ -9,29 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from plugin.content.systems import canonical_system, normalise_code
-from plugin.types import Resource
+from plugin.types import R5_TO_R4, Coding, Dependency, Product, Resource
 
-# R5 relationship -> R4 equivalence (lossless in this direction).
-R5_TO_R4 = {
-    "related-to": "relatedto",
-    "equivalent": "equivalent",
-    "source-is-narrower-than-target": "wider",
-    "source-is-broader-than-target": "narrower",
-    "not-related-to": "disjoint",
-}
-# R4 equivalence -> R5 relationship.
-R4_TO_R5 = {
-    "relatedto": "related-to",
-    "equivalent": "equivalent",
-    "equal": "equivalent",
-    "wider": "source-is-narrower-than-target",
-    "subsumes": "source-is-narrower-than-target",
-    "narrower": "source-is-broader-than-target",
-    "specializes": "source-is-broader-than-target",
-    "inexact": "related-to",
-    "unmatched": "not-related-to",
-    "disjoint": "not-related-to",
-}
 # The project's extension on `ConceptMap.group` marking a companion group: its source codes are
 # the values of a dependency (sub-extension `dependency`, the property URI) and its targets are
 # additional codes that follow the main code when that dependency is supplied (sub-extension
@@ -43,39 +22,12 @@ COMPANION_GROUP = "https://w3id.org/nice-tx/fhir/StructureDefinition/companion-g
 NEGATIVE = frozenset({"unmatched", "disjoint"})
 
 
-@dataclass(frozen=True, slots=True)
-class Coding:
-    """A (system, code) pair in canonical form, with optional display and version."""
-
-    system: str
-    code: str
-    display: str | None = None
-    version: str | None = None
-
-    @staticmethod
-    def of(
-        system: str, code: str, display: str | None = None, version: str | None = None
-    ) -> Coding:
-        """Build a Coding, normalising system aliases and code forms (J127 -> J12.7)."""
-        canon = canonical_system(system)
-        return Coding(canon, normalise_code(canon, code), display, version)
-
-
-@dataclass(frozen=True, slots=True)
-class Dependency:
-    """A `dependsOn` condition or a `dependency` input: element (property URI) and a coding."""
-
-    element: str | None
-    system: str | None
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class Product:
-    """A `target.product`: an additional code produced with the main one."""
-
-    property: str
-    coding: Coding
+def canonical_coding(
+    system: str, code: str, display: str | None = None, version: str | None = None
+) -> Coding:
+    """A Coding in canonical form: system aliases resolved, code form normalised (J127 -> J12.7)."""
+    canon = canonical_system(system)
+    return Coding(canon, normalise_code(canon, code), display, version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,23 +65,6 @@ class Companion:
     product: str
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """One translation result, version-neutral.
-
-    `concept` is the answer (target side forward, source side in reverse); `source` is the
-    other side of the mapping; `origin_map` is `url|version` of the map it came from.
-    """
-
-    equivalence: str
-    concept: Coding | None
-    source: Coding
-    origin_map: str
-    products: tuple[Product, ...] = ()
-    depends_on: tuple[Dependency, ...] = ()
-    comment: str | None = None
-
-
 def _equivalence(t: Resource, default: str = "equivalent") -> str:
     if isinstance(t.get("equivalence"), str):
         return str(t["equivalence"])
@@ -154,7 +89,7 @@ def _dependency(d: Resource) -> Dependency:
 def _product(p: Resource, default_system: str | None) -> Product:
     dep = _dependency(p)
     system = dep.system or default_system or ""
-    return Product(dep.element or "", Coding.of(system, dep.value, p.get("display")))
+    return Product(dep.element or "", canonical_coding(system, dep.value, p.get("display")))
 
 
 class ConceptMapIndex:

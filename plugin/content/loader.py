@@ -20,8 +20,8 @@ from plugin.content.builtin import PackInfo, read_manifest
 from plugin.content.package import is_package, read_package
 from plugin.content.sources import READ_ERRORS, documents
 from plugin.content.store import Entry, Store, make_entry
+from plugin.jsonio import loads
 from plugin.types import Resource
-from plugin.wire.json import loads
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from plugin.config import CANONICAL_BASE, FHIR_VERSIONS, SERVER_VERSION
 from plugin.content import builtin
 from plugin.content.store import Entry
+from plugin.jsonio import dumps_pretty, loads
 from plugin.types import Resource
-from plugin.wire.json import dumps_pretty, loads
 
 LICENSE = "Apache-2.0"
 FHIR_VERSION = FHIR_VERSIONS["r4"]

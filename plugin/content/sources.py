@@ -75,29 +75,36 @@ def _folder(root: Path) -> Iterator[Document]:
             continue
         below: list[tuple[Path, int]] = []
         for e in entries:
-            path = Path(e.path)
-            try:
-                if e.is_symlink() and not os.path.exists(e.path):
-                    yield str(path), ValueError("a broken symbolic link or a symbolic link loop")
-                elif e.is_dir():
-                    if depth + 1 > MAX_FOLDER_DEPTH:
-                        yield (
-                            str(path),
-                            ValueError(
-                                f"a folder more than {MAX_FOLDER_DEPTH} levels "
-                                f"below {root}: not read"
-                            ),
-                        )
-                    else:
-                        below.append((path, depth + 1))
-                elif e.name.endswith(".json"):
-                    if e.is_file():
-                        found = True
-                        yield _read(path)
-                    else:
-                        yield str(path), ValueError("not a regular file (a FIFO, socket or device)")
-            except OSError as exc:
-                yield str(path), exc
+            for label, what in _entry(e, root, depth):
+                if isinstance(what, int):
+                    below.append((Path(label), what))
+                else:
+                    found = found or isinstance(what, bytes)
+                    yield label, what
         stack.extend(reversed(below))
     if not found:
-        yield str(root), ValueError("the folder holds no .json file")
+        yield str(root), ValueError("the folder holds no readable .json file")
+
+
+def _entry(
+    e: os.DirEntry[str], root: Path, depth: int
+) -> list[tuple[str, bytes | Exception | int]]:
+    """What one folder entry gives: a document, a reason it was not read, or a sub-folder to
+    walk (its depth); nothing for files that are not JSON."""
+    label = str(Path(e.path))
+    try:
+        if e.is_symlink() and not os.path.exists(e.path):
+            why = "a broken symbolic link or a symbolic link loop"
+        elif e.is_dir():
+            if depth + 1 <= MAX_FOLDER_DEPTH:
+                return [(label, depth + 1)]
+            why = f"a folder more than {MAX_FOLDER_DEPTH} levels below {root}: not read"
+        elif not e.name.endswith(".json"):
+            return []
+        elif e.is_file():
+            return [_read(Path(e.path))]
+        else:
+            why = "not a regular file (a FIFO, socket or device)"
+    except OSError as exc:
+        return [(label, exc)]
+    return [(label, ValueError(why))]

@@ -118,6 +118,18 @@ class Store:
             for system in sources | targets:
                 self._maps_by_system.setdefault(system, []).append(entry)
 
+    def layered_on(self, parent: Store) -> Store:
+        """A view sharing this store's resources that falls back to `parent` (own ones win)."""
+        view = Store(parent=parent)
+        view.titles = self.titles
+        view._canon, view._ids, view._entries = self._canon, self._ids, self._entries
+        view._supplements, view._maps_by_system = self._supplements, self._maps_by_system
+        return view
+
+    def own(self, rtype: str) -> list[Entry]:
+        """This layer's own entries of a type, in load order (not the parent's)."""
+        return self._entries[rtype]
+
     def overlay(self, resources: Iterable[Resource]) -> Store:
         """A request-scoped store whose own resources win over this one's."""
         child = Store(parent=self)
@@ -204,6 +216,11 @@ def version_matches(version: str, pattern: str) -> bool:
     return len(have) >= len(wanted) and all(
         w in _WILD or have[i] == w for i, w in enumerate(wanted)
     )
+
+
+def pick(entries: list[Entry], version: str | None) -> Entry | None:
+    """The entry for a version (exact, then FHIR wildcards), the latest when unpinned."""
+    return _pick(entries, version)
 
 
 def _pick(entries: list[Entry], version: str | None) -> Entry | None:

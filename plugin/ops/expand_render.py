@@ -1,4 +1,4 @@
-"""Rendering an expansion: `contains` entries, requested properties and the hierarchy.
+"""Shaping an expansion page: its entries, the requested properties and the hierarchy.
 
 The layout follows what terminology clients (the HL7 validator, the IG publisher) expect from
 tx.fhir.org: codes nest under their parents unless the client asks for a flat list, and a
@@ -8,13 +8,14 @@ tx.fhir.org: codes nest under their parents unless the client asks for a flat li
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from plugin.config import MAX_DEPTH
 from plugin.content.codesystem import DERIVED_URIS
 from plugin.content.valueset import Item
+from plugin.errors import FhirError
+from plugin.outcomes import ExpansionEntry
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError
 
 # Base of the FHIR-defined concept properties (http://hl7.org/fhir/concept-properties).
 CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
@@ -158,37 +159,32 @@ def _designations(
     return out
 
 
-def entry(item: Item, layout: Layout, versioned: bool) -> Resource:
+def entry(item: Item, layout: Layout, versioned: bool) -> ExpansionEntry:
     """One `expansion.contains` entry (without children)."""
-    out: Resource = {"system": item.system}
     own = {e.get("url") for e in item.extensions}
     inherited = [
         e for e in (item.concept.rendering if item.concept else []) if e.get("url") not in own
     ]
-    extensions = inherited + item.extensions
-    if extensions:
-        out["extension"] = extensions
-    if item.abstract:
-        out["abstract"] = True
-    if item.inactive:
-        out["inactive"] = True
-    if versioned and item.version:
-        out["version"] = item.version
-    out["code"] = item.code
     display, used, demoted = _choose_display(item, layout)
-    if display:
-        out["display"] = display
-    if layout.designations and item.concept:
-        designations = _designations(item, layout, used, demoted)
-        if designations:
-            out["designation"] = designations
-    props = _property_entries(item, layout)
-    if props:
-        out["property"] = props
-    return out
+    designations = (
+        _designations(item, layout, used, demoted) if layout.designations and item.concept else []
+    )
+    return ExpansionEntry(
+        system=item.system,
+        code=item.code,
+        version=item.version if versioned else None,
+        display=display,
+        abstract=item.abstract,
+        inactive=item.inactive,
+        extensions=(*inherited, *item.extensions),
+        designations=tuple(designations),
+        properties=tuple(_property_entries(item, layout)),
+    )
 
 
-def contains(items: Sequence[Item], layout: Layout, used: Iterable[str] = ()) -> list[Resource]:
+def contains(
+    items: Sequence[Item], layout: Layout, used: Iterable[str] = ()
+) -> list[ExpansionEntry]:
     """The `expansion.contains` list, nested under parents when the layout allows it.
 
     A code states its version when the expansion drew on several versions of its system
@@ -205,7 +201,8 @@ def contains(items: Sequence[Item], layout: Layout, used: Iterable[str] = ()) ->
     if not layout.nested:
         return rendered
     where = {(i.system, i.version, i.code): n for n, i in enumerate(items)}
-    roots: list[Resource] = []
+    roots: list[int] = []
+    children: dict[int, list[int]] = {}
     for n, item in enumerate(items):
         parent = None
         if item.concept is not None:
@@ -214,16 +211,23 @@ def contains(items: Sequence[Item], layout: Layout, used: Iterable[str] = ()) ->
                 if parent is not None:
                     break
         if parent is None or parent == n:
-            roots.append(rendered[n])
+            roots.append(n)
         else:
-            rendered[parent].setdefault("contains", []).append(rendered[n])
-    _check_depth(roots)
-    return roots
+            children.setdefault(parent, []).append(n)
+
+    _check_depth(roots, children)
+
+    def nest(n: int) -> ExpansionEntry:
+        # Recursion bounded by _check_depth: at most MAX_DEPTH levels.
+        below = tuple(nest(c) for c in children.get(n, ()))
+        return replace(rendered[n], contains=below) if below else rendered[n]
+
+    return [nest(n) for n in roots]
 
 
-def _check_depth(roots: list[Resource]) -> None:
-    """Refuse a nested expansion deeper than MAX_DEPTH levels (a loop in the hierarchy is
-    infinitely deep): the client can ask for the flat list (excludeNested) instead."""
+def _check_depth(roots: list[int], children: dict[int, list[int]]) -> None:
+    """Refuse a nested expansion deeper than MAX_DEPTH levels (walked with a stack, never by
+    recursion): the client can ask for the flat list (excludeNested) instead."""
     stack = [(r, 1) for r in roots]
     while stack:
         node, depth = stack.pop()
@@ -233,6 +237,5 @@ def _check_depth(roots: list[Resource]) -> None:
                 f"The hierarchy is deeper than the {MAX_DEPTH} levels this server nests; "
                 "ask for a flat list with excludeNested=true",
                 ("excludeNested",),
-                message_id="HIERARCHY_TOO_DEEP",
             )
-        stack.extend((c, depth + 1) for c in node.get("contains", ()))
+        stack.extend((c, depth + 1) for c in children.get(node, ()))

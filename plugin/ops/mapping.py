@@ -11,22 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from plugin.content.conceptmap import (
-    NEGATIVE,
-    R5_TO_R4,
-    Coding,
-    ConceptMapIndex,
-    Dependency,
-    Group,
-    Match,
-    Product,
-    Target,
-    most_specific,
-)
+from plugin.content.conceptmap import NEGATIVE, ConceptMapIndex, Group, Target, most_specific
 from plugin.content.store import Entry, Store
 from plugin.content.systems import canonical_system, normalise_code
-from plugin.results import ASSERTING, TranslateOutcome
-from plugin.types import Resource
+from plugin.outcomes import ASSERTING, TranslateOutcome
+from plugin.types import R5_TO_R4, Coding, Dependency, Match, Product, Resource
 
 if TYPE_CHECKING:
     from plugin.text import Reading

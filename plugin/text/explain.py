@@ -7,10 +7,10 @@ Each `match` gets its reasons in the match's `message` part: "approach 'perc' = 
 
 from __future__ import annotations
 
-from plugin.content.conceptmap import Match
-from plugin.results import ASSERTING, TranslateOutcome
+from plugin.outcomes import ASSERTING, TranslateOutcome
 from plugin.text.reading import CONFLICT, NEGATED, NOT_CODED, SUPERSEDED, USED, Found, Reading
 from plugin.text.vocabulary import Value, Vocabulary
+from plugin.types import Match
 
 
 def system_label(system: str) -> str:

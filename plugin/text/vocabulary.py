@@ -27,8 +27,9 @@ from typing import Any
 
 from plugin.config import CANONICAL_BASE
 from plugin.content.codesystem import CodeSystemIndex
-from plugin.content.conceptmap import Coding, ConceptMapIndex, Dependency
+from plugin.content.conceptmap import ConceptMapIndex
 from plugin.content.store import Store
+from plugin.types import Coding, Dependency
 
 DESIGNATION_USE = f"{CANONICAL_BASE}/CodeSystem/designation-use"
 IMPLIES = f"{CANONICAL_BASE}/StructureDefinition/designation-implies"

@@ -188,7 +188,11 @@ def _hapi_lookup(out: dict[str, Any]) -> dict[str, Any]:
 def test_lookup_with_language_and_properties(
     hapi: httpx.Client, code: str, properties: list[str], expected_props: Any
 ) -> None:
-    query = [("code", code), ("system", OPCS4), ("language", "en")]
+    query: list[tuple[str, str | int | float | bool | None]] = [
+        ("code", code),
+        ("system", OPCS4),
+        ("language", "en"),
+    ]
     query += [("property", p) for p in properties]
     response = hapi.get("CodeSystem/$lookup", params=query)
     assert response.status_code == 200

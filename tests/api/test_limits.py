@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -177,9 +177,9 @@ def test_which_requests_leave_the_event_loop(
     assert limits.is_heavy(operation, method, headers) is heavy
 
 
-def _run_guard(chunks: list[bytes | None], timeout: float) -> list[dict[str, Any]]:
+def _run_guard(chunks: list[bytes | None], timeout: float) -> list[MutableMapping[str, Any]]:
     """Drive SlowBodyGuard around an app that reads the whole body; None = a stalled client."""
-    sent: list[dict[str, Any]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         more = True
@@ -195,7 +195,7 @@ def _run_guard(chunks: list[bytes | None], timeout: float) -> list[dict[str, Any
             await asyncio.sleep(3600)
         return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/r4/ConceptMap/$translate"}

@@ -16,8 +16,8 @@ from schemathesis.checks import (
 )
 
 from plugin.api.app import create_app
-from plugin.api.routes import OPERATIONS
 from plugin.config import FHIR_VERSIONS
+from plugin.ops.registry import OPERATIONS
 
 APP = create_app()
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)

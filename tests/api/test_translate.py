@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ def _request(
     shape: str,
     system: str,
     code: str,
-    extra: list[dict[str, Any]] = (),
+    extra: Sequence[dict[str, Any]] = (),
     path: str = URL,
 ) -> dict[str, Any]:
     """Send one coded $translate in the given input shape; returns the decoded answer."""
@@ -60,7 +61,7 @@ def _request(
         )
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/fhir+json")
-    return r.json()  # type: ignore[no-any-return]
+    return r.json()
 
 
 SHAPES = [

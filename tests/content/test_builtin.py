@@ -54,7 +54,10 @@ IDENTITY_FILES = _pack_files("namingsystems") + _pack_files("structuredefinition
 def test_identity_and_extension_resources_are_valid_r4(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     data = json.loads(text)
-    model = {"NamingSystem": NamingSystem, "StructureDefinition": StructureDefinition}
+    model: dict[str, Any] = {
+        "NamingSystem": NamingSystem,
+        "StructureDefinition": StructureDefinition,
+    }
     parsed = model[data["resourceType"]].model_validate(data)
     # canonical layout: keys in FHIR element order, nothing lost, 2-space indent
     canon = parsed.model_dump(mode="json", by_alias=True, exclude_none=True)

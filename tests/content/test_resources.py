@@ -1,7 +1,8 @@
 """Checks on the FHIR R4 content files (codesystems/, valuesets/, conceptmaps/).
 
-The expected OPCS-4 / ICD-10 tables below are vendored from the project's checked domain facts
-(DOMAIN.md) so that the tests never read anything outside the repository at test time.
+The expected OPCS-4 / ICD-10 tables below restate the published titles (OPCS-4.6 and ICD-10 5th
+edition, NHS England; see the `copyright` of codesystems/opcs-4.json and icd-10-uk.json) apart
+from the content files, so that an edited title in a content file is caught.
 
 Each structural rule is a `problems_*` function returning a list of human-readable problems; the
 content tests assert the list is empty, and the self-tests at the end feed deliberately broken
@@ -66,7 +67,7 @@ EXTERNAL_FRAGMENTS = {
     "icd-10-uk-fragment": (ICD10_UK, "5.0"),
 }
 
-# Vendored from DOMAIN.md "Code titles" (OPCS-4.6).
+# The OPCS-4.6 titles of the codes the guidance uses (NHS England, Crown copyright).
 OPCS4_TITLES = {
     "J03": "Extirpation of lesion of liver",
     "J03.2": "Destruction of lesion of liver NEC",
@@ -240,7 +241,7 @@ FILES = content_files()
 FILE_IDS = [rel(p) for p in FILES]
 
 
-def by_file(paths: list[Path]) -> Any:
+def by_file(paths: list[Path]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("path", paths, ids=[rel(p) for p in paths])
 
 

@@ -68,7 +68,7 @@ ROOTS = [
     pytest.param(_truncated_tgz, "not a readable FHIR package", id="truncated-tgz"),
     pytest.param(_symlink_self, "symbolic link", id="symlink-loop"),
     pytest.param(_fifo, "FIFO", id="fifo"),
-    pytest.param(_empty, "holds no .json file", id="empty-folder"),
+    pytest.param(_empty, "holds no readable .json file", id="empty-folder"),
 ]
 
 

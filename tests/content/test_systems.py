@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from plugin.content import systems
-from plugin.content.conceptmap import Coding
+from plugin.content.conceptmap import canonical_coding
 from plugin.content.loader import build_store
 from plugin.ops.mapping import TranslateRequest, translate
 
@@ -96,7 +96,7 @@ def test_a_pack_brings_its_own_classification(tmp_path: Path) -> None:
     store, report = build_store([tmp_path])
     assert not report.refused
     assert systems.canonical_system(alias) == base
-    req = TranslateRequest(codings=[Coding.of(alias, "A123")])
+    req = TranslateRequest(codings=[canonical_coding(alias, "A123")])
     got = translate(req, store)
     assert [(m.concept.system, m.concept.code) for m in got.matches if m.concept] == [
         (OPCS4, "J12.7")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from plugin.results import ASSERTING
+from plugin.outcomes import ASSERTING
 from tests.conftest import FACET, IMAGE, IMAGE_ELEMENT, PROC
 
 URL = "/r4/ConceptMap/$translate"
