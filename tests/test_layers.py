@@ -8,7 +8,8 @@ another):
 5. `plugin.python_api`, `plugin.coding`, `plugin.bulk` (in-process use of the operations)
 4. `plugin.api` (HTTP: routes, negotiation, middleware)
 3. `plugin.ops` (the operations, their parameters and the operation registry)
-2. `plugin.text` (reading procedure descriptions; uses the content model)
+2. `plugin.text` (reading procedure descriptions; uses the content model) and `plugin.compile`
+   (coding-section text -> rules -> a content pack; beside the content model, never used by it)
 1. `plugin.content` (the terminology model) and `plugin.wire` (R4/R5 rendering): siblings that
    never import each other
 0. `plugin.types`, `plugin.errors`, `plugin.messages`, `plugin.outcomes`, `plugin.jsonio`,
@@ -38,6 +39,7 @@ RANK = {
     "content": 1,
     "wire": 1,
     "text": 2,
+    "compile": 2,
     "ops": 3,
     "api": 4,
     "python_api": 5,

@@ -7,7 +7,7 @@ The built-in guidance content is a content pack like any other: it is found thro
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from plugin.content import systems
+from plugin.content import sources, systems
 from plugin.content.builtin import PackInfo, read_manifest
 from plugin.content.package import is_package, read_package
 from plugin.content.sources import READ_ERRORS, documents
@@ -37,6 +37,25 @@ class LoadReport:
 
     loaded: list[Entry] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+# A folder holding this file is not content (a compiled pack's `rules/`, which the compiler
+# writes beside the FHIR resources): its JSON files are neither loaded nor refused.
+IGNORE_MARKER = sources.IGNORE_MARKER
+
+
+def iter_json_files(path: Path) -> Iterator[Path]:
+    """JSON files at `path`: the file itself, or every `*.json` below a folder, sorted, except
+    those in a folder marked with `IGNORE_MARKER`."""
+    if path.is_dir():
+        ignored = {m.parent for m in path.rglob(IGNORE_MARKER)}
+        yield from sorted(
+            p
+            for p in path.rglob("*.json")
+            if p.is_file() and not any(d in ignored for d in p.parents)
+        )
+    elif path.is_file():
+        yield path
 
 
 def origin_of(root: Path) -> str | None:

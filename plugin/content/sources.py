@@ -22,6 +22,10 @@ READ_ERRORS = (ValueError, OSError, EOFError, tarfile.TarError, zlib.error)
 # Folders below a content root that are read; deeper ones are reported, not walked.
 MAX_FOLDER_DEPTH = 16
 
+# A folder holding this file is not content (a compiled pack's `rules/`): it and the folders
+# below it are neither loaded nor refused.
+IGNORE_MARKER = ".nice-tx-ignore"
+
 Document = tuple[str, bytes | Exception]
 
 
@@ -68,6 +72,9 @@ def _folder(root: Path) -> Iterator[Document]:
             yield str(folder), ValueError(f"a symbolic link loop: {real} was already read")
             continue
         seen.add(real)
+        if (folder / IGNORE_MARKER).exists():
+            found = True  # set aside on purpose: not an empty folder
+            continue
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:

@@ -13,6 +13,7 @@ from typing import Any
 
 from plugin.content.codesystem import CodeSystemIndex
 from plugin.content.conceptmap import ConceptMapIndex
+from plugin.content.fragments import is_fragment, merge
 from plugin.content.shape import check_resource
 from plugin.content.systems import canonical_system
 from plugin.types import Resource
@@ -105,7 +106,17 @@ class Store:
         self._maps_by_system: dict[str, list[Entry]] = {}
 
     def add(self, entry: Entry) -> None:
-        """Store an entry; a later entry with the same url and version replaces the earlier."""
+        """Store an entry; a later entry with the same url and version replaces the earlier,
+        except that two fragments of one code system version are merged (`fragments.merge`)."""
+        earlier = self._canon[entry.type].get(entry.url, {}).get(entry.version)
+        if earlier is not None and is_fragment(earlier.resource) and is_fragment(entry.resource):
+            if entry.id:  # the later fragment stays readable by its own id, merged
+                self._ids[(entry.type, entry.id)] = earlier
+            entry = make_entry(merge(earlier.resource, entry.resource), earlier.origin)
+            for key, value in list(self._ids.items()):
+                if value is earlier:
+                    self._ids[key] = entry
+            self._entries[entry.type] = [e for e in self._entries[entry.type] if e is not earlier]
         self._canon[entry.type].setdefault(entry.url, {})[entry.version] = entry
         self._entries[entry.type].append(entry)
         if entry.id:

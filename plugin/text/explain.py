@@ -18,11 +18,16 @@ def system_label(system: str) -> str:
     return system.rstrip("/").rsplit("/", 1)[-1].upper()
 
 
-def _term(f: Found, vocab: Vocabulary) -> str:
+def _term(f: Found, vocab: Vocabulary, reading: Reading) -> str:
     facet = vocab.facets[f.value.facet].label
     how = " (spelling corrected)" if f.fuzzy else ""
     how += " (implied)" if f.implied else ""
-    how += " (outside this guidance)" if f.value.in_scope is False and f.status == USED else ""
+    # A value outside one guidance may be what another (compiled) guidance's procedure needs.
+    chosen = reading.procedure is not None and (f.value.facet, f.value.code) in (
+        reading.procedure.requires
+    )
+    outside = f.value.in_scope is False and f.status == USED and not chosen
+    how += " (outside this guidance)" if outside else ""
     return f"{facet} '{f.words}' = {f.value.display}{how}"
 
 
@@ -41,7 +46,7 @@ def _by_system(matches: list[Match]) -> str:
 
 
 def _labels(reading: Reading, vocab: Vocabulary) -> dict[int, str]:
-    return {id(f): _term(f, vocab) for f in reading.found}
+    return {id(f): _term(f, vocab, reading) for f in reading.found}
 
 
 def _others(reading: Reading, labels: dict[int, str]) -> str:
@@ -87,7 +92,15 @@ def message(
         head += f" (it needs {needed})." if needed else "."
         return f"{head} {tail}".strip()
     asserted = [m for m in outcome.matches if m.equivalence in ASSERTING]
-    offered = [m for m in outcome.matches if m not in asserted]
+    # a code asserted by one map is not also a candidate of another (a compiled guidance's
+    # diagnosis candidate that the description states)
+    sure = {(m.concept.system, m.concept.code) for m in asserted if m.concept is not None}
+    offered = [
+        m
+        for m in outcome.matches
+        if m not in asserted
+        and (m.concept is None or (m.concept.system, m.concept.code) not in sure)
+    ]
     name = reading.procedure.display
     if not outcome.matches:
         head = f"Read as {name}, but no map gives a code for it here."
