@@ -17,6 +17,7 @@ import orjson
 
 from plugin.content import sources, systems
 from plugin.content.builtin import PackInfo, read_manifest
+from plugin.content.fragments import is_fragment
 from plugin.content.package import is_package, read_package
 from plugin.content.sources import READ_ERRORS, documents
 from plugin.content.store import Entry, Store, make_entry
@@ -139,9 +140,12 @@ def _resources(label: str, resource: Resource) -> list[tuple[str, Any]]:
 def _no_conflict(entry: Entry, defined: Defined) -> None:
     """A different second definition of the same `url|version` is an error naming both: were
     either kept silently, $lookup would answer from one and read/search show the other. The
-    same resource loaded twice (a pack and its own package) is no conflict."""
+    same resource loaded twice (a pack and its own package) is no conflict, and neither are two
+    fragments of one code system version: the store merges them (`fragments.merge`)."""
     first = defined.get((entry.type, entry.url, entry.version))
     if first is None or _same(first[1], entry.resource):
+        return
+    if is_fragment(first[1]) and is_fragment(entry.resource):
         return
     raise ValueError(
         f"{entry.type} {entry.canonical} is already defined differently by {first[0]}; "
