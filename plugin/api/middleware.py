@@ -15,8 +15,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from plugin.errors import Issue, operation_outcome
 from plugin.jsonio import dumps
 
-# Paths a load balancer or orchestrator polls without credentials.
-OPEN_PATHS = frozenset({"/healthz"})
+# Paths served without credentials: what a load balancer polls, and the coders' page, a static
+# file holding no data (its calls to the FHIR API carry the token it asks the user for).
+OPEN_PATHS = frozenset({"/healthz", "/"})
 
 
 class BearerAuth:

@@ -90,6 +90,13 @@ def test_healthz_open_without_token(store: Store) -> None:
     assert response.json()["status"] == "ok"
 
 
+@pytest.mark.parametrize(("path", "status"), [("/", 200), ("/r4/ConceptMap?_summary=true", 401)])
+def test_page_open_without_token_but_not_its_data(store: Store, path: str, status: int) -> None:
+    """The page is a static file; every call it makes for data still needs the token."""
+    client = TestClient(wrap(create_app(store), token="s3cret"))
+    assert client.get(path).status_code == status
+
+
 def test_no_token_means_no_auth(store: Store) -> None:
     client = TestClient(wrap(create_app(store)))
     assert client.get("/r4/metadata").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -11,12 +12,23 @@ def test_page_is_served_as_html(client: Any) -> None:
     assert r.headers["content-type"].startswith("text/html")
     html = r.text
     assert '<textarea id="text"' in html
-    # Relative URL: the page works wherever the app is mounted.
-    assert 'fetch("r4/ConceptMap/$translate"' in html
+    # Relative URLs: the page works wherever the app is mounted.
+    assert 'const BASE = "r4/"' in html
+    assert 'authed("ConceptMap/$translate"' in html
     # The answer echoes the user's words: it is written as text, never as markup.
-    assert "innerHTML" not in html.replace("never innerHTML", "")
+    assert "innerHTML" not in html
+    assert "insertAdjacentHTML" not in html
     # A shared link carries the description and codes it on arrival.
-    assert 'URLSearchParams(location.search).get("text")' in html
+    assert 'new URLSearchParams(location.search).get("text")' in html
+
+
+def test_page_needs_nothing_from_elsewhere(client: Any) -> None:
+    """No external script, style, font or image: the page works without internet access."""
+    html = client.get("/").text
+    assert re.findall(r"<(?:script|img|iframe)[^>]*\bsrc=", html) == []
+    assert "<link" not in html
+    assert "@import" not in html
+    assert "url(" not in html
 
 
 def test_the_call_the_page_makes_answers(client: Any) -> None:
