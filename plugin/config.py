@@ -26,3 +26,27 @@ REGEX_TIMEOUT = 0.2
 # Version of the HL7 terminology ecosystem test suite this build is checked against
 # (fhir-tx-ecosystem-ig, see tests/txsuite/SOURCE.md).
 TX_TEST_VERSION = "1.9.0"
+
+# --- Reliability limits (docs/reliability.md states each one and what happens past it) ---------
+
+# Work one request may do (seconds of wall-clock time, `--budget`); past it the request ends with
+# a 422 `too-costly` OperationOutcome. Ordinary requests take well under a millisecond.
+REQUEST_BUDGET_S = 3.0
+
+# Time a client has to send a request body once the request has started; past it, 408.
+BODY_TIMEOUT_S = 10.0
+
+# Time a client has to send the request line and headers (granian's header read timeout); an
+# idle keep-alive connection is closed after it too.
+HEADER_TIMEOUT_S = 5.0
+
+# Largest answer (bytes of JSON) returned; a larger one is refused as too-costly.
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+
+# Deepest hierarchy walked in client data or returned nested: concept nesting in a CodeSystem,
+# contains nesting in an expansion. Deeper input is refused with a 4xx, never walked by recursion.
+MAX_DEPTH = 100
+
+# Longest procedure description the free-text recogniser reads (characters); the rest is not
+# read and the answer says so. A clinical procedure note is a few hundred characters.
+MAX_DESCRIPTION_CHARS = 10_000

@@ -13,7 +13,8 @@ another):
 1. `plugin.content` (the terminology model) and `plugin.wire` (R4/R5 rendering): siblings that
    never import each other
 0. `plugin.types`, `plugin.errors`, `plugin.messages`, `plugin.outcomes`, `plugin.jsonio`,
-   `plugin.config` (shared values, the error type and catalogue, operation outcomes)
+   `plugin.config`, `plugin.budget` (shared values, the error type and catalogue, operation
+   outcomes, the per-request work budget)
 
 Every import counts, also those inside functions or under `TYPE_CHECKING`.
 """
@@ -34,6 +35,7 @@ RANK = {
     "outcomes": 0,
     "jsonio": 0,
     "config": 0,
+    "budget": 0,
     "content": 1,
     "wire": 1,
     "text": 2,

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 
-from plugin.config import FHIR_VERSIONS, SERVER_VERSION
+from plugin.config import FHIR_VERSIONS, REQUEST_BUDGET_S, SERVER_VERSION
 from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
@@ -21,14 +21,22 @@ from plugin.ops.registry import OPERATIONS
 
 from .dispatch import FhirApp, table
 from .http import error_response
+from .openapi import install_openapi
 from .routes import fhir_routes
 
 # The page is static: it calls this server's own $translate from the browser.
 PAGE = (Path(__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
 
 
-def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> FhirApp:
-    """The ASGI app: FHIR R4 at `/r4` and R5 at `/r5` over `store` (default: built-in content)."""
+def create_app(
+    store: Store | None = None,
+    content: Sequence[Path] = (),
+    budget: float | None = REQUEST_BUDGET_S,
+) -> FhirApp:
+    """The ASGI app: FHIR R4 at `/r4` and R5 at `/r5` over `store` (default: built-in content).
+
+    Every operation runs under `budget` seconds of work (None: unbounded).
+    """
     if store is None:
         store, _ = build_store(content)
     app = FhirApp(
@@ -43,7 +51,9 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fhir
         """The coders' page: type a procedure description, see the codes and the reasons."""
         return HTMLResponse(PAGE)
 
+    # HEAD too: load balancers probe with it.
     @app.get("/healthz", tags=["ops"])
+    @app.head("/healthz", tags=["ops"], operation_id="healthz_head")
     def healthz() -> dict[str, object]:
         """Liveness for load balancers: the process is up and its content is loaded."""
         return {"status": "ok", "resources": len(store)}
@@ -53,18 +63,24 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fhir
     for base, fhir_version in FHIR_VERSIONS.items():
         # Each base also serves its own FHIR version's core terminology.
         base_store = with_core(store, fhir_version)
-        bases[base] = (base_store, fhir_version.startswith("5."))
-        routes = fhir_routes(base_store, fhir_version, r5=bases[base][1])
+        r5 = fhir_version.startswith("5.")
+        bases[base] = (base_store, r5)
+        routes = fhir_routes(base_store, fhir_version, r5=r5, budget=budget)
         app.router.routes.append(Mount(f"/{base}", routes=routes))
     # The operation paths are answered before FastAPI's routing (plugin/api/dispatch.py).
     app.operations = table(OPERATIONS, bases)
+    app.budget = budget
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         code = "not-found" if status == 404 else "not-supported"
-        return error_response(
+        response = error_response(
             FhirError(code, str(getattr(exc, "detail", exc)), (request.url.path,), status=status)
         )
+        # A 405 names the methods the resource allows (RFC 9110 15.5.6).
+        response.headers.update(getattr(exc, "headers", None) or {})
+        return response
 
     app.add_exception_handler(HTTPException, http_error)
+    install_openapi(app, OPERATIONS)
     return app

@@ -41,7 +41,17 @@ _ENTRY_OVERHEAD = 512  # dicts, tuples and the key's small fields, roughly
 # and rarely repeat: they would only push hot answers out.
 _REQUEST_SCOPED = b"tx-resource"
 
+# Answers that depend on the moment, not only on the request: a request past its work budget
+# (422 too-costly) may fit when the machine is quieter; a timed-out body (408) or throttling.
+_MOMENTARY = frozenset({408, 422, 429})
+
 Key = tuple[str, str, bytes, tuple[tuple[bytes, bytes], ...], bytes]
+
+
+def _storable(status: int) -> bool:
+    return status < 500 and status not in _MOMENTARY
+
+
 Entry = tuple[Message, Message]
 
 
@@ -123,7 +133,7 @@ class ResponseCache:
             await send(message)
             if message["type"] == "http.response.start":
                 start.update(message)
-            elif message["type"] == "http.response.body" and start.get("status", 500) < 500:
+            elif message["type"] == "http.response.body" and _storable(start.get("status", 500)):
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     self._store(keys, start, b"".join(chunks))

@@ -28,6 +28,7 @@ from plugin.ops.params import Args, parse_parameters, parse_query_string
 from plugin.types import Resource
 
 from .http import check_length, decode_json, error_answer, negotiate_media, read_body
+from .limits import is_heavy_request, run_bounded
 
 # (base, resource type, "$name") -> (operation, resource type, the base's store, R5 wire form)
 Route = tuple[Operation, str, Store, bool]
@@ -88,6 +89,8 @@ class FhirApp(FastAPI):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.operations: Table = {}
+        # Seconds of work each operation request may take (None: unbounded); see `limits`.
+        self.budget: float | None = None
 
     def stores(self) -> list[Store]:
         """The store each FHIR base serves (a base's view of the content), once each."""
@@ -103,13 +106,21 @@ class FhirApp(FastAPI):
             elif len(seg) == 5 and seg[3]:
                 found, rid = self.operations.get((seg[1], seg[2], seg[4])), seg[3]
             if found is not None:
-                await _serve(found, rid, scope, receive, send)
+                await _serve((found, rid), self.budget, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 
 
-async def _serve(found: Route, rid: str | None, scope: Scope, receive: Receive, send: Send) -> None:
-    """Answer one operation request: headers, body or query -> arguments -> operation -> JSON."""
+async def _serve(
+    target: tuple[Route, str | None],
+    budget: float | None,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """Answer one operation request: headers, body or query -> arguments -> operation -> JSON,
+    under the request budget (in the worker thread when the request may be costly)."""
+    found, rid = target
     op = found[0]
     accept = language = ctype = length = None
     for name, value in scope["headers"]:
@@ -130,16 +141,22 @@ async def _serve(found: Route, rid: str | None, scope: Scope, receive: Receive, 
         if scope["method"] == "POST":
             check_length(length)
             body = decode_json(await read_body(receive), ctype)
-        if body is not None:
-            args = parse_parameters(op.params, body)
-        else:
-            args = parse_query_string(op.params, query)
-        answer = run_operation(found, args, rid, language)
+
+        def work() -> Resource:
+            # Parsing, request-scoped content and the operation all count against the budget.
+            if body is not None:
+                args = parse_parameters(op.params, body)
+            else:
+                args = parse_query_string(op.params, query)
+            return run_operation(found, args, rid, language)
+
+        heavy = is_heavy_request(op.name, scope["method"], length)
+        content = await run_bounded(work, budget, heavy)
         status = 200
     except Exception as exc:
         answer, status = error_answer(exc)
         media = "application/fhir+json"
-    content = dumps(answer)
+        content = dumps(answer)
     await send(
         {
             "type": "http.response.start",

@@ -7,12 +7,14 @@ data, and FastAPI's per-request validation would cost more than the translation 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from plugin.config import FHIR_VERSIONS
+from plugin.config import FHIR_VERSIONS, REQUEST_BUDGET_S
 from plugin.content.store import TERMINOLOGY_TYPES, Store
 from plugin.errors import METHOD_NOT_ALLOWED, FhirError, invalid, not_found
 from plugin.ops import capabilities
@@ -21,9 +23,11 @@ from plugin.ops.params import Args, parse_parameters, parse_query
 from plugin.ops.registry import OPERATIONS
 from plugin.ops.search import PARAMS as SEARCH_PARAMS
 from plugin.ops.search import read, search
+from plugin.types import Resource
 
 from .dispatch import run_operation
 from .http import error_response, fhir_response, negotiate, read_json
+from .limits import is_heavy, run_bounded
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -36,36 +40,59 @@ def _guarded(handler: Callable[[Request, str], Awaitable[Response]]) -> Endpoint
             media = negotiate(request)
             return await handler(request, media)
         except Exception as exc:
-            return error_response(exc)
+            response = error_response(exc)
+            if response.status_code == METHOD_NOT_ALLOWED:
+                # RFC 9110 15.5.6: a 405 names the methods the resource allows.
+                ops = "/$" in request.url.path
+                response.headers["Allow"] = "GET, HEAD, POST" if ops else "GET, HEAD"
+            return response
 
     return endpoint
 
 
-async def _args(request: Request, op: Operation) -> Args:
-    if request.method == "POST":
-        body = await read_json(request)
-        if body is not None:
-            return parse_parameters(op.params, body)
+async def _body(request: Request) -> Any:
+    return await read_json(request) if request.method == "POST" else None
+
+
+def _args(request: Request, op: Operation, body: Any) -> Args:
+    if body is not None:
+        return parse_parameters(op.params, body)
     return parse_query(op.params, request.query_params.multi_items())
 
 
-def _operation_endpoint(op: Operation, rtype: str, store: Store, r5: bool) -> Endpoint:
-    async def handle(request: Request, media: str) -> Response:
-        args = await _args(request, op)
+def _operation_endpoint(
+    op: Operation, rtype: str, store: Store, r5: bool, budget: float | None
+) -> Endpoint:
+    def answer(request: Request, body: Any) -> Resource:
+        # Parsing, request-scoped content and the operation all count against the budget.
+        args = _args(request, op, body)
         rid = request.path_params.get("id")
         language = request.headers.get("accept-language")
-        answer = run_operation((op, rtype, store, r5), args, rid, language)
-        return fhir_response(answer, media=media)
+        return run_operation((op, rtype, store, r5), args, rid, language)
+
+    async def handle(request: Request, media: str) -> Response:
+        body = await _body(request)
+        heavy = is_heavy(op.name, request.method, request.headers)
+        answer_bytes = await run_bounded(partial(answer, request, body), budget, heavy)
+        return Response(answer_bytes, media_type=media)
 
     return _guarded(handle)
 
 
-def fhir_routes(store: Store, fhir_version: str = "4.0.1", r5: bool = False) -> list[BaseRoute]:
-    """Every route of one FHIR base, relative to the base (mount it at `/r4`)."""
+def fhir_routes(
+    store: Store,
+    fhir_version: str = "4.0.1",
+    r5: bool = False,
+    budget: float | None = REQUEST_BUDGET_S,
+) -> list[BaseRoute]:
+    """Every route of one FHIR base, relative to the base (mount it at `/r4`).
+
+    Each operation runs under `budget` seconds of work (None: unbounded); see `limits`.
+    """
     routes: list[BaseRoute] = []
     for op in OPERATIONS:
         for rtype in op.resource_types:
-            ep = _operation_endpoint(op, rtype, store, r5)
+            ep = _operation_endpoint(op, rtype, store, r5, budget)
             routes.append(Route(f"/{rtype}/${op.name}", ep, methods=["GET", "POST"]))
             routes.append(Route(f"/{rtype}/{{id}}/${op.name}", ep, methods=["GET", "POST"]))
 

@@ -14,24 +14,29 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
+from plugin.config import REQUEST_BUDGET_S
+
 from .cache import DEFAULT_SIZE
 
 ENV_CONTENT = "NICE_TX_CONTENT"
 ENV_CORS = "NICE_TX_CORS_ORIGINS"
 ENV_TOKEN = "NICE_TX_AUTH_TOKEN"
 ENV_CACHE = "NICE_TX_CACHE_SIZE"
+ENV_BUDGET = "NICE_TX_BUDGET"
 # Set by `nice-tx serve` once it has printed the load report, so workers do not repeat it.
 ENV_REPORTED = "NICE_TX_LOAD_REPORTED"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What a deployment may change: extra content, CORS origins, a bearer token, cache size."""
+    """What a deployment may change: extra content, CORS origins, a bearer token, cache size,
+    the work budget of one request (seconds; 0 = unbounded)."""
 
     content: tuple[Path, ...] = ()
     cors_origins: tuple[str, ...] = ()
     token: str | None = None
     cache_size: int = DEFAULT_SIZE
+    budget: float = REQUEST_BUDGET_S
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -42,7 +47,9 @@ class Settings:
         origins = tuple(o.strip() for o in env.get(ENV_CORS, "").split(",") if o.strip())
         size = env.get(ENV_CACHE, "")
         cache = int(size) if size.isdigit() else DEFAULT_SIZE
-        return Settings(content, origins, env.get(ENV_TOKEN) or None, cache)
+        return Settings(
+            content, origins, env.get(ENV_TOKEN) or None, cache, _seconds(env.get(ENV_BUDGET))
+        )
 
     def to_env(self) -> dict[str, str]:
         """The environment variables that reproduce these settings in a worker process."""
@@ -50,10 +57,19 @@ class Settings:
             ENV_CONTENT: os.pathsep.join(str(p) for p in self.content),
             ENV_CORS: ",".join(self.cors_origins),
             ENV_CACHE: str(self.cache_size),
+            ENV_BUDGET: repr(self.budget),
         }
         if self.token:
             out[ENV_TOKEN] = self.token
         return out
+
+
+def _seconds(text: str | None) -> float:
+    try:
+        value = float(text) if text else REQUEST_BUDGET_S
+    except ValueError:
+        return REQUEST_BUDGET_S
+    return value if value >= 0 else REQUEST_BUDGET_S
 
 
 def build_app(settings: Settings) -> ASGIApp:
@@ -64,19 +80,21 @@ def build_app(settings: Settings) -> ASGIApp:
 
     from .app import create_app
     from .cache import ResponseCache
+    from .limits import SlowBodyGuard
     from .middleware import wrap
 
     if os.environ.get(ENV_REPORTED):
         loader_log.setLevel(logging.ERROR)
     store, _ = build_store(settings.content)
-    app = create_app(store)
+    app = create_app(store, budget=settings.budget or None)
     if settings.cache_size == 0:
         # No memo of answers at any layer: the free-text recogniser forgets its readings too,
         # in every view of the content a FHIR base serves.
         for served in (store, *app.stores()):
             memoise(served, False)
     # The cache sits inside the middleware: authentication and CORS run before any cached answer.
-    cached = ResponseCache(app, settings.cache_size)
+    # The cache sits inside the body guard: a slow body times out before the cache reads it.
+    cached = SlowBodyGuard(ResponseCache(app, settings.cache_size))
     return wrap(cached, cors_origins=settings.cors_origins, token=settings.token)
 
 

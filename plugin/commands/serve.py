@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
 from plugin.api.cache import DEFAULT_SIZE
-from plugin.config import SERVER_VERSION
+from plugin.config import HEADER_TIMEOUT_S, REQUEST_BUDGET_S, SERVER_VERSION
 
 from .common import content_option, load, strict_option
+
+# Connections served at once per worker, and the listen backlog behind them. Idle connections
+# hold a slot until the header timeout closes them, so the limit is set well above what a
+# client pool opens; the process's open-file limit is raised to match.
+MAX_CONNECTIONS = 4096
+BACKLOG = 4096
 
 
 @click.command()
@@ -63,6 +70,24 @@ from .common import content_option, load, strict_option
     "no memo either, so every answer is computed). Env: NICE_TX_CACHE_SIZE.",
 )
 @click.option(
+    "--budget",
+    default=REQUEST_BUDGET_S,
+    show_default=True,
+    type=click.FloatRange(0),
+    envvar="NICE_TX_BUDGET",
+    help="Seconds of work one request may take before it ends with 422 too-costly "
+    "(0: unbounded). Env: NICE_TX_BUDGET.",
+)
+@click.option(
+    "--max-connections",
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    type=click.IntRange(1),
+    envvar="NICE_TX_MAX_CONNECTIONS",
+    help="Connections served at once per worker; more wait in the listen backlog. "
+    "Env: NICE_TX_MAX_CONNECTIONS.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -78,6 +103,8 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
     cors_origins: tuple[str, ...],
     auth_token: str | None,
     cache_size: int,
+    budget: float,
+    max_connections: int,
     log_level: str,
 ) -> None:
     """Serve the terminology operations (FHIR R4 at /r4, health at /healthz).
@@ -101,7 +128,9 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
     if not cors_origins:
         cors_origins = Settings.from_env().cors_origins
     load(content, strict)  # the report; each worker loads the same content itself
-    settings = Settings(tuple(p.resolve() for p in content), cors_origins, auth_token, cache_size)
+    settings = Settings(
+        tuple(p.resolve() for p in content), cors_origins, auth_token, cache_size, budget
+    )
     os.environ.update(settings.to_env(), NICE_TX_LOAD_REPORTED="1")
     click.echo(
         f"nice-tx {SERVER_VERSION}: http://{host}:{port}/r4 ({workers} worker(s)"
@@ -120,4 +149,38 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
         websockets=False,
         log_level=LogLevels(log_level),
         log_access=False,
+        **server_limits(max_connections),
     ).serve()
+
+
+def server_limits(max_connections: int) -> dict[str, Any]:
+    """granian's options for a service that outlives its faults and its slow clients.
+
+    A worker that dies (a crash, an out-of-memory kill) is replaced at once instead of the server
+    shutting down; a client has `HEADER_TIMEOUT_S` to send its request head; at most
+    `max_connections` connections are served at once per worker, the rest wait in the backlog.
+    """
+    from granian.constants import HTTPModes
+    from granian.http import HTTP1Settings
+
+    _raise_open_files(max_connections + 256)
+    return {
+        # HTTP/1.1 only: in "auto" mode the server waits, without any timeout, for the bytes
+        # that tell HTTP/1.1 from HTTP/2, so idle connections were never closed.
+        "http": HTTPModes.http1,
+        "respawn_failed_workers": True,
+        "backlog": BACKLOG,
+        "backpressure": max_connections,
+        "http1_settings": HTTP1Settings(header_read_timeout=int(HEADER_TIMEOUT_S * 1000)),
+    }
+
+
+def _raise_open_files(wanted: int) -> None:
+    """Raise the soft open-file limit towards `wanted` (each connection is a descriptor), never
+    above the hard limit the system allows."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,7 +135,14 @@ class CodeSystemIndex:
         return normalise_code(self.url, code)
 
     def _index(self, concepts: list[Resource], parent: str | None) -> None:
-        for c in concepts:
+        # Depth first in definition order, with an explicit stack: nesting is client data.
+        stack: list[tuple[Iterator[Resource], str | None]] = [(iter(concepts), parent)]
+        while stack:
+            level, parent = stack[-1]
+            c = next(level, None)
+            if c is None:
+                stack.pop()
+                continue
             raw_code = c.get("code")
             if not isinstance(raw_code, str):
                 continue
@@ -158,7 +166,7 @@ class CodeSystemIndex:
             else:
                 concept.parents.append(parent)
                 self.concepts[parent].children.append(code)
-            self._index(c.get("concept", []), code)
+            stack.append((iter(c.get("concept", [])), code))
 
     def _link_flat_hierarchy(self) -> None:
         # Flat CodeSystems state the hierarchy with parent/child properties instead of nesting.

@@ -7,15 +7,19 @@ The built-in guidance content is a content pack like any other: it is found thro
 from __future__ import annotations
 
 import logging
-import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
-from plugin.content import systems
+import orjson
+
+from plugin.content import sources, systems
 from plugin.content.builtin import PackInfo, read_manifest
+from plugin.content.fragments import is_fragment
 from plugin.content.package import is_package, read_package
+from plugin.content.sources import READ_ERRORS, documents
 from plugin.content.store import Entry, Store, make_entry
 from plugin.jsonio import loads
 from plugin.types import Resource
@@ -23,6 +27,9 @@ from plugin.types import Resource
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "nice_tx.content"
+
+# (type, url, version) -> where it was first defined (file, or file and Bundle entry), and what.
+Defined = dict[tuple[str, str, str | None], tuple[str, Resource]]
 
 
 @dataclass
@@ -35,7 +42,7 @@ class LoadReport:
 
 # A folder holding this file is not content (a compiled pack's `rules/`, which the compiler
 # writes beside the FHIR resources): its JSON files are neither loaded nor refused.
-IGNORE_MARKER = ".nice-tx-ignore"
+IGNORE_MARKER = sources.IGNORE_MARKER
 
 
 def iter_json_files(path: Path) -> Iterator[Path]:
@@ -52,79 +59,107 @@ def iter_json_files(path: Path) -> Iterator[Path]:
         yield path
 
 
-def _documents(root: Path) -> Iterator[tuple[str, bytes | Exception]]:
-    """(label, bytes or the read error) of every JSON document under `root`."""
-    if is_package(root):
-        try:
-            _, files = read_package(root)
-            yield from files
-        except (ValueError, OSError, tarfile.TarError) as exc:
-            yield str(root), exc
-        return
-    for file in iter_json_files(root):
-        try:
-            yield str(file), file.read_bytes()
-        except OSError as exc:
-            yield str(file), exc
-
-
 def origin_of(root: Path) -> str | None:
     """`name#version` of a FHIR package (how FHIR tools name a package), else None."""
     if not is_package(root):
         return None
     try:
         head, _ = read_package(root)
-    except (ValueError, OSError, tarfile.TarError):
+    except READ_ERRORS:
         return None
     return f"{head.name}#{head.version}"
 
 
-def load_paths(store: Store, paths: Iterable[Path], origin: str) -> LoadReport:
+def load_paths(
+    store: Store, paths: Iterable[Path], origin: str, defined: Defined | None = None
+) -> LoadReport:
     """Load every JSON resource under `paths` (files, folders, FHIR packages) into `store`.
 
     Whatever cannot be used is refused with the reason (not JSON, not a CodeSystem/ValueSet/
-    ConceptMap, no url...), never silently dropped.
+    ConceptMap, no url, a second definition of a url|version in `defined`...), never
+    silently dropped.
     """
+    defined = {} if defined is None else defined
     report = LoadReport()
     for root in paths:
-        if not root.exists():
+        if not root.exists() and not root.is_symlink():
             report.refused.append((str(root), "no such file or folder"))
             continue
-        parsed: list[tuple[str, list[Resource]]] = []
-        for label, data in _documents(root):
+        parsed: list[tuple[str, Any]] = []
+        for label, data in documents(root):
+            if isinstance(data, Exception):
+                report.refused.append((label, str(data) or type(data).__name__))
+                continue
             try:
-                parsed.append((label, _resources(data)))
-            except (ValueError, KeyError, TypeError) as exc:
+                resource = loads(data)
+                if not isinstance(resource, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as exc:
                 report.refused.append((label, str(exc)))
+                continue
+            parsed.extend(_resources(label, resource))
         # Code system identity first: the other resources' codes are indexed in canonical form.
-        for label, resources in parsed:
-            for r in [r for r in resources if r.get("resourceType") == "NamingSystem"]:
+        kept: list[tuple[str, Any]] = []
+        for where, r in parsed:
+            if isinstance(r, dict) and r.get("resourceType") == "NamingSystem":
                 try:
                     systems.register(r)
                 except ValueError as exc:
-                    report.refused.append((label, str(exc)))
-                    resources.remove(r)
-        for label, resources in parsed:
+                    report.refused.append((where, str(exc)))
+                    continue
+            kept.append((where, r))
+        for where, r in kept:
             try:
-                for r in resources:
-                    entry = make_entry(r, origin)
-                    store.add(entry)
-                    report.loaded.append(entry)
+                if not isinstance(r, dict):
+                    raise ValueError(f"not a resource (a JSON {type(r).__name__})")
+                entry = make_entry(r, origin)
+                _no_conflict(entry, defined)
             except (ValueError, KeyError, TypeError) as exc:
-                report.refused.append((label, str(exc)))
+                report.refused.append((where, str(exc)))
+                continue
+            store.add(entry)
+            defined.setdefault((entry.type, entry.url, entry.version), (where, r))
+            report.loaded.append(entry)
     return report
 
 
-def _resources(data: bytes | Exception) -> list[Resource]:
-    """The resources of one JSON document: the resource itself, or a Bundle's entries."""
-    if isinstance(data, Exception):
-        raise ValueError(str(data))
-    resource = loads(data)
-    if not isinstance(resource, dict):
-        raise ValueError("not a JSON object")
-    if resource.get("resourceType") == "Bundle":
-        return [e["resource"] for e in resource.get("entry", []) if "resource" in e]
-    return [resource]
+def _resources(label: str, resource: Resource) -> list[tuple[str, Any]]:
+    """(label, resource) of a document: itself, or each entry of a Bundle."""
+    if resource.get("resourceType") != "Bundle":
+        return [(label, resource)]
+    entries = resource.get("entry", [])
+    if not isinstance(entries, list):
+        return [(label, "Bundle.entry")]
+    return [
+        (f"{label} entry[{i}]", e.get("resource") if isinstance(e, dict) else e)
+        for i, e in enumerate(entries)
+        if not isinstance(e, dict) or "resource" in e
+    ]
+
+
+def _no_conflict(entry: Entry, defined: Defined) -> None:
+    """A different second definition of the same `url|version` is an error naming both: were
+    either kept silently, $lookup would answer from one and read/search show the other. The
+    same resource loaded twice (a pack and its own package) is no conflict, and neither are two
+    fragments of one code system version: the store merges them (`fragments.merge`)."""
+    first = defined.get((entry.type, entry.url, entry.version))
+    if first is None or _same(first[1], entry.resource):
+        return
+    if is_fragment(first[1]) and is_fragment(entry.resource):
+        return
+    raise ValueError(
+        f"{entry.type} {entry.canonical} is already defined differently by {first[0]}; "
+        "two definitions of one url|version conflict"
+    )
+
+
+def _same(a: Resource, b: Resource) -> bool:
+    try:
+        return orjson.dumps(a, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
+            b, option=orjson.OPT_SORT_KEYS
+        )
+    except TypeError:  # too deep to encode: not shown to be the same
+        return False
 
 
 def _pack_info(paths: list[Path]) -> PackInfo | None:
@@ -159,7 +194,10 @@ def content_packs() -> list[tuple[str, list[Path]]]:
 
 
 def build_store(extra: Iterable[Path] = (), *, packs: bool = True) -> tuple[Store, LoadReport]:
-    """A store with every registered content pack, then the `extra` paths (which win).
+    """A store with every registered content pack, then the `extra` paths.
+
+    A `url|version` defined twice (by two packs, or a pack and an extra path) is a conflict:
+    the second definition is refused, naming the first.
 
     Each extra path is its own source: a FHIR package is named `name#version`, anything else
     by its path, so `content list` can say where every resource came from.
@@ -176,11 +214,12 @@ def build_store(extra: Iterable[Path] = (), *, packs: bool = True) -> tuple[Stor
 
         sources = [(manifest().id, content_dirs())]
     sources.extend((origin_of(p) or str(p), [p]) for p in extra)
+    defined: Defined = {}
     for name, paths in sources:
         info = _pack_info(paths)
         if info is not None and info.title not in store.titles:
             store.titles.append(info.title)
-        part = load_paths(store, paths, name)
+        part = load_paths(store, paths, name, defined)
         report.loaded.extend(part.loaded)
         report.refused.extend(part.refused)
     for path, why in report.refused:

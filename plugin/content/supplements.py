@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Iterator
 
+from plugin.content.shape import preorder
 from plugin.content.status import canonical
 from plugin.content.store import Store, make_entry
 from plugin.errors import FhirError
@@ -17,9 +18,7 @@ from plugin.types import Resource
 
 
 def _walk(concepts: list[Resource]) -> Iterator[Resource]:
-    for c in concepts:
-        yield c
-        yield from _walk(c.get("concept", []))
+    return preorder(concepts, "concept")
 
 
 def _merge(base: Resource, supplement: Resource) -> Resource:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from plugin.budget import check as spend
 from plugin.content.codesystem import (
     RENDERING_EXTENSIONS,
     VS_PROPERTY_EXTENSIONS,
@@ -13,6 +14,7 @@ from plugin.content.codesystem import (
     derived_properties,
 )
 from plugin.content.filters import compose_filter
+from plugin.content.shape import preorder
 from plugin.content.status import STANDARDS_STATUS, VS_DEPRECATED, canonical, standing
 from plugin.content.store import Store, version_key, version_matches
 from plugin.content.systems import canonical_system, normalise_code
@@ -204,6 +206,7 @@ def _from_system(
             for i, f in enumerate(inc.get("filter", []))
         ]
         for concept in cs.concepts.values():
+            spend()  # filters over a large system are where a request's cost grows
             if all(p(concept) for p in preds):
                 out.items.append(_item(system, cs, concept, concept.code, None))
         out.open_systems.add(system)
@@ -375,7 +378,7 @@ def _stated(vs: Resource) -> Expansion:
     out = Expansion()
 
     def walk(contains: list[Resource]) -> Iterator[Item]:
-        for c in contains:
+        for c in preorder(contains, "contains"):
             if isinstance(c.get("code"), str) and isinstance(c.get("system"), str):
                 system = canonical_system(c["system"])
                 yield Item(
@@ -386,7 +389,6 @@ def _stated(vs: Resource) -> Expansion:
                     c.get("inactive") is True,
                     c.get("abstract") is True,
                 )
-            yield from walk(c.get("contains", []))
 
     out.items = list(walk(vs.get("expansion", {}).get("contains", [])))
     return out

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from plugin.config import MAX_DEPTH
 from plugin.content.codesystem import DERIVED_URIS
 from plugin.content.valueset import Item
+from plugin.errors import FhirError
 from plugin.outcomes import ExpansionEntry
 from plugin.types import Resource
 
@@ -215,8 +217,27 @@ def contains(
         else:
             children.setdefault(parent, []).append(n)
 
+    _check_depth(roots, children)
+
     def nest(n: int) -> ExpansionEntry:
+        # Recursion bounded by _check_depth: at most MAX_DEPTH levels.
         below = tuple(nest(c) for c in children.get(n, ()))
         return replace(rendered[n], contains=below) if below else rendered[n]
 
     return [nest(n) for n in roots]
+
+
+def _check_depth(roots: list[int], children: dict[int, list[int]]) -> None:
+    """Refuse a nested expansion deeper than MAX_DEPTH levels (walked with a stack, never by
+    recursion): the client can ask for the flat list (excludeNested) instead."""
+    stack = [(r, 1) for r in roots]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FhirError(
+                "too-costly",
+                f"The hierarchy is deeper than the {MAX_DEPTH} levels this server nests; "
+                "ask for a flat list with excludeNested=true",
+                ("excludeNested",),
+            )
+        stack.extend((c, depth + 1) for c in children.get(node, ()))

@@ -35,6 +35,8 @@ class TranslateRequest:
     maps: list[ConceptMapIndex] | None = None
     # Set when the input was a description: what the recogniser read, for the explanation.
     reading: Reading | None = None
+    # Set when the description was longer than the recogniser reads: its full length.
+    unread_from: int | None = None
 
 
 def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex]:

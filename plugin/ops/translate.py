@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from plugin.config import MAX_DESCRIPTION_CHARS
 from plugin.content.conceptmap import ConceptMapIndex, canonical_coding
 from plugin.content.store import Store, make_entry
 from plugin.content.systems import canonical_system
@@ -79,12 +80,24 @@ R4_INPUTS = ("code", "coding", "codeableConcept")
 def text_request(text: str, store: Store, given: tuple[Dependency, ...] = ()) -> TranslateRequest:
     """A request for a procedure description: the recognised codings and dependencies.
 
-    Dependencies given by the client win over recognised ones for the same element.
+    Dependencies given by the client win over recognised ones for the same element. Only the
+    first `MAX_DESCRIPTION_CHARS` characters are read (up to the last whole word); the answer's
+    message says so.
     """
+    full = len(text)
+    if full > MAX_DESCRIPTION_CHARS:
+        head = text[:MAX_DESCRIPTION_CHARS]
+        cut = max(head.rfind(" "), head.rfind("\n"))
+        text = head[:cut] if cut > 0 else head
     reading = read_text(text, store)
     elements = {d.element for d in given}
     deps = given + tuple(d for d in reading.dependencies if d.element not in elements)
-    return TranslateRequest(codings=list(reading.codings), dependencies=deps, reading=reading)
+    return TranslateRequest(
+        codings=list(reading.codings),
+        dependencies=deps,
+        reading=reading,
+        unread_from=full if full > MAX_DESCRIPTION_CHARS else None,
+    )
 
 
 def _dependencies(args: Args) -> tuple[Dependency, ...]:
@@ -294,7 +307,14 @@ def translate_explained(req: TranslateRequest, store: Store) -> TranslateOutcome
     outcome = translate(req, store)
     if req.reading is None:
         return outcome
-    return annotate(outcome, req.reading, matcher_for(store).vocab)
+    outcome = annotate(outcome, req.reading, matcher_for(store).vocab)
+    if req.unread_from is not None:
+        note = (
+            f"Only the first {MAX_DESCRIPTION_CHARS} characters of the {req.unread_from}-character "
+            "description were read."
+        )
+        outcome = replace(outcome, message=f"{outcome.message} {note}" if outcome.message else note)
+    return outcome
 
 
 OPERATION = Operation(

@@ -173,12 +173,15 @@ def evaluate_codesystem(ctx: Context) -> ValidateOutcome:
     store = ctx.store
     url = args.get("url")
     if args.has("codeSystem"):
+        given = args.get("codeSystem")
+        if given.get("resourceType") != "CodeSystem":
+            raise invalid("Parameter 'codeSystem' must carry a CodeSystem", "codeSystem")
         try:
-            store = store.overlay([args.get("codeSystem")])
+            store = store.overlay([given])
         except ValueError as exc:
             # A code system the request brings must be usable content (it needs a url).
             raise invalid(f"The codeSystem cannot be used: {exc}", "codeSystem") from None
-        url = args.get("codeSystem").get("url")
+        url = given.get("url")
     if ctx.instance is not None:
         url = ctx.instance.url
     cands = _candidates(args, "url")

@@ -19,8 +19,12 @@ from rapidfuzz.distance import OSA
 
 from plugin.text.vocabulary import WORD, Term, Vocabulary
 
-# Approximate lookups are cached per vocabulary; the bound keeps memory flat on adversarial input.
+# Approximate lookups are cached per vocabulary; the bounds (entries, and bytes of the words
+# kept) keep memory flat on adversarial input such as many long unique words.
 _CACHE_LIMIT = 100_000
+_CACHE_BYTES = 4 * 1024 * 1024
+# What one cached word costs beyond its letters: the str object and the dict slot.
+_ENTRY_BYTES = 100
 # Characters between two words that end a clause (negation and conversion do not cross them).
 _BREAKS = frozenset(",;.:()[]{}!?|\n")
 
@@ -66,8 +70,12 @@ class Matcher:
         self.vocab = vocab
         self._approx = sorted(w for w, strict in vocab.words.items() if not strict and len(w) >= 6)
         self._cache: dict[str, str | None] = {}
+        self._cache_bytes = 0
+        # A word longer than this is more than two edits from every vocabulary word.
+        self._longest = max((len(w) for w in self._approx), default=0) + 2
         # readings already worked out, by token signature (see `reading.read`)
         self.plans: dict[tuple[str, ...], Any] = {}
+        self.plan_tokens = 0
         # False: both memos above stay empty, so every text is read from scratch (a server with
         # `--cache-size 0` measures the recogniser itself, not its memory of earlier texts).
         self.memo = True
@@ -87,12 +95,16 @@ class Matcher:
         self.memo = enabled
         if not enabled:
             self._cache.clear()
+            self._cache_bytes = 0
             self.plans.clear()
+            self.plan_tokens = 0
 
     def nearest(self, lower: str) -> str | None:
         """The one vocabulary word within the allowed edits of `lower`, if there is exactly one."""
         if lower in self._cache:
             return self._cache[lower]
+        if len(lower) > self._longest:
+            return None  # cannot be a misspelling of a vocabulary word; not worth a cache slot
         found: str | None = None
         if len(lower) >= 6 and lower.isalpha():
             limit = fuzziness(len(lower))
@@ -106,9 +118,11 @@ class Matcher:
                 found = nearest[0] if len(nearest) == 1 else self._same_meaning(lower, nearest)
         if not self.memo:
             return found
-        if len(self._cache) >= _CACHE_LIMIT:
+        if len(self._cache) >= _CACHE_LIMIT or self._cache_bytes >= _CACHE_BYTES:
             self._cache.clear()
+            self._cache_bytes = 0
         self._cache[lower] = found
+        self._cache_bytes += len(lower) + _ENTRY_BYTES
         return found
 
     def _same_meaning(self, lower: str, tied: list[str]) -> str | None:

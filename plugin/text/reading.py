@@ -326,6 +326,9 @@ def _digits(lower: str) -> str:
 
 
 _PLAN_LIMIT = 32_768
+# Bound on the tokens held by all plan keys together (about 60 bytes each): count alone would
+# let 32,768 adversarial 200-token texts hold hundreds of MB.
+_PLAN_TOKENS = 400_000
 # Descriptions are short; a long text's plan would rarely recur and would hold memory.
 PLAN_MAX_TOKENS = 200
 
@@ -425,8 +428,10 @@ def read(text: str, matcher: Matcher) -> Reading:
     reading.key = key
     if not matcher.memo:
         return reading
-    if len(matcher.plans) >= _PLAN_LIMIT:
+    if len(matcher.plans) >= _PLAN_LIMIT or matcher.plan_tokens >= _PLAN_TOKENS:
         matcher.plans.clear()
+        matcher.plan_tokens = 0
+    matcher.plan_tokens += len(key)
     matcher.plans[key] = _Plan(
         [
             (f.first, f.last, f.value, f.status, f.fuzzy, f.implied, f.converted)

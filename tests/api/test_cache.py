@@ -104,7 +104,10 @@ def test_post_bodies_are_keyed_by_their_bytes() -> None:
     assert b.content.endswith(b'{"a":2}')
 
 
-@pytest.mark.parametrize(("status", "size"), [(500, 16), (503, 16), (200, 0)])
+# 408/422/429: answers of the moment (a body timed out, a request past its work budget).
+@pytest.mark.parametrize(
+    ("status", "size"), [(500, 16), (503, 16), (200, 0), (408, 16), (422, 16), (429, 16)]
+)
 def test_server_errors_and_size_zero_store_nothing(status: int, size: int) -> None:
     echo = Echo(status=status)
     tc, cache = client(echo, size=size)

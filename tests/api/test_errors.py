@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from plugin.config import MAX_BODY_BYTES
 from plugin.ops.registry import OPERATIONS
+from tests import hostile
 from tests.conftest import PROC
 
 T = "/r4/ConceptMap/$translate"
@@ -420,3 +421,51 @@ _param = st.fixed_dictionaries(
 )
 def test_no_5xx_for_generated_parameters(client: Any, route: str, parameter: list[Any]) -> None:
     _assert_clean(client.post(route, json={"resourceType": "Parameters", "parameter": parameter}))
+
+
+# Hostile bodies (depth, size, encodings): each one a 4xx or a 200, never a 5xx, on every route.
+_PARAMS_A = b'{"resourceType":"Parameters","parameter":[{"name":"code","valueCode":"a"}]}'
+HOSTILE_BODIES: list[Any] = [
+    pytest.param(hostile.expand_with(hostile.nested_chain(475)), id="concepts-475-deep"),
+    pytest.param(hostile.expand_with(hostile.flat_chain(200)), id="hierarchy-200-deep"),
+    pytest.param(hostile.deep_parameters(600), id="parts-600-deep"),
+    pytest.param(b"[" * 5000 + b"]" * 5000, id="arrays-5000-deep"),
+    pytest.param(
+        hostile.encode(
+            {
+                "resourceType": "Parameters",
+                "parameter": [
+                    {"name": "codeSystem", "resource": {"resourceType": "CodeSystem"}},
+                    {"name": "code", "valueCode": "a"},
+                ],
+            }
+        ),
+        id="codesystem-without-url",
+    ),
+    pytest.param(
+        hostile.encode(
+            {
+                "resourceType": "Parameters",
+                "parameter": [
+                    {"name": "codeableConcept", "valueCodeableConcept": {"text": "mwa " * 250_000}}
+                ],
+            }
+        ),
+        id="description-1MB",
+    ),
+    pytest.param(_PARAMS_A.decode().encode("utf-16"), id="utf-16-with-bom"),
+    pytest.param(b"\xef\xbb\xbf" + _PARAMS_A, id="utf-8-bom"),
+    pytest.param(_PARAMS_A.replace(b'"a"', b'"\xe9"'), id="latin-1-byte"),
+    pytest.param(_PARAMS_A.replace(b'"a"', b'"\xc3"'), id="truncated-utf-8"),
+    pytest.param(_PARAMS_A.replace(b'"a"', b'"\\ud800"'), id="lone-surrogate-escape"),
+    pytest.param(_PARAMS_A.replace(b'"a"', b'"a\\u0000b"'), id="nul-escape"),
+    pytest.param(_PARAMS_A + b"\x00", id="trailing-nul"),
+]
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if "$" in r])
+@pytest.mark.parametrize("body", HOSTILE_BODIES)
+def test_no_5xx_for_hostile_bodies(client: Any, route: str, body: bytes) -> None:
+    _assert_clean(
+        client.post(route, content=body, headers={"Content-Type": "application/fhir+json"})
+    )

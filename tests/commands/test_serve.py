@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +13,7 @@ from click.testing import CliRunner
 
 from plugin.cli import main
 from plugin.commands import serve as serve_module
+from tests.served import serving
 
 
 @pytest.fixture
@@ -104,49 +100,12 @@ def test_bad_workers_is_usage_error(workers: str, no_listen: dict[str, Any]) -> 
     assert CliRunner().invoke(main, ["serve", "--workers", workers]).exit_code == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_two_workers_serve_requests(tmp_path: Path) -> None:
+def test_two_workers_serve_requests() -> None:
     """A real `nice-tx serve --workers 2` process: health, a translation, a clean stop."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NICE_TX_")}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "plugin",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, "serve exited early"
-            assert time.monotonic() < deadline, "serve did not become healthy"
-            time.sleep(0.2)
+    with serving("--workers", "2") as served:
         answers = [
             httpx.get(
-                f"{base}/r4/ConceptMap/$translate",
+                f"{served.base}/r4/ConceptMap/$translate",
                 params={
                     "system": "http://fhir.hl7.org.uk/CodeSystem/OPCS-4",
                     "code": "J12.7",
@@ -158,15 +117,8 @@ def test_two_workers_serve_requests(tmp_path: Path) -> None:
         ]
         assert all(a == answers[0] for a in answers)
         assert answers[0]["parameter"][0] == {"name": "result", "valueBoolean": True}
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-    assert proc.stderr is not None
-    assert b"loaded 18 from ipg406" in proc.stderr.read()
+    assert served.proc.stderr is not None
+    assert b"loaded 18 from ipg406" in served.proc.stderr.read()
 
 
 def test_module_documents_itself() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from plugin.api.cache import ResponseCache
 from plugin.api.dispatch import FhirApp
+from plugin.api.limits import SlowBodyGuard
 from plugin.api.settings import Settings, build_app
 from plugin.content.loader import build_store
 from plugin.text import matcher_for, memoise, read_text
@@ -44,7 +45,9 @@ def test_same_readings_with_and_without_memos() -> None:
 def test_cache_size_zero_turns_every_memo_off(size: int, remembers: bool) -> None:
     from starlette.testclient import TestClient
 
-    app = build_app(Settings(cache_size=size))
+    guarded = build_app(Settings(cache_size=size))
+    assert isinstance(guarded, SlowBodyGuard)
+    app = guarded.app
     assert isinstance(app, ResponseCache)
     body = {
         "resourceType": "Parameters",
@@ -52,7 +55,7 @@ def test_cache_size_zero_turns_every_memo_off(size: int, remembers: bool) -> Non
             {"name": "codeableConcept", "valueCodeableConcept": {"text": "open MWA of CRLM"}}
         ],
     }
-    with TestClient(app) as c:
+    with TestClient(guarded) as c:
         for _ in range(2):
             assert c.post("/r4/ConceptMap/$translate", json=body).status_code == 200
     assert (len(app) > 0) is remembers
