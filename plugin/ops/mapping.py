@@ -7,8 +7,8 @@ renders the outcome.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from plugin.content.conceptmap import (
@@ -21,7 +21,9 @@ from plugin.content.conceptmap import (
     most_specific,
 )
 from plugin.content.store import Entry, Store
-from plugin.results import TranslateOutcome
+from plugin.content.systems import canonical_system
+from plugin.results import ASSERTING, TranslateOutcome
+from plugin.text.explain import system_label
 from plugin.types import Resource
 
 if TYPE_CHECKING:
@@ -153,6 +155,107 @@ def _reverse(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
     return out
 
 
+def _dependency_elements(cm: ConceptMapIndex) -> dict[str, str]:
+    """System -> element of every `dependsOn` condition of the map that names a coded value."""
+    out: dict[str, str] = {}
+    for g in cm.groups:
+        for _, targets in g.elements.values():
+            for t in targets:
+                for d in t.depends_on:
+                    if d.element and d.system:
+                        out.setdefault(canonical_system(d.system), d.element)
+    return out
+
+
+def _as_dependency(coding: Coding, elements: dict[str, str], store: Store) -> Dependency | None:
+    """The coding read as a `dependsOn` value, when its system is one the map's conditions use
+    and the code is a value there (named by a condition, or a concept of that CodeSystem)."""
+    element = elements.get(coding.system)
+    if element is None:
+        return None
+    entry = store.resolve("CodeSystem", coding.system)
+    index = getattr(entry, "index", None) if entry is not None else None
+    known = index is not None and index.get(coding.code) is not None
+    return Dependency(element, coding.system, coding.code) if known else None
+
+
+def codings_as_dependencies(
+    req: TranslateRequest, maps: list[ConceptMapIndex], store: Store
+) -> TranslateRequest:
+    """Read the codings of a CodeableConcept that qualify the others as dependencies.
+
+    HAPI's remote terminology client (and any client limited to R4's `codeableConcept`) cannot
+    send `dependency`; it can send several codings. A coding whose system is the system of a
+    map's `dependsOn` value (an image-control method beside the procedure) is that condition,
+    not a concept to translate on its own; the other codings are translated under it. Only
+    forward requests with at least one other coding are read this way.
+    """
+    if req.reverse or len(req.codings) < 2:
+        return req
+    elements: dict[str, str] = {}
+    for cm in maps:
+        for system, element in _dependency_elements(cm).items():
+            elements.setdefault(system, element)
+    if not elements:
+        return req
+    rest: list[Coding] = []
+    deps: list[Dependency] = []
+    for c in req.codings:
+        dep = _as_dependency(c, elements, store)
+        if dep is None:
+            rest.append(c)
+        else:
+            deps.append(dep)
+    if not deps or not rest:
+        return req
+    given = {d.element for d in req.dependencies}
+    extra = tuple(d for d in deps if d.element not in given)  # a sent dependency wins
+    return replace(req, codings=rest, dependencies=req.dependencies + extra)
+
+
+def _code_list(m: Match) -> list[str]:
+    main = [m.concept.code] if m.concept is not None else []
+    return main + [p.coding.code for p in m.products]
+
+
+def sequence_message(matches: list[Match], label: Callable[[str], str]) -> str | None:
+    """One sentence stating every code of the answer, in coding order, for clients that read
+    only `result`, `message` and each match's `concept` (HAPI's remote terminology client).
+
+    Asserted matches form the coded sequence (main code then its companions, which are recorded
+    with it, not chosen between) and their map comments (advice) follow; candidate matches
+    (narrower, inexact, ...) are alternatives, none asserted. Negative matches are not named.
+    """
+    coded: dict[str, list[str]] = {}
+    companions: list[str] = []
+    advice: list[str] = []
+    options: dict[str, list[str]] = {}
+    for m in matches:
+        if m.concept is None or m.equivalence in NEGATIVE:
+            continue
+        if m.equivalence in ASSERTING:
+            coded.setdefault(m.concept.system, []).extend(_code_list(m))
+            companions += [f"{p.coding.code} with {m.concept.code}" for p in m.products]
+            if m.comment and m.comment not in advice:
+                advice.append(m.comment)
+        else:
+            options.setdefault(m.concept.system, []).append(" + ".join(_code_list(m)))
+    parts = []
+    if coded:
+        seq = "; ".join(f"{label(s)} {', '.join(codes)}" for s, codes in coded.items())
+        parts.append(f"Coded sequence, in coding order: {seq}.")
+        if companions:
+            parts.append(
+                "Companion codes are recorded with their main code, not instead of it: "
+                f"{'; '.join(companions)}."
+            )
+    if options:
+        alts = "; ".join(f"{label(s)} {' | '.join(o)}" for s, o in options.items())
+        parts.append(f"Candidates, none asserted (more information decides which): {alts}.")
+    parts += advice
+    return " ".join(parts) or None
+
+
 def translate(req: TranslateRequest, store: Store) -> TranslateOutcome:
     """Translate each input coding through each applicable map (forward or reverse).
 
@@ -160,12 +263,15 @@ def translate(req: TranslateRequest, store: Store) -> TranslateOutcome:
     a successful answer with result=false and a message, not an error.
     """
     maps = _candidate_maps(req, store)
+    req = codings_as_dependencies(req, maps, store)
     matches: list[Match] = []
     for cm in maps:
         for coding in req.codings:
             matches.extend(_reverse(cm, coding, req) if req.reverse else _forward(cm, coding, req))
     result = any(m.equivalence not in NEGATIVE for m in matches)
     message = None
+    if result and not req.reverse and req.reading is None:
+        message = sequence_message(matches, system_label)
     if not result:
         shown = ", ".join(f"{c.system}|{c.code}" for c in req.codings)
         if not maps:

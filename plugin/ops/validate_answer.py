@@ -18,6 +18,7 @@ _QUIET = frozenset(
     {
         "UNKNOWN_CODE_IN_FRAGMENT",
         "CODE_CASE_DIFFERENCE",
+        "CODE_FORM_DIFFERENCE",
         "CONCEPT_DEPRECATED_IN_VALUESET",
         "INACTIVE_DISPLAY_FOUND",
         "VALUESET_VALUE_MISMATCH_DEFAULT",
@@ -58,6 +59,18 @@ def _message(issues: list[Issue]) -> str:
     )
 
 
+def _issues(issues: list[Issue]) -> Resource:
+    """The `issues` OperationOutcome, each issue's text also in `diagnostics`.
+
+    FHIR puts the human text in `details.text`; HAPI's remote terminology client builds its
+    validation messages from `issue.diagnostics`, so the same text is given there too.
+    """
+    outcome = operation_outcome(issues)
+    for issue in outcome["issue"]:
+        issue["diagnostics"] = issue["details"]["text"]
+    return outcome
+
+
 def _identity(found: Finding) -> list[Resource]:
     """code / system / version / display / inactive of a finding, as output parameters."""
     out: list[Resource] = [param("code", "code", found.cand.code)]
@@ -94,7 +107,7 @@ def answer_single(found: Finding, caused_by_unknown: bool = False) -> Resource:
     if found.issues:
         if _message(found.issues):
             out.append(param("message", "string", _message(found.issues)))
-        out.append({"name": "issues", "resource": operation_outcome(found.issues)})
+        out.append({"name": "issues", "resource": _issues(found.issues)})
     return parameters(out)
 
 
@@ -152,7 +165,7 @@ def answer_concept(
     if issues:
         if _message(issues):
             out.append(param("message", "string", _message(issues)))
-        out.append({"name": "issues", "resource": operation_outcome(issues)})
+        out.append({"name": "issues", "resource": _issues(issues)})
     return parameters(out)
 
 
@@ -211,6 +224,6 @@ def unresolved(text: str, concept: Resource | None = None) -> Resource:
     out += [
         param("result", "boolean", False),
         param("message", "string", text),
-        {"name": "issues", "resource": operation_outcome([issue])},
+        {"name": "issues", "resource": _issues([issue])},
     ]
     return parameters(out)

@@ -206,7 +206,23 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         )
         return found
     found.concept = concept
-    if concept.code != cand.code:
+    if concept.code != cand.code and cs.case_sensitive:
+        # The code system's own written form of the code (OPCS-4/ICD-10: upper case, dotted);
+        # "J127" and "j12.7" are how NHS data sets carry J12.7, so valid, with the form to use.
+        found.normalized = concept.code
+        found.issues.append(
+            Issue(
+                "information",
+                "business-rule",
+                f"The code '{cand.code}' is a variant form of '{concept.code}' in the code "
+                f"system '{entry.canonical}' (undotted or in other letter case); it is accepted "
+                f"as '{concept.code}', the form to record",
+                cand.at("code"),
+                "code-rule",
+                "CODE_FORM_DIFFERENCE",
+            )
+        )
+    elif concept.code != cand.code:
         found.normalized = concept.code
         found.issues.append(
             Issue(

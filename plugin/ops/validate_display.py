@@ -128,6 +128,18 @@ def display_issue(
         else f"Valid display is one of {len(shown)} choices: {' or '.join(shown)}"
     )
     mid = "Display_Name_for__should_be_one_of__instead_of"
+    if given.casefold() in {v.casefold() for v, _ in choices}:
+        # The same words in other letter case name the same concept: worth a warning (use the
+        # display as given by the code system), not a failed validation.
+        return Issue(
+            "warning",
+            "invalid",
+            f"Display Name '{given}' for {cs.url}#{concept.code} differs only in case. "
+            f"{valid} (for the language(s) '{langs}')",
+            cand.at("display"),
+            "invalid-display",
+            "Display_Name_Case_for__should_be_one_of__instead_of",
+        )
     if " ".join(given.split()) in {" ".join(v.split()) for v, _ in choices}:
         head = f"Wrong whitespace in Display Name '{given}' for {cs.url}#{concept.code}."
         mid = "Display_Name_WS_for__should_be_one_of__instead_of"
