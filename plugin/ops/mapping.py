@@ -44,6 +44,9 @@ class TranslateRequest:
     maps: list[ConceptMapIndex] | None = None
     # Set when the input was a description: what the recogniser read, for the explanation.
     reading: Reading | None = None
+    # State the coded sequence in the top-level message (requests in R4 form, as HAPI sends
+    # them; R5-form requests get the answer shape of the reference server, without it).
+    state_sequence: bool = False
 
 
 def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex]:
@@ -270,7 +273,7 @@ def translate(req: TranslateRequest, store: Store) -> TranslateOutcome:
             matches.extend(_reverse(cm, coding, req) if req.reverse else _forward(cm, coding, req))
     result = any(m.equivalence not in NEGATIVE for m in matches)
     message = None
-    if result and not req.reverse and req.reading is None:
+    if result and req.state_sequence and not req.reverse and req.reading is None:
         message = sequence_message(matches, system_label)
     if not result:
         shown = ", ".join(f"{c.system}|{c.code}" for c in req.codings)
