@@ -121,7 +121,7 @@ def test_unterminated_quote_skips_one_row_and_resynchronises(tmp_path: Path) -> 
 
 def test_quote_inside_an_unquoted_field_is_text(tmp_path: Path) -> None:
     data = b'id,text\n1,MWA of 3" lesion liver mets\n2,x\n'
-    report, target = _code(tmp_path, "in.csv", data, "out.csv")
+    report, _ = _code(tmp_path, "in.csv", data, "out.csv")
     assert not report.bad and report.coded == 2
 
 
@@ -147,7 +147,7 @@ def test_latin1_is_read_as_windows_1252(tmp_path: Path) -> None:
 def test_a_bad_byte_later_in_a_utf8_file_is_a_bad_row(tmp_path: Path) -> None:
     good = "".join(f"{i},{PERC} é\n" for i in range(5000)).encode()  # beyond the sample
     data = b"id,text\n" + good + b"x,\xff\xfe broken\n" + f"y,{LAP}\n".encode()
-    report, target = _code(tmp_path, "in.csv", data)
+    report, _ = _code(tmp_path, "in.csv", data)
     assert report.bad == [(5002, report.bad[0][1])] and "utf-8" in report.bad[0][1]
     assert report.coded == 5001
 
