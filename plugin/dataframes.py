@@ -17,7 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from plugin.bulk.sink import summary
-from plugin.coding import CodedDescription, Coder, default_coder
+from plugin.coding import Coder, default_coder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,23 +32,26 @@ def _output_names(columns: Any) -> dict[str, str]:
     return {c: f"nice_tx_{c}" if c in taken else c for c in OUTPUT_COLUMNS}
 
 
-def _is_null(value: Any) -> bool:
-    import pandas as pd
-
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+def _values(column: pd.Series) -> list[Any]:
+    """The column's values with every kind of missing (None, NaN, NA, NaT) as None."""
+    return list(column.astype(object).where(column.notna(), None))
 
 
 def _answer(
     key: tuple[Any, ...], system: str | None, also: Mapping[str, str], coder: Coder
-) -> CodedDescription | None:
+) -> tuple[Any, ...]:
     head = key[0]
-    if _is_null(head):
-        return None
+    if head is None:
+        return (None, None, None, None)
     if system is None:
-        return coder.code(str(head))
-    codings = [(system, str(head))]
-    codings += [(s, str(v)) for s, v in zip(also.values(), key[1:], strict=True) if not _is_null(v)]
-    return coder.code_codings(codings)
+        r = coder.code(str(head))
+    else:
+        codings = [(system, str(head))]
+        codings += [
+            (s, str(v)) for s, v in zip(also.values(), key[1:], strict=True) if v is not None
+        ]
+        r = coder.code_codings(codings)
+    return (*summary(r), r.message)
 
 
 def code_pandas(
@@ -70,16 +73,13 @@ def code_pandas(
 
     coder = coder or default_coder()
     extra = dict(also or {})
-    keys = list(zip(df[column], *(df[c] for c in extra), strict=True))
-    answers: dict[Any, tuple[Any, ...]] = {}
+    keys = zip(_values(df[column]), *(_values(df[c]) for c in extra), strict=True)
+    answers: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     rows = []
     for key in keys:
-        hashable = tuple(None if _is_null(v) else v for v in key)
-        got = answers.get(hashable)
+        got = answers.get(key)
         if got is None:
-            r = _answer(key, system, extra, coder)
-            got = (None, None, None, None) if r is None else (*summary(r), r.message)
-            answers[hashable] = got
+            got = answers[key] = _answer(key, system, extra, coder)
         rows.append(got)
     names = _output_names(df.columns)
     columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
