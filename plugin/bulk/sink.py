@@ -96,16 +96,20 @@ class Sink:
 
     def write(self, row: Row, rendered: Any) -> None:
         """One output row: the input's fields, the line number, the rendered answer."""
+        fields = row.fields
         if self.fmt != "ndjson":
-            fields = row.fields
-            self.writer.writerow(
-                [*(_cell(fields.get(c)) for c in self.header), row.line, *rendered]
-            )
+            if isinstance(fields, list):  # CSV/TSV in: the values, in header order
+                self.writer.writerow([*fields, row.line, *rendered])
+            else:
+                cells = [_cell(fields.get(c)) for c in self.header]
+                self.writer.writerow([*cells, row.line, *rendered])
             return
+        if isinstance(fields, list):
+            fields = dict(zip(self.header, fields, strict=True))
         coded = {"line": row.line, **rendered}
-        if any(k in row.fields for k in coded):
-            coded = {f"nice_tx_{k}" if k in row.fields else k: v for k, v in coded.items()}
-        self.out.write(orjson.dumps({**row.fields, **coded}).decode())
+        if any(k in fields for k in coded):
+            coded = {f"nice_tx_{k}" if k in fields else k: v for k, v in coded.items()}
+        self.out.write(orjson.dumps({**fields, **coded}).decode())
         self.out.write("\n")
 
 

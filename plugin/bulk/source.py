@@ -44,10 +44,13 @@ class BadRow:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """A readable row: its first line, its fields (passed through) and its description."""
+    """A readable row: its first line, its fields (passed through) and its description.
+
+    `fields` is a JSON object (NDJSON) or the list of values in header order (CSV/TSV).
+    """
 
     line: int
-    fields: dict[str, Any]
+    fields: dict[str, Any] | list[str]
     text: str
 
 
@@ -118,7 +121,7 @@ class Source:
         delim = "\t" if self.format == "tsv" else ","
         quoted = self.format == "csv"
         header, at = self.header, self.header.index(self.column)
-        width = len(header)
+        width, encoding = len(header), self.encoding
         pending: list[tuple[int, bytes | None]] = []  # lines to read again after a bad record
         lines = self._lines()
         while True:
@@ -133,7 +136,7 @@ class Source:
                 yield BadRow(n, f"longer than {self.max_row_bytes} bytes")
                 continue
             try:
-                text = self._decode(raw)
+                text = raw.decode(encoding)
             except UnicodeDecodeError as exc:
                 yield BadRow(n, f"not valid {self.encoding} ({exc.reason} at byte {exc.start})")
                 continue
@@ -153,7 +156,7 @@ class Source:
             elif len(values) > width and any(values[width:]):
                 yield BadRow(n, f"{len(values)} fields where the header has {width}")
             else:
-                yield Row(n, dict(zip(header, values, strict=False)), values[at])
+                yield Row(n, values[:width], values[at])
 
 
 def _parse_csv(record: str) -> list[str]:
