@@ -51,8 +51,16 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("npm")
     # --ignore-scripts: its install script only enforces pnpm for its own development
     subprocess.run(
-        [npm, "install", "--ignore-scripts", "--no-audit", "--no-fund", "--prefix", str(folder)]
-        + [LIBRARY],
+        [
+            npm,
+            "install",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(folder),
+            LIBRARY,
+        ],
         check=True,
         capture_output=True,
         timeout=300,
