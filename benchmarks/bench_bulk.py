@@ -81,6 +81,7 @@ def frames(texts: list[str], rows: int) -> None:
             print(f"Dask LocalCluster(2), {run}: {rows / took:,.0f} rows/s (start-up {up:.1f} s)")
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # loopback only
     from pyspark.sql import SparkSession
 
     start = time.perf_counter()

@@ -174,6 +174,7 @@ def spark() -> Iterator[Any]:
     # the workers must run this interpreter, where nice-tx is installed
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     from pyspark.sql import SparkSession
 
     session = (
