@@ -30,11 +30,11 @@ from plugin.api.app import create_app
 from plugin.api.cache import ResponseCache
 from plugin.content.loader import build_store
 from plugin.content.store import Store
+from plugin.errors import FhirError
+from plugin.jsonio import dumps, loads
 from plugin.ops import lookup, translate, validate_code
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import parse_parameters, parse_query
-from plugin.ops.registry import Context, Operation
-from plugin.wire.json import dumps, loads
-from plugin.wire.outcome import FhirError
 
 HERE = Path(__file__).resolve().parent
 PROCEDURE = "https://w3id.org/nice-tx/fhir/CodeSystem/mwa-liver-procedure"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from plugin.coding import CodedDescription, code_description
 from plugin.config import SERVER_VERSION as __version__
+from plugin.errors import FhirError
 from plugin.python_api import (
     Code,
     Expansion,
@@ -33,7 +34,6 @@ from plugin.python_api import (
     translate,
     validate_code,
 )
-from plugin.wire.outcome import FhirError
 
 if TYPE_CHECKING:
     from plugin.api.mount import fhir_app, fhir_router

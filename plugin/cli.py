@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from plugin.commands.code import code
+from plugin.commands.compile import compile_
 from plugin.commands.content import content
 from plugin.commands.package import package
 from plugin.commands.serve import serve
@@ -26,6 +27,7 @@ def main() -> None:
       nice-tx package --out dist             # FHIR NPM package for other servers
       nice-tx content list                   # what is loaded, from which pack
       nice-tx validate procedure.json        # check a resource against FHIR and our codes
+      nice-tx compile page.txt --out pack    # a NICE coding section -> rules + content pack
 
     \b
     Exit codes: 0 done; 1 the input was checked and is invalid; 2 usage error;
@@ -38,3 +40,4 @@ main.add_command(code)
 main.add_command(package)
 main.add_command(content)
 main.add_command(validate)
+main.add_command(compile_)

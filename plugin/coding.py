@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
-from plugin.content.conceptmap import Coding, Dependency
+from plugin.content.conceptmap import canonical_coding
 from plugin.content.store import Store
 from plugin.ops.mapping import TranslateRequest, translate
 from plugin.ops.translate import text_request
-from plugin.results import ASSERTING, TranslateOutcome
+from plugin.outcomes import ASSERTING, TranslateOutcome
 from plugin.text import matcher_for
 from plugin.text.explain import annotate
 from plugin.text.reading import PLAN_MAX_TOKENS, Found, Reading
 from plugin.text.vocabulary import Vocabulary
+from plugin.types import Coding, Dependency
 
 _ENGINE_CACHE_LIMIT = 4096
 # Explanation templates, one per reading signature (a few kB each; bounded, cleared when full).
@@ -232,7 +233,8 @@ class Coder:
         sequence in coding order, or why nothing was translated.
         """
         req = TranslateRequest(
-            codings=[Coding.of(system, code) for system, code in codings], state_sequence=True
+            codings=[canonical_coding(system, code) for system, code in codings],
+            state_sequence=True,
         )
         key = tuple(req.codings)
         outcome = self._coded.get(key)

@@ -18,18 +18,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from plugin.content.conceptmap import Coding
-from plugin.content.conceptmap import Match as EngineMatch
 from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.ops import expand as expand_op
 from plugin.ops import lookup as lookup_op
-from plugin.ops import mapping as engine
 from plugin.ops import translate as translate_op
 from plugin.ops import validate_code as validate_op
+from plugin.ops.operation import Context
 from plugin.ops.params import Param, parse_parameters
-from plugin.ops.registry import Context
-from plugin.types import Resource
+from plugin.types import Coding, Resource
+from plugin.types import Match as EngineMatch
 
 Code = Coding
 """A coded value: system, code and, when known, display and system version (the engine's own
@@ -145,12 +143,10 @@ def _coding_json(c: Code | Mapping[str, str]) -> Resource:
     return dict(c)
 
 
-def _value(p: Resource) -> object:
-    key = next((k for k in p if k.startswith("value")), None)
-    if key is None:
-        return None
-    v = p[key]
-    if key == "valueCoding":
+def _value(value: tuple[str, object]) -> object:
+    """A property value for Python: a Coding becomes a `Code`, other values stay as they are."""
+    vtype, v = value
+    if vtype == "Coding" and isinstance(v, dict):
         return Code(v.get("system", ""), v.get("code", ""), v.get("display"), v.get("version"))
     return v
 
@@ -168,7 +164,7 @@ class Terminology:
         store, _ = build_store(paths, packs=packs)
         return cls(store)
 
-    def translate(
+    def translate(  # noqa: PLR0913 (keyword-only $translate inputs)
         self,
         system: str,
         code: str,
@@ -205,7 +201,7 @@ class Terminology:
                 *deps,
             ],
         )
-        outcome = engine.translate(translate_op.parse_request(args, self.store), self.store)
+        outcome = translate_op.evaluate(Context(args, self.store, "ConceptMap"))
         return Translation(
             outcome.result, tuple(_match(m) for m in outcome.matches), outcome.message
         )
@@ -220,22 +216,9 @@ class Terminology:
                 _p("count", "Integer", count) if count is not None else None,
             ],
         )
-        vs = expand_op.run(Context(args, self.store, "ValueSet"))
-        body = vs["expansion"]
-        # The expansion names each system's version once (`used-codesystem`), and nests codes
-        # under their parents: the API gives a flat, versioned list in document order.
-        used: dict[str, str] = {}
-        for p in body.get("parameter", []):
-            if p["name"] == "used-codesystem":
-                system, _, version = str(p["valueUri"]).partition("|")
-                used.setdefault(system, version)
-        codes = tuple(
-            Code(
-                c["system"], c["code"], c.get("display"), c.get("version") or used.get(c["system"])
-            )
-            for c in _flatten(body.get("contains", []))
-        )
-        return Expansion(vs.get("url"), vs.get("version"), body["total"], codes)
+        found = expand_op.evaluate(Context(args, self.store, "ValueSet"))
+        vs = found.value_set
+        return Expansion(vs.get("url"), vs.get("version"), found.total, found.codes)
 
     def validate_code(
         self,
@@ -251,32 +234,22 @@ class Terminology:
         """
         params: Sequence[Param]
         if value_set is None:
-            params, rtype, run = validate_op.CS_PARAMS, "CodeSystem", validate_op.run_codesystem
+            params, rtype = validate_op.CS_PARAMS, "CodeSystem"
+            evaluate = validate_op.evaluate_codesystem
             items = [_p("url", "Uri", system)]
         else:
-            params, rtype, run = validate_op.VS_PARAMS, "ValueSet", validate_op.run_valueset
+            params, rtype = validate_op.VS_PARAMS, "ValueSet"
+            evaluate = validate_op.evaluate_valueset
             items = [_p("url", "Uri", value_set), _p("system", "Uri", system)]
         items += [_p("code", "Code", code)]
         if display is not None:
             items.append(_p("display", "String", display))
-        answer = run(Context(_args(params, items), self.store, rtype))
-        out = {p["name"]: p for p in answer["parameter"]}
-        found = None
-        if "code" in out:
-            found = Code(
-                out["system"]["valueUri"],
-                out["code"]["valueCode"],
-                out.get("display", {}).get("valueString"),
-                out.get("version", {}).get("valueString"),
-            )
-        issues = out.get("issues", {}).get("resource", {}).get("issue", [])
-        warnings = tuple(i["details"]["text"] for i in issues if i.get("severity") == "warning")
-        return Validation(
-            out["result"]["valueBoolean"],
-            out.get("message", {}).get("valueString"),
-            found,
-            warnings,
-        )
+        found = evaluate(Context(_args(params, items), self.store, rtype))
+        code_ = None
+        if found.code is not None:
+            code_ = Code(found.system or "", found.code, found.display, found.version)
+        warnings = tuple(i.text for i in found.issues if i.severity == "warning")
+        return Validation(found.result, found.message, code_, warnings)
 
     def lookup(self, system: str, code: str, *, properties: Sequence[str] = ()) -> Lookup:
         """CodeSystem/$lookup: display, designations and properties (all, or those named).
@@ -285,33 +258,18 @@ class Terminology:
         """
         items = [_p("system", "Uri", system), _p("code", "Code", code)]
         items += [_p("property", "Code", p) for p in properties]
-        out = lookup_op.run(Context(_args(lookup_op.PARAMS, items), self.store, "CodeSystem"))
-        first = {p["name"]: _value(p) for p in out["parameter"] if "part" not in p}
-        designations: list[tuple[str | None, str]] = []
-        props: list[Property] = []
-        for p in out["parameter"]:
-            parts = {q["name"]: _value(q) for q in p.get("part", [])}
-            if p["name"] == "designation":
-                language = parts.get("language")
-                designations.append(
-                    (language if isinstance(language, str) else None, str(parts.get("value", "")))
-                )
-            elif p["name"] == "property":
-                description = parts.get("description")
-                props.append(
-                    Property(
-                        str(parts.get("code")),
-                        parts.get("value"),
-                        description if isinstance(description, str) else None,
-                    )
-                )
-        version, display = first.get("version"), first.get("display")
+        found = lookup_op.evaluate(
+            Context(_args(lookup_op.PARAMS, items), self.store, "CodeSystem")
+        )
         return Lookup(
-            str(first.get("name")),
-            version if isinstance(version, str) else None,
-            display if isinstance(display, str) else None,
-            tuple(designations),
-            tuple(props),
+            found.name,
+            found.version,
+            found.display,
+            tuple((d.language, d.value) for d in found.designations),
+            tuple(
+                Property(p.code, _value(p.values[0]) if p.values else None, p.description)
+                for p in found.properties
+            ),
         )
 
 
@@ -321,7 +279,7 @@ def default() -> Terminology:
     return Terminology.from_content()
 
 
-def translate(
+def translate(  # noqa: PLR0913 (keyword-only $translate inputs)
     system: str,
     code: str,
     *,
@@ -356,13 +314,3 @@ def validate_code(
 def lookup(system: str, code: str, *, properties: Sequence[str] = ()) -> Lookup:
     """CodeSystem/$lookup over the built-in content (see `Terminology.lookup`)."""
     return default().lookup(system, code, properties=properties)
-
-
-def _flatten(contains: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The codes of a (possibly nested) expansion, parents before their children."""
-    out: list[dict[str, Any]] = []
-    for c in contains:
-        if "code" in c:
-            out.append(c)
-        out.extend(_flatten(c.get("contains", [])))
-    return out

@@ -49,7 +49,7 @@ def test_engine_cache_gives_the_same_answers() -> None:
 def test_stated_image_control_is_asserted_without_the_approach() -> None:
     r = code_description("Microwave ablation of liver metastases under CT guidance")
     assert [(c.code, c.role, c.equivalence) for c in r.assigned] == [
-        ("Y53.3", "additional", "relatedto"),
+        ("Y53.3", "additional", "wider"),
         ("C78.7", "main", "wider"),
     ]
     assert [c.code for c in r.candidates] == ["J03.2", "J12.7", "J08.3"]

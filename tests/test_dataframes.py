@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROCEDURE = f"{CANONICAL_BASE}/CodeSystem/mwa-liver-procedure"
 IMAGE = f"{CANONICAL_BASE}/CodeSystem/image-control"
 ROWS = 100_000
-CODED = {"system": PROCEDURE, "also": {"image": IMAGE}}
+CODED: dict[str, Any] = {"system": PROCEDURE, "also": {"image": IMAGE}}
 
 
 def _codes(name: str) -> list[str]:
@@ -133,14 +133,14 @@ def dask_client() -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster
 
     with (
-        LocalCluster(
+        LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=2,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             host="127.0.0.1",
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client
 
@@ -160,7 +160,7 @@ def test_dask_local_cluster(dask_client: Any) -> None:
     import dask.dataframe as dd
 
     df = frame(ROWS)
-    ddf = dd.from_pandas(df, npartitions=8)
+    ddf = dd.from_pandas(df, npartitions=8)  # type: ignore[no-untyped-call]
     coded = code_dask(code_dask(ddf, "text"), "procedure", **CODED)
     check_both(coded.compute().sort_values("id"), df)
     assert len(dask_client.scheduler_info()["workers"]) == 2

@@ -12,9 +12,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 
 from plugin.config import FHIR_VERSIONS, SERVER_VERSION
+from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
-from plugin.wire.outcome import FhirError
+from plugin.errors import FhirError
+from plugin.ops.capabilities import describe
 
 from .http import error_response
 from .routes import fhir_routes
@@ -30,7 +32,7 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fast
     app = FastAPI(
         title="nice-tx",
         version=SERVER_VERSION,
-        description="FHIR terminology service for NICE IPG406 coding rules",
+        description=describe(store),
     )
     app.state.store = store
 
@@ -46,7 +48,9 @@ def create_app(store: Store | None = None, content: Sequence[Path] = ()) -> Fast
 
     # One process, one engine: each base differs only in its wire form and CapabilityStatement.
     for base, fhir_version in FHIR_VERSIONS.items():
-        routes = fhir_routes(store, fhir_version, r5=fhir_version.startswith("5."))
+        # Each base also serves its own FHIR version's core terminology.
+        base_store = with_core(store, fhir_version)
+        routes = fhir_routes(base_store, fhir_version, r5=fhir_version.startswith("5."))
         app.router.routes.append(Mount(f"/{base}", routes=routes))
 
     async def http_error(request: Request, exc: Exception) -> Response:

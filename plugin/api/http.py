@@ -9,15 +9,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from plugin.config import MAX_BODY_BYTES
-from plugin.types import Resource
-from plugin.wire.json import dumps, loads
-from plugin.wire.outcome import (
+from plugin.errors import (
     NOT_ACCEPTABLE,
     UNSUPPORTED_MEDIA,
     FhirError,
     Issue,
     operation_outcome,
 )
+from plugin.jsonio import dumps, loads
+from plugin.types import Resource
 
 log = logging.getLogger(__name__)
 

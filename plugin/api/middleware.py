@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from plugin.wire.json import dumps
-from plugin.wire.outcome import Issue, operation_outcome
+from plugin.errors import Issue, operation_outcome
+from plugin.jsonio import dumps
 
 # Paths a load balancer or orchestrator polls without credentials.
 OPEN_PATHS = frozenset({"/healthz"})

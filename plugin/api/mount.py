@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.applications import Starlette
 
+from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
 
@@ -33,7 +34,9 @@ def fhir_app(
     Mount it under any prefix: `host.mount("/fhir", fhir_app())`; the CapabilityStatement then
     names `<host>/fhir` as the base (Starlette passes the mount path as `root_path`).
     """
-    return Starlette(routes=fhir_routes(_store(store, content), fhir_version))
+    return Starlette(
+        routes=fhir_routes(with_core(_store(store, content), fhir_version), fhir_version)
+    )
 
 
 def fhir_router(
@@ -44,4 +47,5 @@ def fhir_router(
     The routes stay plain Starlette routes (no FastAPI validation on the request path), so they
     do not appear in the host's OpenAPI document.
     """
-    return APIRouter(routes=fhir_routes(_store(store, content), fhir_version))
+    routes = fhir_routes(with_core(_store(store, content), fhir_version), fhir_version)
+    return APIRouter(routes=routes)

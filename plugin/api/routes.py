@@ -15,25 +15,17 @@ from starlette.routing import BaseRoute, Route
 from plugin.config import FHIR_VERSIONS
 from plugin.content.store import TERMINOLOGY_TYPES, Store
 from plugin.content.supplements import with_supplements
-from plugin.ops import batch, capabilities, expand, lookup, translate, validate_code
+from plugin.errors import METHOD_NOT_ALLOWED, FhirError, invalid, not_found
+from plugin.ops import capabilities
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, parse_parameters, parse_query
-from plugin.ops.registry import Context, Operation
+from plugin.ops.registry import OPERATIONS
 from plugin.ops.search import PARAMS as SEARCH_PARAMS
 from plugin.ops.search import read, search
-from plugin.wire.outcome import METHOD_NOT_ALLOWED, FhirError, invalid, not_found
 
 from .http import error_response, fhir_response, negotiate, read_json
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-OPERATIONS: tuple[Operation, ...] = (
-    translate.OPERATION,
-    expand.OPERATION,
-    validate_code.CODESYSTEM,
-    validate_code.VALUESET,
-    lookup.OPERATION,
-    batch.OPERATION,
-)
 
 
 def _guarded(handler: Callable[[Request, str], Awaitable[Response]]) -> Endpoint:
@@ -100,7 +92,10 @@ def fhir_routes(store: Store, fhir_version: str = "4.0.1", r5: bool = False) -> 
         if mode not in ("full", "normal"):
             raise invalid(f"mode must be full, normal or terminology, not '{mode}'", "mode")
         return fhir_response(
-            capabilities.capability_statement(OPERATIONS, fhir_version, base), media=media
+            capabilities.capability_statement(
+                OPERATIONS, fhir_version, base, capabilities.describe(store)
+            ),
+            media=media,
         )
 
     async def versions(request: Request, media: str) -> Response:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from plugin.bulk.sink import Sink, open_target
-from plugin.bulk.source import MAX_ROW_BYTES, BadRow, open_source
+from plugin.bulk.source import MAX_ROW_BYTES, BadRow, Row, open_source
 from plugin.coding import Coder, default_coder
 
 # Identical descriptions recur in real extracts; their answer is the same, so keep recent ones.
@@ -64,7 +64,7 @@ def _batch_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def code_file(
+def code_file(  # noqa: PLR0913 (keyword-only options of a public API)
     source: Path | str | IO[bytes],
     target: Path | str | IO[str],
     *,
@@ -97,39 +97,13 @@ def code_file(
     total = None
     if progress and src.seekable_path is not None:
         total = max(count_lines(src.seekable_path) - (src.format != "ndjson"), 0)
-    cache: dict[str, Any] = {}  # text -> rendered answer (identical descriptions recur)
     try:
         with (
             _batch_gc(),
             tqdm(total=total, unit=" rows", disable=not progress, file=sys.stderr) as bar,
         ):
             sink = Sink(out, out_fmt, src.header, compact)
-            render, write = sink.render, sink.write
-            for row in src.rows():
-                bar.update(1)
-                report.rows += 1
-                if isinstance(row, BadRow):
-                    report.bad.append((row.line, row.why))
-                    if on_bad:
-                        on_bad(row.line, row.why)
-                    continue
-                text = row.text
-                rendered = cache.get(text)
-                if rendered is None:
-                    try:
-                        rendered = render(coder.code(text))
-                    except Exception as exc:  # one odd row must not lose the run
-                        why = f"{type(exc).__name__}: {exc}"
-                        report.bad.append((row.line, why))
-                        if on_bad:
-                            on_bad(row.line, why)
-                        continue
-                    if len(cache) >= _TEXT_CACHE_LIMIT:
-                        cache.clear()
-                    if len(text) <= _TEXT_CACHE_MAX_CHARS:
-                        cache[text] = rendered
-                write(row, rendered)
-                report.coded += 1
+            _code_rows(src.rows(), sink, coder, report, on_bad, bar.update)
     finally:
         if ours:
             out.close()
@@ -138,3 +112,41 @@ def code_file(
         if src.stream is not sys.stdin.buffer:
             src.stream.close()
     return report
+
+
+def _code_rows(  # noqa: PLR0913, PLR0917 (the run's state, passed on)
+    rows: Iterator[Row | BadRow],
+    sink: Sink,
+    coder: Coder,
+    report: BulkReport,
+    on_bad: Callable[[int, str], None] | None,
+    tick: Callable[[int], object],
+) -> None:
+    """Code and write each row; report each bad one (a row that fails to code is bad too)."""
+    cache: dict[str, Any] = {}  # text -> rendered answer (identical descriptions recur)
+    render, write = sink.render, sink.write
+    for row in rows:
+        tick(1)
+        report.rows += 1
+        if isinstance(row, BadRow):
+            report.bad.append((row.line, row.why))
+            if on_bad:
+                on_bad(row.line, row.why)
+            continue
+        text = row.text
+        rendered = cache.get(text)
+        if rendered is None:
+            try:
+                rendered = render(coder.code(text))
+            except Exception as exc:  # one odd row must not lose the run
+                why = f"{type(exc).__name__}: {exc}"
+                report.bad.append((row.line, why))
+                if on_bad:
+                    on_bad(row.line, why)
+                continue
+            if len(cache) >= _TEXT_CACHE_LIMIT:
+                cache.clear()
+            if len(text) <= _TEXT_CACHE_MAX_CHARS:
+                cache[text] = rendered
+        write(row, rendered)
+        report.coded += 1

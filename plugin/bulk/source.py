@@ -151,12 +151,16 @@ class Source:
                 values = _parse_csv(record)
             else:
                 values = text.rstrip("\r\n").split(delim)
-            if len(values) < width:
-                yield BadRow(n, f"{len(values)} field(s) where the header has {width}")
-            elif len(values) > width and any(values[width:]):
-                yield BadRow(n, f"{len(values)} fields where the header has {width}")
-            else:
-                yield Row(n, values[:width], values[at])
+            yield _row(n, values, width, at)
+
+
+def _row(n: int, values: list[str], width: int, at: int) -> Row | BadRow:
+    """A row of the header's width (empty trailing fields beyond it are ignored)."""
+    if len(values) < width:
+        return BadRow(n, f"{len(values)} field(s) where the header has {width}")
+    if len(values) > width and any(values[width:]):
+        return BadRow(n, f"{len(values)} fields where the header has {width}")
+    return Row(n, values[:width], values[at])
 
 
 def _parse_csv(record: str) -> list[str]:

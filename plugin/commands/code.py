@@ -65,7 +65,7 @@ def _show(result: object) -> str:
     default=None,
     help="Progress bar on stderr (default: only when stderr is a terminal).",
 )
-def code(
+def code(  # noqa: PLR0913, PLR0917 (click passes each option)
     description: str | None,
     as_json: bool,
     source: str | None,
@@ -114,7 +114,7 @@ def code(
         click.echo(_show(result))
 
 
-def _bulk(
+def _bulk(  # noqa: PLR0913, PLR0917 (the command's options, passed on)
     source: str,
     target: str,
     input_format: str | None,

@@ -34,7 +34,7 @@ def list_(content: tuple[Path, ...], strict: bool, rtype: str | None, as_json: b
       nice-tx content list --json | jq .url
     """
     from plugin.content.store import TERMINOLOGY_TYPES
-    from plugin.wire.json import dumps
+    from plugin.jsonio import dumps
 
     store = load(content, strict, quiet=True)
     rows = [

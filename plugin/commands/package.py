@@ -20,11 +20,15 @@ from .common import EXIT_CANNOT_RUN, content_option, load, progress, strict_opti
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write <name>-<version>.tgz into (created if missing).",
 )
-@click.option("--name", default="nice-tx.ipg406", show_default=True, help="Package name.")
+@click.option(
+    "--name", default=None, help="Package name [default: the built-in pack's, from pack.json]."
+)
 @click.option("--version", "version", default=SERVER_VERSION, show_default=True)
 @content_option
 @strict_option
-def package(out: Path, name: str, version: str, content: tuple[Path, ...], strict: bool) -> None:
+def package(
+    out: Path, name: str | None, version: str, content: tuple[Path, ...], strict: bool
+) -> None:
     """Write every loaded resource as a FHIR NPM package (.tgz) for HAPI, the HL7 validator
     or Ontoserver: package/package.json, package/.index.json, one JSON file per resource.
 
@@ -35,10 +39,10 @@ def package(out: Path, name: str, version: str, content: tuple[Path, ...], stric
       tar -tzf dist/nice-tx.ipg406-0.1.0.tgz
     """
     from plugin.content.package import write_package
-    from plugin.content.store import TERMINOLOGY_TYPES
+    from plugin.content.store import STORED_TYPES
 
     store = load(content, strict)
-    entries = [e for t in TERMINOLOGY_TYPES for e in store.all(t)]
+    entries = [e for t in STORED_TYPES for e in store.all(t)]
     try:
         path = write_package(
             entries,

@@ -68,7 +68,7 @@ from .common import content_option, load, strict_option
     envvar="NICE_TX_LOG_LEVEL",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
-def serve(
+def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
     host: str,
     port: int,
     workers: int,

@@ -94,8 +94,8 @@ def against_content(resource: Resource, store: Store) -> list[Finding]:
     must exist in the systems it maps between."""
     from plugin.content.store import make_entry
     from plugin.content.valueset import expand
+    from plugin.errors import FhirError
     from plugin.python_api import Terminology
-    from plugin.wire.outcome import FhirError
 
     out: list[Finding] = []
     rtype = resource.get("resourceType")
@@ -147,7 +147,7 @@ def validate(file: Path, content: tuple[Path, ...], quiet: bool) -> None:
       nice-tx validate procedure.json
       nice-tx validate my-map.json --content ./my-codesystems
     """
-    from plugin.wire.json import loads
+    from plugin.jsonio import loads
 
     try:
         resource = loads(file.read_bytes())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,18 +187,6 @@ class CodeSystemIndex:
             found = self.concepts.get(canon) if canon else None
         return found
 
-    def descendants(self, code: str) -> Iterator[str]:
-        """All codes below `code` in the hierarchy (not including it), depth first."""
-        seen: set[str] = set()
-        stack = list(reversed(self.concepts[code].children)) if code in self.concepts else []
-        while stack:
-            c = stack.pop()
-            if c in seen:
-                continue
-            seen.add(c)
-            yield c
-            stack.extend(reversed(self.concepts[c].children))
-
     def ancestors(self, code: str) -> set[str]:
         """All codes above `code` in the hierarchy."""
         seen: set[str] = set()
@@ -214,7 +201,3 @@ class CodeSystemIndex:
     def subsumes(self, ancestor: str, code: str) -> bool:
         """True when `ancestor` is `code` or one of its ancestors (FHIR is-a)."""
         return ancestor == code or ancestor in self.ancestors(code)
-
-    def all_codes(self) -> Iterator[str]:
-        """Every code in definition order (depth first through nested concepts)."""
-        return iter(self.concepts)

@@ -9,66 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from plugin.content.systems import canonical_system, normalise_code
-from plugin.types import Resource
+from plugin.types import R5_TO_R4, Coding, Dependency, Product, Resource
 
-# R5 relationship -> R4 equivalence (lossless in this direction).
-R5_TO_R4 = {
-    "related-to": "relatedto",
-    "equivalent": "equivalent",
-    "source-is-narrower-than-target": "wider",
-    "source-is-broader-than-target": "narrower",
-    "not-related-to": "disjoint",
-}
-# R4 equivalence -> R5 relationship.
-R4_TO_R5 = {
-    "relatedto": "related-to",
-    "equivalent": "equivalent",
-    "equal": "equivalent",
-    "wider": "source-is-narrower-than-target",
-    "subsumes": "source-is-narrower-than-target",
-    "narrower": "source-is-broader-than-target",
-    "specializes": "source-is-broader-than-target",
-    "inexact": "related-to",
-    "unmatched": "not-related-to",
-    "disjoint": "not-related-to",
-}
+# The project's extension on `ConceptMap.group` marking a companion group: its source codes are
+# the values of a dependency (sub-extension `dependency`, the property URI) and its targets are
+# additional codes that follow the main code when that dependency is supplied (sub-extension
+# `product`, the product property they take). An engine that ignores the mark still reads each
+# target as an unconditional mapping of the dependency value, so no conditional target can be
+# taken for an alternative main code.
+COMPANION_GROUP = "https://w3id.org/nice-tx/fhir/StructureDefinition/companion-group"
 # Equivalences that do not make a translation succeed.
 NEGATIVE = frozenset({"unmatched", "disjoint"})
 
 
-@dataclass(frozen=True, slots=True)
-class Coding:
-    """A (system, code) pair in canonical form, with optional display and version."""
-
-    system: str
-    code: str
-    display: str | None = None
-    version: str | None = None
-
-    @staticmethod
-    def of(
-        system: str, code: str, display: str | None = None, version: str | None = None
-    ) -> Coding:
-        """Build a Coding, normalising system aliases and code forms (J127 -> J12.7)."""
-        canon = canonical_system(system)
-        return Coding(canon, normalise_code(canon, code), display, version)
-
-
-@dataclass(frozen=True, slots=True)
-class Dependency:
-    """A `dependsOn` condition or a `dependency` input: element (property URI) and a coding."""
-
-    element: str | None
-    system: str | None
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class Product:
-    """A `target.product`: an additional code produced with the main one."""
-
-    property: str
-    coding: Coding
+def canonical_coding(
+    system: str, code: str, display: str | None = None, version: str | None = None
+) -> Coding:
+    """A Coding in canonical form: system aliases resolved, code form normalised (J127 -> J12.7)."""
+    canon = canonical_system(system)
+    return Coding(canon, normalise_code(canon, code), display, version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,23 +52,17 @@ class Group:
     target_version: str | None
     elements: dict[str, tuple[str | None, list[Target]]] = field(default_factory=dict)
     unmapped: Resource | None = None
+    # Set on a companion group (see `COMPANION_GROUP`): the dependency property whose values
+    # the group maps, and the product property its codes take in the main code's sequence.
+    companion: Companion | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
-    """One translation result, version-neutral.
+class Companion:
+    """What makes a group a companion group: `dependency` values map to `product` codes."""
 
-    `concept` is the answer (target side forward, source side in reverse); `source` is the
-    other side of the mapping; `origin_map` is `url|version` of the map it came from.
-    """
-
-    equivalence: str
-    concept: Coding | None
-    source: Coding
-    origin_map: str
-    products: tuple[Product, ...] = ()
-    depends_on: tuple[Dependency, ...] = ()
-    comment: str | None = None
+    dependency: str
+    product: str
 
 
 def _equivalence(t: Resource, default: str = "equivalent") -> str:
@@ -136,7 +89,7 @@ def _dependency(d: Resource) -> Dependency:
 def _product(p: Resource, default_system: str | None) -> Product:
     dep = _dependency(p)
     system = dep.system or default_system or ""
-    return Product(dep.element or "", Coding.of(system, dep.value, p.get("display")))
+    return Product(dep.element or "", canonical_coding(system, dep.value, p.get("display")))
 
 
 class ConceptMapIndex:
@@ -168,6 +121,7 @@ class ConceptMapIndex:
         if target and "|" in target:
             target, target_version = target.split("|", 1)
         group = Group(source, source_version, target, target_version, unmapped=g.get("unmapped"))
+        group.companion = _companion(g)
         for e in g.get("element", []):
             if not isinstance(e.get("code"), str):
                 continue
@@ -195,6 +149,20 @@ class ConceptMapIndex:
             {g.source for g in self.groups if g.source},
             {g.target for g in self.groups if g.target},
         )
+
+
+def _companion(g: Resource) -> Companion | None:
+    for ext in g.get("extension") or ():
+        if not isinstance(ext, dict) or ext.get("url") != COMPANION_GROUP:
+            continue
+        parts = {
+            e.get("url"): e.get("valueUri")
+            for e in ext.get("extension") or ()
+            if isinstance(e, dict) and isinstance(e.get("valueUri"), str)
+        }
+        if parts.get("dependency") and parts.get("product"):
+            return Companion(str(parts["dependency"]), str(parts["product"]))
+    return None
 
 
 def _first(resource: Resource, *names: str) -> str | None:

@@ -15,63 +15,84 @@ import regex
 from plugin.config import REGEX_TIMEOUT
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.systems import normalise_code
+from plugin.errors import FhirError, invalid
+from plugin.messages import error
 from plugin.types import Resource
-from plugin.wire.expansion import filter_op
-from plugin.wire.outcome import FhirError, invalid
+
+EXT_FILTER_OP = (
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op"
+)
+
+
+def filter_op(f: Resource) -> object:
+    """A compose filter's `op`, also when an R4 client sent an R5 operator as an extension."""
+    if "op" in f:
+        return f["op"]
+    for ext in (f.get("_op") or {}).get("extension", []):
+        if ext.get("url") == EXT_FILTER_OP:
+            return ext.get("valueCode")
+    return None
 
 
 def compose_filter(cs: CodeSystemIndex, f: Resource, where: str) -> Callable[[Concept], bool]:
     """A predicate for one compose filter (FHIR ValueSet.compose.include.filter operators)."""
     prop, op, value = f.get("property"), filter_op(f), f.get("value")
     if not isinstance(prop, str) or not isinstance(op, str) or not isinstance(value, str):
-        raise FhirError(
-            "invalid",
-            f"The system {cs.url} filter with property = {prop}, op = {op} has no value",
+        raise error(
+            "UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE",
             (where,),
-            tx_code="vs-invalid",
-            message_id="UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE",
+            system=cs.url,
+            property=prop,
+            op=op,
         )
-    if prop in ("concept", "code") and op in (
-        "is-a",
-        "descendent-of",
-        "is-not-a",
-        "generalizes",
-        "child-of",
-        "descendent-leaf",
-    ):
-        root = normalise_code(cs.url, value)
-        if op == "is-a":
-            return lambda c: cs.subsumes(root, c.code)
-        if op == "descendent-of":
-            return lambda c: c.code != root and cs.subsumes(root, c.code)
-        if op == "is-not-a":
-            return lambda c: not cs.subsumes(root, c.code)
-        if op == "generalizes":
-            return lambda c: cs.subsumes(c.code, root)
-        if op == "child-of":
-            return lambda c: root in c.parents
-        return lambda c: c.code != root and cs.subsumes(root, c.code) and not c.children
-    if op == "regex":
-        try:
-            pattern = regex.compile(value)
-        except regex.error:
-            raise invalid(f"The regex '{value}' is not valid", where) from None
-        return lambda c: any(_fullmatch(pattern, v, value, where) for v in _values(c, prop))
-    if op == "=":
-        return lambda c: any(str(v) == value for v in _values(c, prop))
-    if op in ("in", "not-in"):
-        wanted = {v.strip() for v in value.split(",")}
-        if op == "in":
-            return lambda c: any(str(v) in wanted for v in _values(c, prop))
-        return lambda c: not any(str(v) in wanted for v in _values(c, prop))
-    if op == "exists":
-        want = value == "true"
-        return lambda c: bool(_values(c, prop)) == want
+    if prop in ("concept", "code") and op in _HIERARCHY:
+        return _HIERARCHY[op](cs, normalise_code(cs.url, value))
+    if op in _PROPERTY:
+        return _PROPERTY[op](prop, value, where)
     raise FhirError(
         "not-supported",
         f"The filter operator '{op}' is not supported for property '{prop}'",
         (where,),
     )
+
+
+Predicate = Callable[[Concept], bool]
+
+# FHIR filter operators over the hierarchy: (the code system, the root code) -> predicate.
+_HIERARCHY: dict[str, Callable[[CodeSystemIndex, str], Predicate]] = {
+    "is-a": lambda cs, root: lambda c: cs.subsumes(root, c.code),
+    "descendent-of": lambda cs, root: lambda c: c.code != root and cs.subsumes(root, c.code),
+    "is-not-a": lambda cs, root: lambda c: not cs.subsumes(root, c.code),
+    "generalizes": lambda cs, root: lambda c: cs.subsumes(c.code, root),
+    "child-of": lambda cs, root: lambda c: root in c.parents,
+    "descendent-leaf": lambda cs, root: (
+        lambda c: c.code != root and cs.subsumes(root, c.code) and not c.children
+    ),
+}
+
+
+def _regex(prop: str, value: str, where: str) -> Predicate:
+    try:
+        pattern = regex.compile(value)
+    except regex.error:
+        raise invalid(f"The regex '{value}' is not valid", where) from None
+    return lambda c: any(_fullmatch(pattern, v, value, where) for v in _values(c, prop))
+
+
+def _in(prop: str, value: str, negated: bool) -> Predicate:
+    wanted = {v.strip() for v in value.split(",")}
+    return lambda c: any(str(v) in wanted for v in _values(c, prop)) != negated
+
+
+# FHIR filter operators on any property (code, display, a concept property): (property, value,
+# where) -> predicate.
+_PROPERTY: dict[str, Callable[[str, str, str], Predicate]] = {
+    "regex": _regex,
+    "=": lambda prop, value, _: lambda c: any(str(v) == value for v in _values(c, prop)),
+    "in": lambda prop, value, _: _in(prop, value, negated=False),
+    "not-in": lambda prop, value, _: _in(prop, value, negated=True),
+    "exists": lambda prop, value, _: lambda c: bool(_values(c, prop)) == (value == "true"),
+}
 
 
 def _fullmatch(pattern: regex.Pattern[str], text: str, source: str, where: str) -> bool:

@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from plugin.content import systems
+from plugin.content.builtin import PackInfo, read_manifest
 from plugin.content.package import is_package, read_package
 from plugin.content.store import Entry, Store, make_entry
-from plugin.wire.json import loads
+from plugin.jsonio import loads
+from plugin.types import Resource
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +33,21 @@ class LoadReport:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
+# A folder holding this file is not content (a compiled pack's `rules/`, which the compiler
+# writes beside the FHIR resources): its JSON files are neither loaded nor refused.
+IGNORE_MARKER = ".nice-tx-ignore"
+
+
 def iter_json_files(path: Path) -> Iterator[Path]:
-    """JSON files at `path`: the file itself, or every `*.json` below a folder, sorted."""
+    """JSON files at `path`: the file itself, or every `*.json` below a folder, sorted, except
+    those in a folder marked with `IGNORE_MARKER`."""
     if path.is_dir():
-        yield from sorted(p for p in path.rglob("*.json") if p.is_file())
+        ignored = {m.parent for m in path.rglob(IGNORE_MARKER)}
+        yield from sorted(
+            p
+            for p in path.rglob("*.json")
+            if p.is_file() and not any(d in ignored for d in p.parents)
+        )
     elif path.is_file():
         yield path
 
@@ -76,19 +90,22 @@ def load_paths(store: Store, paths: Iterable[Path], origin: str) -> LoadReport:
         if not root.exists():
             report.refused.append((str(root), "no such file or folder"))
             continue
+        parsed: list[tuple[str, list[Resource]]] = []
         for label, data in _documents(root):
             try:
-                if isinstance(data, Exception):
-                    raise ValueError(str(data))
-                resource = loads(data)
-                if not isinstance(resource, dict):
-                    raise ValueError("not a JSON object")
-                if resource.get("resourceType") == "Bundle":
-                    resources = [
-                        e["resource"] for e in resource.get("entry", []) if "resource" in e
-                    ]
-                else:
-                    resources = [resource]
+                parsed.append((label, _resources(data)))
+            except (ValueError, KeyError, TypeError) as exc:
+                report.refused.append((label, str(exc)))
+        # Code system identity first: the other resources' codes are indexed in canonical form.
+        for label, resources in parsed:
+            for r in [r for r in resources if r.get("resourceType") == "NamingSystem"]:
+                try:
+                    systems.register(r)
+                except ValueError as exc:
+                    report.refused.append((label, str(exc)))
+                    resources.remove(r)
+        for label, resources in parsed:
+            try:
                 for r in resources:
                     entry = make_entry(r, origin)
                     store.add(entry)
@@ -96,6 +113,28 @@ def load_paths(store: Store, paths: Iterable[Path], origin: str) -> LoadReport:
             except (ValueError, KeyError, TypeError) as exc:
                 report.refused.append((label, str(exc)))
     return report
+
+
+def _resources(data: bytes | Exception) -> list[Resource]:
+    """The resources of one JSON document: the resource itself, or a Bundle's entries."""
+    if isinstance(data, Exception):
+        raise ValueError(str(data))
+    resource = loads(data)
+    if not isinstance(resource, dict):
+        raise ValueError("not a JSON object")
+    if resource.get("resourceType") == "Bundle":
+        return [e["resource"] for e in resource.get("entry", []) if "resource" in e]
+    return [resource]
+
+
+def _pack_info(paths: list[Path]) -> PackInfo | None:
+    """The manifest of the pack whose folders these are (`pack.json` beside them), if any."""
+    for p in paths:
+        for folder in (p, p.parent):
+            info = read_manifest(folder)
+            if info is not None:
+                return info
+    return None
 
 
 def discover_packs() -> tuple[list[tuple[str, list[Path]]], list[tuple[str, str]]]:
@@ -133,11 +172,14 @@ def build_store(extra: Iterable[Path] = (), *, packs: bool = True) -> tuple[Stor
         report.refused.extend(broken)
     if packs and not sources:
         # Running from a source tree that was never installed: the built-in pack directly.
-        from plugin.content.builtin import content_dirs
+        from plugin.content.builtin import content_dirs, manifest
 
-        sources = [("ipg406", content_dirs())]
+        sources = [(manifest().id, content_dirs())]
     sources.extend((origin_of(p) or str(p), [p]) for p in extra)
     for name, paths in sources:
+        info = _pack_info(paths)
+        if info is not None and info.title not in store.titles:
+            store.titles.append(info.title)
         part = load_paths(store, paths, name)
         report.loaded.extend(part.loaded)
         report.refused.extend(part.refused)

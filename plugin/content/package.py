@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plugin.config import CANONICAL_BASE, FHIR_VERSIONS, SERVER_VERSION
+from plugin.content import builtin
 from plugin.content.store import Entry
+from plugin.jsonio import dumps_pretty, loads
 from plugin.types import Resource
-from plugin.wire.json import dumps_pretty, loads
 
-PACKAGE_NAME = "nice-tx.ipg406"
 LICENSE = "Apache-2.0"
 FHIR_VERSION = FHIR_VERSIONS["r4"]
 # The core package every R4 package depends on (the package spec's convention).
@@ -35,13 +35,18 @@ class Manifest:
     version: str
 
 
-def manifest(name: str = PACKAGE_NAME, version: str = SERVER_VERSION) -> Resource:
-    """`package/package.json`: name, version, FHIR version, dependencies, canonical, license."""
+def manifest(name: str | None = None, version: str = SERVER_VERSION) -> Resource:
+    """`package/package.json`: name, version, FHIR version, dependencies, canonical, license.
+
+    Name and description default to the built-in pack's own manifest (`pack.json`).
+    """
+    pack = builtin.manifest()
     return {
-        "name": name,
+        "name": name or pack.name,
         "version": version,
-        "description": "NICE IPG406 coding rules (microwave ablation of liver metastases -> "
-        "OPCS-4 / ICD-10) as CodeSystem, ValueSet and ConceptMap resources",
+        "description": pack.description
+        if name in (None, pack.name)
+        else "FHIR terminology resources served by nice-tx",
         "author": "nice-tx project",
         "type": "Conformance",
         "fhirVersions": [FHIR_VERSION],
@@ -80,7 +85,7 @@ def write_package(
     entries: Iterable[Entry],
     out_dir: Path,
     *,
-    name: str = PACKAGE_NAME,
+    name: str | None = None,
     version: str = SERVER_VERSION,
     progress: Callable[[Iterable[Entry]], Iterable[Entry]] = lambda x: x,
 ) -> Path:
@@ -101,6 +106,7 @@ def write_package(
         files[fname] = dumps_pretty(entry.resource) + b"\n"
         rows.append(index_row(entry.resource))
     out_dir.mkdir(parents=True, exist_ok=True)
+    name = name or builtin.manifest().name
     target = out_dir / f"{name}-{version}.tgz"
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:

@@ -13,11 +13,16 @@ from typing import Any
 
 from plugin.content.codesystem import CodeSystemIndex
 from plugin.content.conceptmap import ConceptMapIndex
+from plugin.content.fragments import is_fragment, merge
 from plugin.content.shape import check_resource
 from plugin.content.systems import canonical_system
 from plugin.types import Resource
 
 TERMINOLOGY_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
+# Kept beside the terminology resources (packaged and listed with them) but not served by the
+# FHIR routes: NamingSystems declare code system identity (`plugin.content.systems`), and
+# StructureDefinitions define the extensions the content uses, for validators.
+STORED_TYPES = (*TERMINOLOGY_TYPES, "NamingSystem", "StructureDefinition")
 
 
 def version_key(version: str | None) -> tuple[tuple[int, int | str], ...]:
@@ -55,7 +60,9 @@ def make_entry(resource: Resource, origin: str) -> Entry:
     """Index a resource; raises ValueError when it is not a usable terminology resource."""
     rtype = resource.get("resourceType")
     check_resource(resource)
-    if rtype not in TERMINOLOGY_TYPES:
+    if rtype == "NamingSystem":
+        return Entry(rtype, resource, _preferred_uri(resource), None, None, origin)
+    if rtype not in STORED_TYPES:
         raise ValueError(f"resourceType {rtype!r} is not a CodeSystem, ValueSet or ConceptMap")
     url = resource.get("url")
     if not isinstance(url, str) or not url:
@@ -72,25 +79,44 @@ def make_entry(resource: Resource, origin: str) -> Entry:
     return Entry(rtype, resource, url, version, index, origin)
 
 
+def _preferred_uri(resource: Resource) -> str:
+    # R4 NamingSystem has no url: it is known by its preferred uri uniqueId.
+    for u in resource.get("uniqueId") or ():
+        ok = isinstance(u, dict) and u.get("type") == "uri" and u.get("preferred") is True
+        if ok and isinstance(u.get("value"), str) and u["value"]:
+            return str(u["value"])
+    raise ValueError("NamingSystem has no preferred uniqueId of type uri")
+
+
 class Store:
     """Resources by type -> url -> version, with an optional parent to fall back to."""
 
     def __init__(self, parent: Store | None = None) -> None:
         self.parent = parent
-        self._canon: dict[str, dict[str, dict[str | None, Entry]]] = {
-            t: {} for t in TERMINOLOGY_TYPES
-        }
+        # Titles of the content packs loaded (from their manifests), for the server's description.
+        self.titles: list[str] = parent.titles if parent is not None else []
+        self._canon: dict[str, dict[str, dict[str | None, Entry]]] = {t: {} for t in STORED_TYPES}
         self._ids: dict[tuple[str, str], Entry] = {}
         # Every entry in load order: two resources may share url|version (the HL7 test suite
         # sends two different ConceptMaps under one canonical); iteration must see both.
-        self._entries: dict[str, list[Entry]] = {t: [] for t in TERMINOLOGY_TYPES}
+        self._entries: dict[str, list[Entry]] = {t: [] for t in STORED_TYPES}
         self._supplements: dict[str, list[Entry]] = {}
         # ConceptMaps by each system their groups map from or to: $translate picks its maps
         # without scanning them all, so its cost stays flat as maps are added.
         self._maps_by_system: dict[str, list[Entry]] = {}
 
     def add(self, entry: Entry) -> None:
-        """Store an entry; a later entry with the same url and version replaces the earlier."""
+        """Store an entry; a later entry with the same url and version replaces the earlier,
+        except that two fragments of one code system version are merged (`fragments.merge`)."""
+        earlier = self._canon[entry.type].get(entry.url, {}).get(entry.version)
+        if earlier is not None and is_fragment(earlier.resource) and is_fragment(entry.resource):
+            if entry.id:  # the later fragment stays readable by its own id, merged
+                self._ids[(entry.type, entry.id)] = earlier
+            entry = make_entry(merge(earlier.resource, entry.resource), earlier.origin)
+            for key, value in list(self._ids.items()):
+                if value is earlier:
+                    self._ids[key] = entry
+            self._entries[entry.type] = [e for e in self._entries[entry.type] if e is not earlier]
         self._canon[entry.type].setdefault(entry.url, {})[entry.version] = entry
         self._entries[entry.type].append(entry)
         if entry.id:
@@ -102,6 +128,18 @@ class Store:
             sources, targets = entry.index.systems()
             for system in sources | targets:
                 self._maps_by_system.setdefault(system, []).append(entry)
+
+    def layered_on(self, parent: Store) -> Store:
+        """A view sharing this store's resources that falls back to `parent` (own ones win)."""
+        view = Store(parent=parent)
+        view.titles = self.titles
+        view._canon, view._ids, view._entries = self._canon, self._ids, self._entries
+        view._supplements, view._maps_by_system = self._supplements, self._maps_by_system
+        return view
+
+    def own(self, rtype: str) -> list[Entry]:
+        """This layer's own entries of a type, in load order (not the parent's)."""
+        return self._entries[rtype]
 
     def overlay(self, resources: Iterable[Resource]) -> Store:
         """A request-scoped store whose own resources win over this one's."""
@@ -189,6 +227,11 @@ def version_matches(version: str, pattern: str) -> bool:
     return len(have) >= len(wanted) and all(
         w in _WILD or have[i] == w for i, w in enumerate(wanted)
     )
+
+
+def pick(entries: list[Entry], version: str | None) -> Entry | None:
+    """The entry for a version (exact, then FHIR wildcards), the latest when unpinned."""
+    return _pick(entries, version)
 
 
 def _pick(entries: list[Entry], version: str | None) -> Entry | None:

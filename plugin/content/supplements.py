@@ -11,8 +11,9 @@ from collections.abc import Iterable, Iterator
 
 from plugin.content.status import canonical
 from plugin.content.store import Store, make_entry
+from plugin.errors import FhirError
+from plugin.messages import error
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError
 
 
 def _walk(concepts: list[Resource]) -> Iterator[Resource]:
@@ -48,12 +49,7 @@ def with_supplements(store: Store, urls: Iterable[str]) -> Store:
     for url in wanted:
         entry = store.resolve("CodeSystem", url)
         if entry is None or not entry.index.supplements:
-            raise FhirError(
-                "not-found",
-                f"Required supplement not found: {url}",
-                tx_code="not-found",
-                message_id="VALUESET_SUPPLEMENT_MISSING",
-            )
+            raise error("VALUESET_SUPPLEMENT_MISSING", url=url)
         base_url = entry.index.supplements
         base, applied = merged.get(base_url, (None, []))
         if base is None:

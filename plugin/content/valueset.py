@@ -16,8 +16,9 @@ from plugin.content.filters import compose_filter
 from plugin.content.status import STANDARDS_STATUS, VS_DEPRECATED, canonical, standing
 from plugin.content.store import Store, version_key, version_matches
 from plugin.content.systems import canonical_system, normalise_code
+from plugin.errors import FhirError, invalid, not_found
+from plugin.messages import error, text
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, invalid, not_found
 
 
 @dataclass(slots=True)
@@ -99,22 +100,13 @@ class SystemVersions:
         required = self.check.get(system)
         if required is None or (used is not None and version_matches(used, required)):
             return None
-        return (
-            f"The version '{used}' is not allowed for system '{system}': required to be "
-            f"'{required}' by a version-check parameter"
-        )
+        return text("VALUESET_VERSION_CHECK", used=used, system=system, required=required)
 
     def verify(self, system: str, used: str | None) -> None:
         """check-system-version: the version an expansion used must match the required one."""
-        text = self.violation(system, used)
-        if text is not None:
-            raise FhirError(
-                "exception",
-                text,
-                (),
-                status=400,
-                tx_code="version-error",
-                message_id="VALUESET_VERSION_CHECK",
+        if self.violation(system, used) is not None:
+            raise error(
+                "VALUESET_VERSION_CHECK", used=used, system=system, required=self.check[system]
             )
 
 
@@ -142,92 +134,105 @@ def _code_system(store: Store, system: str, version: str | None, where: str) -> 
     entry = store.resolve("CodeSystem", system, version)
     if entry is None:
         known = [e.version for e in store.versions("CodeSystem", system) if e.version]
-        what = f"CodeSystem '{system}' version '{version}'" if version else f"CodeSystem '{system}'"
         valid = f". Valid versions: {' or '.join(known)}" if version and known else ""
+        key = "UNKNOWN_CODESYSTEM_VERSION_EXP" if version else "UNKNOWN_CODESYSTEM_EXP"
+        found = error(key, system=system, version=version, valid=valid)
         raise UnknownCodeSystem(
-            "not-found",
-            f"A definition for {what} could not be found, so the value set cannot be "
-            f"expanded{valid}",
+            found.code,
+            found.text,
             (),
-            tx_code="not-found",
-            message_id="UNKNOWN_CODESYSTEM_VERSION_EXP" if version else "UNKNOWN_CODESYSTEM",
+            tx_code=found.tx_code,
+            message_id=found.message_id,
             system=system,
             version=version,
         )
     return entry.index  # type: ignore[no-any-return]
 
 
-def _include(
+def _imports(
     store: Store, inc: Resource, where: str, chain: tuple[str, ...], rules: SystemVersions
-) -> Expansion:
-    """The codes one include (or exclude) selects."""
-    out = Expansion()
-    vs_parts = []
+) -> tuple[list[Expansion], list[str]]:
+    """The expansions of the value sets an include imports, and their canonicals."""
+    parts = []
     imported = []
     for u in inc.get("valueSet", []):
         vs = _resolve_vs(store, u, where, rules)
         if u in chain:
-            raise FhirError(
-                "processing",
-                f"The value set '{u}' refers to itself through its imports "
-                f"({' -> '.join((*chain, u))}), so it cannot be expanded",
-                (),
-                tx_code="vs-invalid",
-                message_id="VALUESET_CIRCULAR_REFERENCE",
-            )
-        vs_parts.append(expand(store, vs, rules, (*chain, u)))
+            raise error("VALUESET_CIRCULAR_REFERENCE", url=u, chain=" -> ".join((*chain, u)))
+        parts.append(expand(store, vs, rules, (*chain, u)))
         if vs.get("url") and not u.startswith("#"):
             imported.append(f"{vs['url']}|{vs['version']}" if vs.get("version") else vs["url"])
-        imported.extend(vs_parts[-1].used_valuesets)
+        imported.extend(parts[-1].used_valuesets)
+    return parts, imported
+
+
+def _listed(system: str, cs: CodeSystemIndex | None, concepts: list[Resource]) -> list[Item]:
+    """The items of an include that lists its concepts (codes a complete system lacks drop)."""
+    out = []
+    for c in concepts:
+        code = normalise_code(system, str(c.get("code", "")))
+        concept = cs.get(code) if cs else None
+        if cs is not None and concept is None and cs.content == "complete":
+            continue  # not a code of the system: contributes nothing
+        item = _item(system, cs, concept, code, c.get("display"))
+        item.extensions = [
+            e
+            for e in c.get("extension", [])
+            if e.get("url") in _PASSED_ON or e.get("url") in RENDERING_EXTENSIONS
+        ]
+        item.stated = derived_properties(c, VS_PROPERTY_EXTENSIONS)
+        item.designations = list(c.get("designation", []))
+        out.append(item)
+    return out
+
+
+def _from_system(
+    store: Store, inc: Resource, system: str, where: str, rules: SystemVersions
+) -> Expansion:
+    """The codes an include takes from its system: listed, or all that pass its filters."""
+    out = Expansion()
+    version = rules.pick(system, inc.get("version"), where)
+    cs_entry = store.resolve("CodeSystem", system, version)
+    if cs_entry is not None:
+        rules.verify(system, cs_entry.version)
+    if inc.get("concept"):
+        out.items = _listed(system, cs_entry.index if cs_entry else None, inc["concept"])
+    else:
+        cs = _code_system(store, system, version, where)
+        preds = [
+            compose_filter(cs, f, f"{where}.filter[{i}]")
+            for i, f in enumerate(inc.get("filter", []))
+        ]
+        for concept in cs.concepts.values():
+            if all(p(concept) for p in preds):
+                out.items.append(_item(system, cs, concept, concept.code, None))
+        out.open_systems.add(system)
+    used = cs_entry.version if cs_entry else version
+    out.used_systems[f"{system}|{used}" if used else system] = None
+    if cs_entry is not None and cs_entry.index.content == "fragment":
+        out.fragments[system] = cs_entry.version
+    if cs_entry is not None and (note := standing(cs_entry.resource)):
+        out.standings[canonical(cs_entry.resource)] = (note, "CodeSystem")
+    return out
+
+
+def _include(
+    store: Store, inc: Resource, where: str, chain: tuple[str, ...], rules: SystemVersions
+) -> Expansion:
+    """The codes one include (or exclude) selects: its system's and its imports' in common."""
+    vs_parts, imported = _imports(store, inc, where, chain, rules)
     system = inc.get("system")
     if isinstance(system, str):
-        system = canonical_system(system)
-        version = rules.pick(system, inc.get("version"), where)
-        cs_entry = store.resolve("CodeSystem", system, version)
-        if cs_entry is not None:
-            rules.verify(system, cs_entry.version)
-        if inc.get("concept"):
-            cs = cs_entry.index if cs_entry else None
-            for c in inc["concept"]:
-                code = normalise_code(system, str(c.get("code", "")))
-                concept = cs.get(code) if cs else None
-                if cs is not None and concept is None and cs.content == "complete":
-                    continue  # not a code of the system: contributes nothing
-                item = _item(system, cs, concept, code, c.get("display"))
-                item.extensions = [
-                    e
-                    for e in c.get("extension", [])
-                    if e.get("url") in _PASSED_ON or e.get("url") in RENDERING_EXTENSIONS
-                ]
-                item.stated = derived_properties(c, VS_PROPERTY_EXTENSIONS)
-                item.designations = list(c.get("designation", []))
-                out.items.append(item)
-        else:
-            cs = _code_system(store, system, version, where)
-            preds = [
-                compose_filter(cs, f, f"{where}.filter[{i}]")
-                for i, f in enumerate(inc.get("filter", []))
-            ]
-            for concept in cs.concepts.values():
-                if all(p(concept) for p in preds):
-                    out.items.append(_item(system, cs, concept, concept.code, None))
-            out.open_systems.add(system)
-        used = cs_entry.version if cs_entry else version
-        out.used_systems[f"{system}|{used}" if used else system] = None
-        if cs_entry is not None and cs_entry.index.content == "fragment":
-            out.fragments[system] = cs_entry.version
-        if cs_entry is not None and (note := standing(cs_entry.resource)):
-            out.standings[canonical(cs_entry.resource)] = (note, "CodeSystem")
-        for part in vs_parts:
-            keys = part.keys()
-            out.items = [i for i in out.items if (i.system, i.code) in keys]
-            out.merge_used(part)
+        out = _from_system(store, inc, canonical_system(system), where, rules)
+        parts = vs_parts
     elif vs_parts:
-        out = vs_parts[0]
-        for part in vs_parts[1:]:
-            keys = part.keys()
-            out.items = [i for i in out.items if (i.system, i.code) in keys]
-            out.merge_used(part)
+        out, parts = vs_parts[0], vs_parts[1:]
+    else:
+        out, parts = Expansion(), []
+    for part in parts:
+        keys = part.keys()
+        out.items = [i for i in out.items if (i.system, i.code) in keys]
+        out.merge_used(part)
     out.used_valuesets = imported
     return out
 
@@ -256,17 +261,26 @@ def _resolve_vs(store: Store, url: str, where: str, rules: SystemVersions = _NO_
         version = rules.valuesets[url]
         entry = store.resolve("ValueSet", url, version)
         if entry is None:
-            raise FhirError(
-                "not-found",
-                f"A definition for the value Set '{url}|{version}' could not be found",
-                tx_code="not-found",
-                message_id="VS_EXP_IMPORT_UNK_PINNED",
-            )
+            raise error("VS_EXP_IMPORT_UNK_PINNED", url=f"{url}|{version}")
     else:
         entry = store.resolve("ValueSet", url)
     if entry is None:
         raise not_found(f"A definition for the value Set '{url}' could not be found", where)
     return entry.resource
+
+
+def _contained(res: object) -> Resource | None:
+    """A contained CodeSystem or ValueSet as the store takes it.
+
+    One without a url is reachable only by its local reference `#id` (FHIR contained
+    resources), so it is indexed under that reference.
+    """
+    if not isinstance(res, dict) or res.get("resourceType") not in ("CodeSystem", "ValueSet"):
+        return None
+    if res.get("url"):
+        return res
+    rid = res.get("id")
+    return {**res, "url": f"#{rid}"} if isinstance(rid, str) and rid else None
 
 
 def expand(
@@ -283,13 +297,7 @@ def expand(
     compose = vs.get("compose")
     if not compose:
         return _stated(vs)
-    contained = [
-        r
-        for r in vs.get("contained", [])
-        if isinstance(r, dict)
-        and r.get("resourceType") in ("CodeSystem", "ValueSet")
-        and r.get("url")
-    ]
+    contained = [c for c in map(_contained, vs.get("contained", [])) if c is not None]
     if contained:
         store = store.overlay(contained)
     # versionsMatch (a valueset-expansion-parameter): true merges versions of a system by code.
@@ -311,6 +319,8 @@ def expand(
     for i, exc in enumerate(compose.get("exclude", [])):
         part = _include(store, exc, f"ValueSet.compose.exclude[{i}]", chain, rules)
         out.merge_used(part)
+        # A value set named by an exclude was used too: it is reported like an imported one.
+        out.used_valuesets += [u for u in part.used_valuesets if u not in out.used_valuesets]
         # A listed or filtered exclusion of one version removes that version's codes; a whole
         # other version excludes by code, unless the value set says versions do not match.
         exact = bool(exc.get("version")) and (

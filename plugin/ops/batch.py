@@ -8,12 +8,13 @@ or the OperationOutcome it would have failed with: one bad request does not fail
 
 from __future__ import annotations
 
+from plugin.errors import FhirError, invalid
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, Param, parse_parameters
-from plugin.ops.registry import Context, Operation
-from plugin.ops.validate_code import VS_PARAMS, run_valueset
+from plugin.ops.validate_code import VS_PARAMS, evaluate_valueset
+from plugin.outcomes import BatchOutcome, ValidateOutcome
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, invalid
-from plugin.wire.parameters import parameters
+from plugin.wire.validate import render_batch
 
 PARAMS = (
     *VS_PARAMS,
@@ -33,12 +34,12 @@ def _merged(shared: Args, own: Args) -> Args:
     return out
 
 
-def run(ctx: Context) -> Resource:
+def evaluate(ctx: Context) -> BatchOutcome:
     """Validate each `validation` request in turn and answer them in the same order."""
     requests = ctx.args.all("validation")
     if not requests:
         raise invalid("Give at least one 'validation' parameter", "validation")
-    answers: list[Resource] = []
+    answers: list[ValidateOutcome | FhirError] = []
     for request in requests:
         try:
             own = parse_parameters(VS_PARAMS, request)
@@ -50,10 +51,15 @@ def run(ctx: Context) -> Resource:
                 ctx.r5,
                 ctx.accept_language,
             )
-            answers.append(run_valueset(sub))
+            answers.append(evaluate_valueset(sub))
         except FhirError as exc:
-            answers.append(exc.outcome())
-    return parameters([{"name": "validation", "resource": a} for a in answers])
+            answers.append(exc)
+    return BatchOutcome(tuple(answers))
+
+
+def run(ctx: Context) -> Resource:
+    """The $batch-validate-code operation: evaluate, then render as Parameters."""
+    return render_batch(evaluate(ctx))
 
 
 OPERATION = Operation(
@@ -62,5 +68,4 @@ OPERATION = Operation(
     resource_types=("ValueSet",),
     params=PARAMS,
     run=run,
-    doc="Several $validate-code requests against one value set, answered together.",
 )

@@ -6,15 +6,18 @@ import uuid
 from datetime import UTC, datetime
 
 from plugin.config import MAX_EXPANSION
+from plugin.content.store import Store
 from plugin.content.supplements import declared_supplements, with_supplements
 from plugin.content.systems import canonical_system
-from plugin.content.valueset import Item, SystemVersions, expand
+from plugin.content.valueset import Expansion, Item, SystemVersions, expand
+from plugin.errors import invalid, not_found
+from plugin.messages import error
 from plugin.ops.expand_render import Layout, can_nest, contains
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, Param, mutually_exclusive
-from plugin.ops.registry import Context, Operation
-from plugin.types import Resource
-from plugin.wire.expansion import expansion_to_r4
-from plugin.wire.outcome import FhirError, invalid, not_found
+from plugin.outcomes import ExpandOutcome
+from plugin.types import Coding, Resource
+from plugin.wire.expansion import render
 
 # The version rules an expansion follows; $validate-code takes the same ones (one declaration).
 VERSION_PARAMS = (
@@ -82,7 +85,6 @@ _ECHO = {
 
 def _resolve(ctx: Context) -> Resource:
     args = ctx.args
-    mutually_exclusive(args, "url", "valueSet")
     if ctx.instance is not None:
         return ctx.instance.resource
     if args.has("valueSet"):
@@ -162,44 +164,46 @@ def _stated_versions(vs: Resource) -> list[str]:
     return [f"{s}|{v}" for s, vs_ in seen.items() if len(vs_) > 1 for v in vs_]
 
 
-def _unclosed(fragments: dict[str, str | None]) -> list[Resource]:
-    systems = ", ".join(fragments)
-    return [
-        {"url": f"{_EXT}/valueset-unclosed", "valueBoolean": True},
-        {
-            "url": f"{_EXT}/valueset-unclosed-reason",
-            "valueString": f"This extension is based on a fragment of the code system {systems}",
-        },
-    ]
+Echo = tuple[str, str, object]
 
 
-def _echo(args: Args, language: str | None, rules: SystemVersions) -> list[Resource]:
-    params: list[Resource] = []
-    for name, vtype in _ECHO.items():
-        if args.has(name):
-            params.append({"name": name, "value" + vtype[0].upper() + vtype[1:]: args.get(name)})
+def _echo(args: Args, language: str | None, rules: SystemVersions) -> list[Echo]:
+    """The request parameters repeated in expansion.parameter: (name, FHIR type, value)."""
+    params: list[Echo] = [(n, vtype, args.get(n)) for n, vtype in _ECHO.items() if args.has(n)]
     if language:
-        params.append({"name": "displayLanguage", "valueCode": language})
-    params.extend(
-        {"name": "default-valueset-version", "valueUri": v}
-        for v in args.all("default-valueset-version")
-    )
+        params.append(("displayLanguage", "code", language))
+    params += [("default-valueset-version", "uri", v) for v in args.all("default-valueset-version")]
     # force-system-version is echoed; a default (system-version) only when it was used; a guard
     # (check-system-version) never: its effect shows in the used-codesystem versions.
-    params.extend(
-        {"name": "force-system-version", "valueUri": v} for v in args.all("force-system-version")
-    )
-    params.extend(
-        {"name": "system-version", "valueUri": v}
+    params += [("force-system-version", "uri", v) for v in args.all("force-system-version")]
+    params += [
+        ("system-version", "uri", v)
         for v in args.all("system-version")
         if canonical_system(str(v).partition("|")[0]) in rules.applied
-    )
-    params.extend(
-        {"name": "check-system-version", "valueUri": v}
+    ]
+    params += [
+        ("check-system-version", "uri", v)
         for v in args.all("check-system-version")
         if canonical_system(str(v).partition("|")[0]) in rules.checked
-    )
-    params.extend({"name": "designation", "valueString": v} for v in args.all("designation"))
+    ]
+    params += [("designation", "string", v) for v in args.all("designation")]
+    return params
+
+
+def _used(store: Store, expansion: Expansion) -> list[Echo]:
+    """What the expansion drew on: code systems, supplements, value sets, fragments."""
+    params: list[Echo] = [("used-codesystem", "uri", u) for u in expansion.used_systems]
+    for used in expansion.used_systems:
+        entry = store.resolve("CodeSystem", used)
+        applied = entry.index.applied_supplements if entry is not None else []
+        params += [("used-supplement", "uri", a) for a in applied]
+    if expansion.versions_matched:
+        params.append(("versionsMatch", "boolean", True))
+    params += [("used-valueset", "uri", u) for u in expansion.used_valuesets]
+    params += [(f"warning-{note}", "uri", c) for c, (note, _) in expansion.standings.items()]
+    params += [
+        ("used-fragment", "uri", f"{s}|{v}" if v else s) for s, v in expansion.fragments.items()
+    ]
     return params
 
 
@@ -219,20 +223,10 @@ def _layout(args: Args, vs: Resource, language: str | None) -> Layout:
     )
 
 
-def run(ctx: Context) -> Resource:
-    """FHIR $expand: the filter applies before paging; `count=0` returns only the total.
-
-    Every input parameter is echoed in `expansion.parameter`, with `used-codesystem` for each
-    code system version the expansion drew on.
-    """
-    args = ctx.args
+def _page(args: Args, expansion: Expansion) -> tuple[list[Item], int]:
+    """The items the request asks for (text filter, activeOnly, then count/offset), and the
+    total before paging."""
     count, offset = args.get("count"), args.get("offset", 0)
-    if (count is not None and count < 0) or offset < 0:
-        raise invalid("count and offset must not be negative", "count")
-    vs = _resolve(ctx)
-    ctx.store = with_supplements(ctx.store, declared_supplements(vs))
-    rules = system_versions(args)
-    expansion = expand(ctx.store, vs, rules)
     items = expansion.items
     if args.has("filter"):
         words = args.get("filter").lower().split()
@@ -241,57 +235,63 @@ def run(ctx: Context) -> Resource:
         items = [i for i in items if not i.inactive]
     total = len(items)
     if count is None and total > MAX_EXPANSION:
-        raise FhirError(
-            "too-costly",
-            f"The expansion has {total} codes, more than the "
-            f"{MAX_EXPANSION} this server returns at once; use count and offset",
-            message_id="VALUESET_TOO_COSTLY",
-        )
-    page = items[offset : offset + count if count is not None else None]
+        raise error("VALUESET_TOO_COSTLY", total=total, limit=MAX_EXPANSION)
+    return items[offset : offset + count if count is not None else None], total
+
+
+def _flat(items: list[Item], expansion: Expansion) -> tuple[Coding, ...]:
+    """The page as codings, each with the version of its system the expansion used."""
+    used: dict[str, str] = {}
+    for canonical in expansion.used_systems:
+        system, _, version = canonical.partition("|")
+        used.setdefault(system, version)
+    return tuple(
+        Coding(i.system, i.code, i.display, i.version or used.get(i.system) or None) for i in items
+    )
+
+
+def evaluate(ctx: Context) -> ExpandOutcome:
+    """FHIR $expand: the filter applies before paging; `count=0` returns only the total.
+
+    Every input parameter is echoed in `expansion.parameter`, with `used-codesystem` for each
+    code system version the expansion drew on.
+    """
+    args = ctx.args
+    # The surface: a page that can exist, and one way to name the value set.
+    if args.get("count", 0) < 0 or args.get("offset", 0) < 0:
+        raise invalid("count and offset must not be negative", "count")
+    mutually_exclusive(args, "url", "valueSet")
+    vs = _resolve(ctx)
+    store = with_supplements(ctx.store, declared_supplements(vs))
+    rules = system_versions(args)
+    expansion = expand(store, vs, rules)
+    page, total = _page(args, expansion)
     language = display_language(ctx, vs)
-    params = _echo(args, language, rules)
-    params += [{"name": "used-codesystem", "valueUri": u} for u in expansion.used_systems]
-    for used in expansion.used_systems:
-        entry = ctx.store.resolve("CodeSystem", used)
-        applied = entry.index.applied_supplements if entry is not None else []
-        params += [{"name": "used-supplement", "valueUri": a} for a in applied]
-    if expansion.versions_matched:
-        params.append({"name": "versionsMatch", "valueBoolean": True})
-    params += [{"name": "used-valueset", "valueUri": u} for u in expansion.used_valuesets]
-    params += [
-        {"name": f"warning-{note}", "valueUri": c} for c, (note, _) in expansion.standings.items()
-    ]
-    params += [
-        {"name": "used-fragment", "valueUri": f"{s}|{v}" if v else s}
-        for s, v in expansion.fragments.items()
-    ]
-    out: Resource = {k: v for k, v in vs.items() if k not in _NOT_COPIED}
+    copied: Resource = {k: v for k, v in vs.items() if k not in _NOT_COPIED}
     if args.get("includeDefinition"):
         # The definition was asked for: its compose and its extensions come with it.
-        for key in ("compose", "extension"):
-            if key in vs:
-                out[key] = vs[key]
-    body: Resource = {
-        "identifier": f"urn:uuid:{uuid.uuid4()}",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "total": total,
-    }
-    if args.has("offset"):
-        body["offset"] = offset
-    if params:
-        body["parameter"] = params
+        copied.update({key: vs[key] for key in ("compose", "extension") if key in vs})
     layout = _layout(args, vs, language)
-    if page:
-        # Paging cuts through the tree: a page is always flat.
-        layout.nested = layout.nested and len(page) == total
-        body["contains"] = contains(page, layout, [*expansion.used_systems, *_stated_versions(vs)])
-    if layout.declared:
-        body["property"] = [{"code": c, "uri": u} for c, u in layout.declared.items()]
-    if expansion.fragments:
-        # Built on a fragment: the list is not known to be complete (FHIR valueset-unclosed).
-        body = {"extension": _unclosed(expansion.fragments), **body}
-    out["expansion"] = body
-    return out if ctx.r5 else expansion_to_r4(out)
+    # Paging cuts through the tree: a page is always flat.
+    layout.nested = layout.nested and len(page) == total
+    entries = contains(page, layout, [*expansion.used_systems, *_stated_versions(vs)])
+    return ExpandOutcome(
+        value_set=copied,
+        identifier=f"urn:uuid:{uuid.uuid4()}",
+        timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
+        total=total,
+        offset=args.get("offset", 0) if args.has("offset") else None,
+        parameters=(*_echo(args, language, rules), *_used(store, expansion)),
+        contains=tuple(entries),
+        properties=tuple(layout.declared.items()),
+        fragments=tuple(expansion.fragments),
+        codes=_flat(page, expansion),
+    )
+
+
+def run(ctx: Context) -> Resource:
+    """The $expand operation: evaluate, then render for the endpoint's FHIR version."""
+    return render(evaluate(ctx), r5=ctx.r5)
 
 
 OPERATION = Operation(
@@ -300,5 +300,4 @@ OPERATION = Operation(
     resource_types=("ValueSet",),
     params=PARAMS,
     run=run,
-    doc="The codes of a ValueSet, filtered and paged.",
 )

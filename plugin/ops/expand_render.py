@@ -1,4 +1,4 @@
-"""Rendering an expansion: `contains` entries, requested properties and the hierarchy.
+"""Shaping an expansion page: its entries, the requested properties and the hierarchy.
 
 The layout follows what terminology clients (the HL7 validator, the IG publisher) expect from
 tx.fhir.org: codes nest under their parents unless the client asks for a flat list, and a
@@ -8,10 +8,11 @@ tx.fhir.org: codes nest under their parents unless the client asks for a flat li
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from plugin.content.codesystem import DERIVED_URIS
 from plugin.content.valueset import Item
+from plugin.outcomes import ExpansionEntry
 from plugin.types import Resource
 
 # Base of the FHIR-defined concept properties (http://hl7.org/fhir/concept-properties).
@@ -156,37 +157,32 @@ def _designations(
     return out
 
 
-def entry(item: Item, layout: Layout, versioned: bool) -> Resource:
+def entry(item: Item, layout: Layout, versioned: bool) -> ExpansionEntry:
     """One `expansion.contains` entry (without children)."""
-    out: Resource = {"system": item.system}
     own = {e.get("url") for e in item.extensions}
     inherited = [
         e for e in (item.concept.rendering if item.concept else []) if e.get("url") not in own
     ]
-    extensions = inherited + item.extensions
-    if extensions:
-        out["extension"] = extensions
-    if item.abstract:
-        out["abstract"] = True
-    if item.inactive:
-        out["inactive"] = True
-    if versioned and item.version:
-        out["version"] = item.version
-    out["code"] = item.code
     display, used, demoted = _choose_display(item, layout)
-    if display:
-        out["display"] = display
-    if layout.designations and item.concept:
-        designations = _designations(item, layout, used, demoted)
-        if designations:
-            out["designation"] = designations
-    props = _property_entries(item, layout)
-    if props:
-        out["property"] = props
-    return out
+    designations = (
+        _designations(item, layout, used, demoted) if layout.designations and item.concept else []
+    )
+    return ExpansionEntry(
+        system=item.system,
+        code=item.code,
+        version=item.version if versioned else None,
+        display=display,
+        abstract=item.abstract,
+        inactive=item.inactive,
+        extensions=(*inherited, *item.extensions),
+        designations=tuple(designations),
+        properties=tuple(_property_entries(item, layout)),
+    )
 
 
-def contains(items: Sequence[Item], layout: Layout, used: Iterable[str] = ()) -> list[Resource]:
+def contains(
+    items: Sequence[Item], layout: Layout, used: Iterable[str] = ()
+) -> list[ExpansionEntry]:
     """The `expansion.contains` list, nested under parents when the layout allows it.
 
     A code states its version when the expansion drew on several versions of its system
@@ -203,7 +199,8 @@ def contains(items: Sequence[Item], layout: Layout, used: Iterable[str] = ()) ->
     if not layout.nested:
         return rendered
     where = {(i.system, i.version, i.code): n for n, i in enumerate(items)}
-    roots: list[Resource] = []
+    roots: list[int] = []
+    children: dict[int, list[int]] = {}
     for n, item in enumerate(items):
         parent = None
         if item.concept is not None:
@@ -212,7 +209,12 @@ def contains(items: Sequence[Item], layout: Layout, used: Iterable[str] = ()) ->
                 if parent is not None:
                     break
         if parent is None or parent == n:
-            roots.append(rendered[n])
+            roots.append(n)
         else:
-            rendered[parent].setdefault("contains", []).append(rendered[n])
-    return roots
+            children.setdefault(parent, []).append(n)
+
+    def nest(n: int) -> ExpansionEntry:
+        below = tuple(nest(c) for c in children.get(n, ()))
+        return replace(rendered[n], contains=below) if below else rendered[n]
+
+    return [nest(n) for n in roots]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.store import Store
 from plugin.content.systems import canonical_system
+from plugin.errors import invalid, not_found
 from plugin.ops.expand_render import PREFERRED_FOR_LANGUAGE
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Param, coding_of, mutually_exclusive
-from plugin.ops.registry import Context, Operation
+from plugin.outcomes import ConceptProperty, Designation, LookupOutcome
 from plugin.types import Resource
-from plugin.wire.outcome import invalid, not_found
-from plugin.wire.parameters import param, parameters, part
+from plugin.wire.lookup import render
 
 PARAMS = (
     Param("code", "code", "The code to look up"),
@@ -34,8 +35,10 @@ def resolve_system(store: Store, system: str, version: str | None, where: str) -
     return entry.index  # type: ignore[no-any-return]
 
 
-def _properties(cs: CodeSystemIndex, concept: Concept, wanted: set[str] | None) -> list[Resource]:
-    out: list[Resource] = []
+def _properties(
+    cs: CodeSystemIndex, concept: Concept, wanted: set[str] | None
+) -> list[ConceptProperty]:
+    out: list[ConceptProperty] = []
 
     def want(name: str) -> bool:
         return wanted is None or name in wanted
@@ -44,34 +47,33 @@ def _properties(cs: CodeSystemIndex, concept: Concept, wanted: set[str] | None) 
         code = p.get("code")
         if not isinstance(code, str) or not want(code) or code in ("parent", "child"):
             continue
-        values: list[Resource] = [
-            {"name": "value", k: v} for k, v in p.items() if k.startswith("value")
-        ]
-        out.append(part("property", [param("code", "code", code), *values]))
+        values = tuple((k[5:], v) for k, v in p.items() if k.startswith("value"))
+        out.append(ConceptProperty(code, values))
     if want("inactive"):
-        out.append(
-            part(
-                "property",
-                [param("code", "code", "inactive"), param("value", "boolean", concept.inactive)],
-            )
-        )
+        out.append(ConceptProperty("inactive", (("boolean", concept.inactive),)))
     for rel, codes in (("parent", concept.parents), ("child", concept.children)):
         if want(rel):
-            for c in codes:
-                other = cs.concepts[c]
-                parts = [param("code", "code", rel), param("value", "code", c)]
-                if other.display:
-                    parts.append(param("description", "string", other.display))
-                out.append(part("property", parts))
+            out += [
+                ConceptProperty(rel, (("code", c),), cs.concepts[c].display or None) for c in codes
+            ]
     return out
 
 
-def run(ctx: Context) -> Resource:
-    """FHIR $lookup: name, version, display, designations and properties of a code.
+def _designations(cs: CodeSystemIndex, concept: Concept) -> list[Designation]:
+    out: list[Designation] = []
+    if cs.language and concept.display:
+        # The display is the preferred designation in the system's own language.
+        out.append(Designation(concept.display, cs.language, PREFERRED_FOR_LANGUAGE))
+    for d in concept.designations:
+        source = cs.designation_sources.get((concept.code, str(d.get("value"))))
+        out.append(
+            Designation(d.get("value", ""), d.get("language") or None, d.get("use") or None, source)
+        )
+    return out
 
-    An unknown system or code is a 404 `not-found` (the request names a concept that does not
-    exist, there is no `result` to set false).
-    """
+
+def _concept_of(ctx: Context) -> tuple[CodeSystemIndex, Concept]:
+    """The code asked about (code+system or coding, the instance's system by default)."""
     args = ctx.args
     mutually_exclusive(args, "code", "coding")
     if args.has("coding"):
@@ -90,43 +92,36 @@ def run(ctx: Context) -> Resource:
         raise not_found(
             f"Unknown code '{code}' in the CodeSystem '{cs.url}' version '{cs.version}'", "code"
         )
-    wanted: set[str] | None = set(args.all("property")) or None
+    return cs, concept
+
+
+def evaluate(ctx: Context) -> LookupOutcome:
+    """FHIR $lookup: name, version, display, designations and properties of a code.
+
+    An unknown system or code is a 404 `not-found` (the request names a concept that does not
+    exist, there is no `result` to set false).
+    """
+    cs, concept = _concept_of(ctx)
+    wanted: set[str] | None = set(ctx.args.all("property")) or None
     if wanted is not None and "*" in wanted:
         wanted = None
-    out: list[Resource] = [
-        param("name", "string", cs.name or cs.url),
-        param("code", "code", concept.code),
-        param("system", "uri", cs.url),
-    ]
-    if cs.version:
-        out.append(param("version", "string", cs.version))
-    if concept.display:
-        out.append(param("display", "string", concept.display))
-    if concept.definition:
-        out.append(param("definition", "string", concept.definition))
-    out.append(param("abstract", "boolean", concept.not_selectable))
-    if cs.language and concept.display:
-        # The display is the preferred designation in the system's own language.
-        preferred = [
-            param("language", "code", cs.language),
-            param("use", "Coding", PREFERRED_FOR_LANGUAGE),
-            param("value", "string", concept.display),
-        ]
-        out.append(part("designation", preferred))
-    for d in concept.designations:
-        parts: list[Resource] = []
-        if d.get("language"):
-            parts.append(param("language", "code", d["language"]))
-        if d.get("use"):
-            parts.append(param("use", "Coding", d["use"]))
-        source = cs.designation_sources.get((concept.code, str(d.get("value"))))
-        if source:
-            parts.append(param("source", "canonical", source))
-        parts.append(param("value", "string", d.get("value", "")))
-        out.append(part("designation", parts))
-    out.extend(_properties(cs, concept, wanted))
-    out += [param("used-supplement", "canonical", a) for a in cs.applied_supplements]
-    return parameters(out)
+    return LookupOutcome(
+        name=cs.name or cs.url,
+        code=concept.code,
+        system=cs.url,
+        version=cs.version or None,
+        display=concept.display or None,
+        definition=concept.definition or None,
+        abstract=concept.not_selectable,
+        designations=tuple(_designations(cs, concept)),
+        properties=tuple(_properties(cs, concept, wanted)),
+        used_supplements=tuple(cs.applied_supplements),
+    )
+
+
+def run(ctx: Context) -> Resource:
+    """The $lookup operation: evaluate, then render as Parameters."""
+    return render(evaluate(ctx))
 
 
 OPERATION = Operation(
@@ -135,5 +130,4 @@ OPERATION = Operation(
     resource_types=("CodeSystem",),
     params=PARAMS,
     run=run,
-    doc="Display, designations and properties (including parent/child) of a code.",
 )

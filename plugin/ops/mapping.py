@@ -11,20 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from plugin.content.conceptmap import (
-    NEGATIVE,
-    R5_TO_R4,
-    Coding,
-    ConceptMapIndex,
-    Dependency,
-    Match,
-    most_specific,
-)
+from plugin.content.conceptmap import NEGATIVE, ConceptMapIndex, Group, Target, most_specific
 from plugin.content.store import Entry, Store
-from plugin.content.systems import canonical_system
-from plugin.results import ASSERTING, TranslateOutcome
+from plugin.content.systems import canonical_system, normalise_code
+from plugin.outcomes import ASSERTING, TranslateOutcome
 from plugin.text.explain import system_label
-from plugin.types import Resource
+from plugin.types import R5_TO_R4, Coding, Dependency, Match, Product, Resource
 
 if TYPE_CHECKING:
     from plugin.text import Reading
@@ -89,6 +81,74 @@ _INVERSE = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Companion:
+    """A code a supplied dependency adds after the main code, from a companion group."""
+
+    product: Product
+    equivalence: str
+    source: Coding
+    dependency: Dependency
+    comment: str | None
+
+
+def _companions(cm: ConceptMapIndex, target: str | None, req: TranslateRequest) -> list[_Companion]:
+    """The additional codes the request's dependencies bring, in the order they were supplied.
+
+    A dependency whose property a companion group of the same map declares, and whose value that
+    group maps to the same target system, adds the group's target codes to the sequence.
+    """
+    out: list[_Companion] = []
+    for dep in req.dependencies:
+        for g in cm.groups:
+            c = g.companion
+            if c is None or g.target != target or (dep.element and dep.element != c.dependency):
+                continue
+            if dep.system and canonical_system(dep.system) != g.source:
+                continue
+            found = g.elements.get(normalise_code(g.source or "", dep.value))
+            if found is None:
+                continue
+            source = Coding(g.source or "", dep.value, found[0], g.source_version)
+            for t in found[1]:
+                if t.code and t.equivalence not in NEGATIVE:
+                    coding = Coding(target or "", t.code, t.display, g.target_version)
+                    product = Product(c.product, coding)
+                    out.append(_Companion(product, t.equivalence, source, dep, t.comment))
+    return out
+
+
+def _with_companions(match: Match, companions: list[_Companion]) -> Match:
+    """The match with the companions appended to its products (each code once)."""
+    have = {p.coding for p in match.products}
+    extra = [c for c in companions if c.product.coding not in have]
+    if not extra:
+        return match
+    comment = " ".join(x for x in (match.comment, *(c.comment for c in extra)) if x) or None
+    return Match(
+        match.equivalence,
+        match.concept,
+        match.source,
+        match.origin_map,
+        (*match.products, *(c.product for c in extra)),
+        (*match.depends_on, *(c.dependency for c in extra)),
+        comment,
+    )
+
+
+def _certain(companions: list[_Companion], origin: str) -> list[Match]:
+    """Companions asserted on their own: certain whichever candidate main code is chosen."""
+    out: list[Match] = []
+    seen: set[Coding] = set()
+    for c in companions:
+        if c.product.coding in seen:
+            continue
+        seen.add(c.product.coding)
+        why = " ".join(x for x in (c.comment, "Certain whichever candidate is chosen.") if x)
+        out.append(Match(c.equivalence, c.product.coding, c.source, origin, comment=why))
+    return out
+
+
 def _forward(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list[Match]:
     out: list[Match] = []
     for g in cm.groups:
@@ -100,15 +160,27 @@ def _forward(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
         if found is None:
             out.extend(_unmapped(cm, g.unmapped, g.target, coding, req))
             continue
-        for t in most_specific(found[1], req.dependencies):
-            concept = (
-                Coding(g.target or "", t.code, t.display, g.target_version) if t.code else None
-            )
-            out.append(
-                Match(
-                    t.equivalence, concept, coding, cm.origin, t.products, t.depends_on, t.comment
-                )
-            )
+        out.extend(_group_matches(cm, g, coding, found[1], req))
+    return out
+
+
+def _group_matches(
+    cm: ConceptMapIndex, g: Group, coding: Coding, targets: list[Target], req: TranslateRequest
+) -> list[Match]:
+    """One group's matches for a source code, each with the companions its dependencies add.
+
+    When every match is a candidate (none asserted: the source is less specific than each
+    target), the companions are also asserted on their own after the candidates, because they
+    hold whichever candidate is chosen; coded input and a description then give the same codes.
+    """
+    companions = _companions(cm, g.target, req) if g.companion is None else []
+    out: list[Match] = []
+    for t in most_specific(targets, req.dependencies):
+        concept = Coding(g.target or "", t.code, t.display, g.target_version) if t.code else None
+        m = Match(t.equivalence, concept, coding, cm.origin, t.products, t.depends_on, t.comment)
+        out.append(_with_companions(m, companions) if concept else m)
+    if companions and out and not any(m.equivalence in ASSERTING for m in out):
+        out.extend(_certain(companions, cm.origin))
     return out
 
 
@@ -159,9 +231,13 @@ def _reverse(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
 
 
 def _dependency_elements(cm: ConceptMapIndex) -> dict[str, str]:
-    """System -> element of every `dependsOn` condition of the map that names a coded value."""
+    """System -> dependency element, for each system whose codes are values of a dependency of
+    the map: the source of a companion group (its values map to companion codes), and the
+    system of every coded `dependsOn` condition."""
     out: dict[str, str] = {}
     for g in cm.groups:
+        if g.companion is not None and g.source:
+            out.setdefault(g.source, g.companion.dependency)
         for _, targets in g.elements.values():
             for t in targets:
                 for d in t.depends_on:
@@ -188,10 +264,12 @@ def codings_as_dependencies(
     """Read the codings of a CodeableConcept that qualify the others as dependencies.
 
     HAPI's remote terminology client (and any client limited to R4's `codeableConcept`) cannot
-    send `dependency`; it can send several codings. A coding whose system is the system of a
-    map's `dependsOn` value (an image-control method beside the procedure) is that condition,
-    not a concept to translate on its own; the other codings are translated under it. Only
-    forward requests with at least one other coding are read this way.
+    send `dependency`; it can send several codings. A coding whose system holds the values of a
+    map's dependency (the source of a companion group, or of a `dependsOn` value: an
+    image-control method beside the procedure) is that dependency, not a concept to translate
+    on its own; the other codings are translated under it, so its companion code follows their
+    main code in one sequence. Only forward requests with at least one other coding are read
+    this way.
     """
     if req.reverse or len(req.codings) < 2:
         return req

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugin.content.shape import COMPLEX, check, check_resource
+from plugin.errors import invalid
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, invalid, not_supported
 
 # FHIR primitive types a client may use interchangeably for a string-like parameter.
 STRINGY = ("code", "string", "uri", "canonical", "url", "id", "oid", "uuid", "markdown")
@@ -126,6 +126,38 @@ def parse_query(params: Sequence[Param], items: Iterable[tuple[str, str]]) -> Ar
     return args
 
 
+def _resource_value(wire: str, p: Mapping[str, Any], path: str) -> Resource:
+    """A `resource` parameter: a resource whose shape is checked."""
+    res = p.get("resource")
+    if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
+        raise invalid(f"Parameter '{wire}' must carry a resource", path)
+    try:
+        check_resource(res)
+    except ValueError as exc:
+        raise invalid(f"Parameter '{wire}': {exc}", path) from None
+    return res
+
+
+_WRONG_TYPE = object()
+
+
+def _primitive(param: Param, key: str, value: Any) -> Any:
+    """The value of a primitive-typed parameter, or `_WRONG_TYPE`."""
+    if param.type in STRINGY:
+        return value if key in _STRING_KEYS and isinstance(value, str) else _WRONG_TYPE
+    if param.type == "boolean":
+        if key == "valueBoolean" and isinstance(value, bool):
+            return value
+        # Tolerant reader: some clients send the JSON string "true"/"false".
+        if key == "valueBoolean" and value in ("true", "false"):
+            return value == "true"
+        return _WRONG_TYPE
+    if param.type == "integer":
+        ok = key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool)
+        return value if ok else _WRONG_TYPE
+    return _WRONG_TYPE
+
+
 def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
     """The value of one Parameters.parameter, checked against the declared type."""
     if param.type == "part":
@@ -134,14 +166,7 @@ def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
             raise invalid(f"Parameter '{wire}' must have parts", path)
         return parse_parts(param.parts, parts, path)
     if param.type == "Resource":
-        res = p.get("resource")
-        if not isinstance(res, dict) or not isinstance(res.get("resourceType"), str):
-            raise invalid(f"Parameter '{wire}' must carry a resource", path)
-        try:
-            check_resource(res)
-        except ValueError as exc:
-            raise invalid(f"Parameter '{wire}': {exc}", path) from None
-        return res
+        return _resource_value(wire, p, path)
     keys = [k for k in p if k.startswith("value")]
     if len(keys) != 1:
         raise invalid(f"Parameter '{wire}' must have exactly one value[x]", path)
@@ -150,18 +175,10 @@ def _value(param: Param, wire: str, p: Mapping[str, Any], path: str) -> Any:
     if param.type == "*":
         # An open value[x] (R5 dependency.value): keep the type with the value.
         return (key[5:], value)
-    if param.type in STRINGY:
-        if key in _STRING_KEYS and isinstance(value, str):
-            return value
-    elif param.type == "boolean":
-        if key == "valueBoolean" and isinstance(value, bool):
-            return value
-        # Tolerant reader: some clients send the JSON string "true"/"false".
-        if key == "valueBoolean" and value in ("true", "false"):
-            return value == "true"
-    elif param.type == "integer":
-        if key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool):
-            return value
+    if param.type in (*STRINGY, "boolean", "integer"):
+        primitive = _primitive(param, key, value)
+        if primitive is not _WRONG_TYPE:
+            return primitive
     elif key == "value" + param.type and isinstance(value, dict):
         try:
             check(value, COMPLEX.get(param.type, {}), f"{path}.{key}")
@@ -202,16 +219,6 @@ def parse_parameters(params: Sequence[Param], body: Any) -> Args:
 # --- guards: the supported surface of an operation, stated at its top ---------------------------
 
 
-def require_exactly_one_of(args: Args, *names: str) -> str:
-    """Exactly one of `names` must be given; returns the one that was."""
-    given = [n for n in names if args.has(n)]
-    if len(given) != 1:
-        spelled = [args.spelled.get(n, n) for n in given] or list(names)
-        what = "none was given" if not given else "several were: " + ", ".join(spelled)
-        raise invalid(f"Exactly one of {', '.join(names)} is required, but {what}", *names)
-    return given[0]
-
-
 def mutually_exclusive(args: Args, *names: str) -> None:
     """At most one of `names` may be given."""
     given = [args.spelled.get(n, n) for n in names if args.has(n)]
@@ -224,14 +231,6 @@ def requires(args: Args, name: str, needed: str) -> None:
     if args.has(name) and not args.has(needed):
         wire = args.spelled.get(name, name)
         raise invalid(f"Parameter '{wire}' requires '{needed}'", wire)
-
-
-def reject(args: Args, *names: str, why: str = "is not supported by this server") -> None:
-    """Refuse parameters this server understands but does not implement."""
-    for n in names:
-        if args.has(n):
-            wire = args.spelled.get(n, n)
-            raise not_supported(f"Parameter '{wire}' {why}", wire)
 
 
 def coding_of(value: Resource, where: str) -> tuple[str | None, str, str | None, str | None]:
@@ -249,9 +248,3 @@ def coding_of(value: Resource, where: str) -> tuple[str | None, str, str | None,
         display if isinstance(display, str) else None,
         version if isinstance(version, str) else None,
     )
-
-
-def raise_if(cond: bool, error: FhirError) -> None:
-    """Raise `error` when `cond` holds (keeps guard blocks one line each)."""
-    if cond:
-        raise error

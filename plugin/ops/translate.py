@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from plugin.content.conceptmap import (
-    Coding,
-    ConceptMapIndex,
-    Dependency,
-)
+from dataclasses import dataclass, field
+
+from plugin.content.conceptmap import ConceptMapIndex, canonical_coding
 from plugin.content.store import Store, make_entry
 from plugin.content.systems import canonical_system
+from plugin.errors import invalid, not_found
 from plugin.ops.mapping import TranslateRequest, translate
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import (
     Args,
     Param,
@@ -17,15 +17,12 @@ from plugin.ops.params import (
     mutually_exclusive,
     requires,
 )
-from plugin.ops.registry import Context, Operation
-from plugin.results import TranslateOutcome
+from plugin.outcomes import TranslateOutcome
 from plugin.text import matcher_for, read_text
 from plugin.text.explain import annotate
-from plugin.types import Resource
-from plugin.wire.outcome import invalid, not_found
+from plugin.types import Coding, Dependency, Resource
 from plugin.wire.translate import render
 
-NAME = "translate"
 DEFINITION = "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"
 
 PARAMS = (
@@ -123,8 +120,127 @@ def _codings_of_cc(cc: Resource, where: str) -> list[Coding]:
         system, code, display, version = coding_of(c, f"{where}.coding[{i}]")
         if not system:
             raise invalid("Each coding to translate needs a system", f"{where}.coding[{i}]")
-        out.append(Coding.of(system, code, display, version))
+        out.append(canonical_coding(system, code, display, version))
     return out
+
+
+_SOURCE_INPUTS = ("code", "coding", "codeableConcept")
+_TARGET_INPUTS = ("targetCode", "targetCoding", "targetCodeableConcept")
+
+
+def _check_surface(args: Args) -> bool:
+    """The surface of $translate: one source input, `url` or `conceptMap`, and a consistent
+    direction. Returns True for an R5-form reverse request (a target* input)."""
+    mutually_exclusive(args, *_SOURCE_INPUTS, *_TARGET_INPUTS)
+    mutually_exclusive(args, "url", "conceptMap")
+    requires(args, "conceptMapVersion", "url")
+    reverse_r5 = any(args.has(n) for n in _TARGET_INPUTS)
+    if reverse_r5 and args.get("reverse") is False:
+        raise invalid(
+            "targetCode/targetCoding/targetCodeableConcept ask for a reverse "
+            "translation; reverse=false contradicts them",
+            "reverse",
+        )
+    return reverse_r5
+
+
+@dataclass
+class _Source:
+    """What a request asks to translate: codings, or a description read into a request."""
+
+    codings: list[Coding] = field(default_factory=list)
+    result_system: str | None = None
+    described: TranslateRequest | None = None
+
+
+def _code_source(args: Args, result_system: str | None) -> _Source:
+    """code+system (R4), or targetCode with its system (R5 reverse)."""
+    name = "code" if args.has("code") else "targetCode"
+    system = args.get("system")
+    if name == "targetCode":
+        # R5 reverse: the code is in the target system; sourceSystem narrows the answer.
+        system = args.get("targetsystem") or args.get("system")
+        result_system = (
+            canonical_system(args.get("system"))
+            if args.has("system") and args.has("targetsystem")
+            else None
+        )
+    if not system:
+        wire = args.spelled.get(name, name)
+        raise invalid(
+            f"Parameter '{wire}' needs a system to be translated "
+            "(codes are only meaningful within their system)",
+            wire,
+        )
+    return _Source(
+        [canonical_coding(system, args.get(name), None, args.get("version"))], result_system
+    )
+
+
+def _coding_source(args: Args, result_system: str | None) -> _Source:
+    """coding (R4), or targetCoding (R5 reverse, `system` then narrows the answer)."""
+    name = "coding" if args.has("coding") else "targetCoding"
+    system, code, display, version = coding_of(args.get(name), name)
+    if not system:
+        raise invalid("The coding to translate needs a system", name)
+    if name == "targetCoding" and args.has("system"):
+        result_system = canonical_system(args.get("system"))
+    return _Source([canonical_coding(system, code, display, version)], result_system)
+
+
+def _concept_source(args: Args, store: Store, reverse: bool, result_system: str | None) -> _Source:
+    """A CodeableConcept: its codings, else its text read as a procedure description."""
+    name = "codeableConcept" if args.has("codeableConcept") else "targetCodeableConcept"
+    cc = args.get(name)
+    codings = _codings_of_cc(cc, name)
+    text = cc.get("text") if isinstance(cc, dict) else None
+    if codings:
+        return _Source(codings, result_system)
+    if not isinstance(text, str):
+        raise invalid("The CodeableConcept has no coding or text to translate", name)
+    # A description without codings: read it (codings, when present, win over text).
+    if reverse:
+        raise invalid("A description can only be translated forward", f"{name}.text")
+    if not text:
+        raise invalid("CodeableConcept.text must not be empty (FHIR string)", f"{name}.text")
+    return _Source([], result_system, text_request(text, store, _dependencies(args)))
+
+
+def _source(args: Args, store: Store, reverse: bool) -> _Source:
+    """The input to translate, in whichever of the FHIR shapes it came."""
+    result_system = canonical_system(args.get("targetsystem")) if args.has("targetsystem") else None
+    if args.has("code") or args.has("targetCode"):
+        return _code_source(args, result_system)
+    if args.has("coding") or args.has("targetCoding"):
+        return _coding_source(args, result_system)
+    if args.has("codeableConcept") or args.has("targetCodeableConcept"):
+        return _concept_source(args, store, reverse, result_system)
+    raise invalid(
+        "Nothing to translate: give code+system, coding or codeableConcept "
+        "(R5: sourceCode, sourceCoding, sourceCodeableConcept, or target*)",
+        "code",
+    )
+
+
+def _maps(args: Args, store: Store) -> list[ConceptMapIndex] | None:
+    """The map named by `url` (and `conceptMapVersion`) or sent inline; None: choose by scope."""
+    if args.has("url"):
+        url = args.get("url")
+        entry = store.resolve("ConceptMap", url, args.get("conceptMapVersion"))
+        if entry is None:
+            version = args.get("conceptMapVersion")
+            shown = f"{url}|{version}" if version else url
+            raise not_found(f"ConceptMap {shown} is not known to this server", "url")
+        return [entry.index]
+    if args.has("conceptMap"):
+        resource = args.get("conceptMap")
+        if resource.get("resourceType") != "ConceptMap":
+            raise invalid("Parameter 'conceptMap' must carry a ConceptMap", "conceptMap")
+        try:
+            return [make_entry(resource, "request").index]
+        except ValueError as exc:
+            raise invalid(f"The conceptMap cannot be used: {exc}", "conceptMap") from None
+    return None
 
 
 def parse_request(args: Args, store: Store) -> TranslateRequest:
@@ -133,124 +249,45 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
     FHIR: exactly one source input (code+system, coding, codeableConcept, or a target* input for
     reverse); `url` and an inline `conceptMap` are alternatives; a code needs its system.
     """
-    mutually_exclusive(
-        args,
-        "code",
-        "coding",
-        "codeableConcept",
-        "targetCode",
-        "targetCoding",
-        "targetCodeableConcept",
-    )
-    mutually_exclusive(args, "url", "conceptMap")
-    requires(args, "conceptMapVersion", "url")
-    reverse_r5 = any(args.has(n) for n in ("targetCode", "targetCoding", "targetCodeableConcept"))
-    if reverse_r5 and args.get("reverse") is False:
-        raise invalid(
-            "targetCode/targetCoding/targetCodeableConcept ask for a reverse "
-            "translation; reverse=false contradicts them",
-            "reverse",
-        )
+    reverse_r5 = _check_surface(args)
     reverse = bool(args.get("reverse")) or reverse_r5
-
-    codings: list[Coding] = []
-    described: TranslateRequest | None = None
-    result_system = canonical_system(args.get("targetsystem")) if args.has("targetsystem") else None
-    if args.has("code") or args.has("targetCode"):
-        name = "code" if args.has("code") else "targetCode"
-        system = args.get("system")
-        if name == "targetCode":
-            # R5 reverse: the code is in the target system; sourceSystem narrows the answer.
-            system = args.get("targetsystem") or args.get("system")
-            result_system = (
-                canonical_system(args.get("system"))
-                if args.has("system") and args.has("targetsystem")
-                else None
-            )
-        if not system:
-            wire = args.spelled.get(name, name)
-            raise invalid(
-                f"Parameter '{wire}' needs a system to be translated "
-                "(codes are only meaningful within their system)",
-                wire,
-            )
-        codings = [Coding.of(system, args.get(name), None, args.get("version"))]
-    elif args.has("coding") or args.has("targetCoding"):
-        name = "coding" if args.has("coding") else "targetCoding"
-        system, code, display, version = coding_of(args.get(name), name)
-        if not system:
-            raise invalid("The coding to translate needs a system", name)
-        codings = [Coding.of(system, code, display, version)]
-        if name == "targetCoding" and args.has("system"):
-            result_system = canonical_system(args.get("system"))
-    elif args.has("codeableConcept") or args.has("targetCodeableConcept"):
-        name = "codeableConcept" if args.has("codeableConcept") else "targetCodeableConcept"
-        cc = args.get(name)
-        codings = _codings_of_cc(cc, name)
-        text = cc.get("text") if isinstance(cc, dict) else None
-        if not codings and isinstance(text, str):
-            # A description without codings: read it (codings, when present, win over text).
-            if reverse:
-                raise invalid("A description can only be translated forward", f"{name}.text")
-            if not text:
-                raise invalid(
-                    "CodeableConcept.text must not be empty (FHIR string)", f"{name}.text"
-                )
-            described = text_request(text, store, _dependencies(args))
-        elif not codings:
-            raise invalid("The CodeableConcept has no coding or text to translate", name)
-    else:
-        raise invalid(
-            "Nothing to translate: give code+system, coding or codeableConcept "
-            "(R5: sourceCode, sourceCoding, sourceCodeableConcept, or target*)",
-            "code",
-        )
-
-    maps: list[ConceptMapIndex] | None = None
-    if args.has("url"):
-        url = args.get("url")
-        entry = store.resolve("ConceptMap", url, args.get("conceptMapVersion"))
-        if entry is None:
-            version = args.get("conceptMapVersion")
-            shown = f"{url}|{version}" if version else url
-            raise not_found(f"ConceptMap {shown} is not known to this server", "url")
-        maps = [entry.index]
-    elif args.has("conceptMap"):
-        resource = args.get("conceptMap")
-        if resource.get("resourceType") != "ConceptMap":
-            raise invalid("Parameter 'conceptMap' must carry a ConceptMap", "conceptMap")
-        try:
-            maps = [make_entry(resource, "request").index]
-        except ValueError as exc:
-            raise invalid(f"The conceptMap cannot be used: {exc}", "conceptMap") from None
-    if described is not None:
-        described.result_system = result_system
+    source = _source(args, store, reverse)
+    maps = _maps(args, store)
+    if source.described is not None:
+        described = source.described
+        described.result_system = source.result_system
         described.source_scope = args.get("source")
         described.target_scope = args.get("target")
         described.maps = maps
         return described
     return TranslateRequest(
-        codings=codings,
+        codings=source.codings,
         state_sequence=any(args.spelled.get(n) == n for n in R4_INPUTS),
         dependencies=_dependencies(args),
         reverse=reverse,
         echo_source=reverse_r5,
-        result_system=result_system,
+        result_system=source.result_system,
         source_scope=args.get("source"),
         target_scope=args.get("target"),
         maps=maps,
     )
 
 
-def run(ctx: Context) -> Resource:
-    """Operation entry point: parse, translate, render for the endpoint's FHIR version."""
+def evaluate(ctx: Context) -> TranslateOutcome:
+    """FHIR $translate: parse the request, translate through the chosen map(s), and for a
+    description explain the reading."""
     req = parse_request(ctx.args, ctx.store)
     if ctx.instance is not None and req.maps is None:
         req.maps = [ctx.instance.index]
+    return translate_explained(req, ctx.store)
+
+
+def run(ctx: Context) -> Resource:
+    """The $translate operation: evaluate, then render for the endpoint's FHIR version."""
     # R4 names in, R4 reading out: `match.source` is then the map's uri, as R4 defines it and
     # HAPI's remote terminology client reads it (R5-named requests get R5's meaning instead).
     r4_form = not ctx.r5 and any(ctx.args.spelled.get(n) == n for n in R4_INPUTS)
-    return render(translate_explained(req, ctx.store), r5=ctx.r5, map_as_source=r4_form)
+    return render(evaluate(ctx), r5=ctx.r5, map_as_source=r4_form)
 
 
 def translate_explained(req: TranslateRequest, store: Store) -> TranslateOutcome:
@@ -267,6 +304,4 @@ OPERATION = Operation(
     resource_types=("ConceptMap",),
     params=PARAMS,
     run=run,
-    doc="Translate a code, Coding or CodeableConcept (or a procedure description) through "
-    "ConceptMaps, with main code, companion codes (product) and the origin map.",
 )

@@ -1,4 +1,4 @@
-"""The answer of $validate-code: Parameters with result, identity, message and issues.
+"""The answer of $validate-code (a ValidateOutcome): result, identity, message and issues.
 
 FHIR $validate-code output: `result`, `message`, `display`, `code`, `system`, `version`, and
 `issues` as an OperationOutcome; a CodeableConcept answer echoes the concept.
@@ -7,40 +7,19 @@ FHIR $validate-code output: `result`, `message`, `display`, `code`, `system`, `v
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from plugin.ops.validate_check import Candidate, Finding
+from plugin.errors import Issue
+from plugin.messages import QUIET, issue
+from plugin.ops.validate_types import Candidate, Finding
+from plugin.outcomes import ValidateOutcome
 from plugin.types import Resource
-from plugin.wire.outcome import Issue, operation_outcome
-from plugin.wire.parameters import param, parameters
-
-# Notes that qualify a valid answer without being a problem to tell the user about.
-_QUIET = frozenset(
-    {
-        "UNKNOWN_CODE_IN_FRAGMENT",
-        "CODE_CASE_DIFFERENCE",
-        "CODE_FORM_DIFFERENCE",
-        "CONCEPT_DEPRECATED_IN_VALUESET",
-        "INACTIVE_DISPLAY_FOUND",
-        "VALUESET_VALUE_MISMATCH_DEFAULT",
-        "MSG_DRAFT",
-        "MSG_EXPERIMENTAL",
-        "MSG_DEPRECATED",
-        "MSG_WITHDRAWN",
-    }
-)
 
 
 def standing_notes(standings: Mapping[str, tuple[str, str]]) -> list[Issue]:
     """Information issues for used content that is draft, experimental, deprecated, withdrawn."""
     return [
-        Issue(
-            "information",
-            "business-rule",
-            f"Reference to {note} {rtype} {canonical}",
-            (),
-            "status-check",
-            f"MSG_{note.upper()}",
-        )
+        issue(f"MSG_{note.upper()}", rtype=rtype, canonical=canonical)
         for canonical, (note, rtype) in standings.items()
     ]
 
@@ -51,7 +30,7 @@ def _message(issues: list[Issue]) -> str:
     return "; ".join(
         i.text
         for i in issues
-        if i.message_id not in _QUIET
+        if i.message_id not in QUIET
         and (
             i.severity in ("error", "warning")
             or (not errors and i.severity == "information" and i.tx_code == "invalid-display")
@@ -59,56 +38,48 @@ def _message(issues: list[Issue]) -> str:
     )
 
 
-def _issues(issues: list[Issue]) -> Resource:
-    """The `issues` OperationOutcome, each issue's text also in `diagnostics`.
-
-    FHIR puts the human text in `details.text`; HAPI's remote terminology client builds its
-    validation messages from `issue.diagnostics`, so the same text is given there too.
-    """
-    outcome = operation_outcome(issues)
-    for issue in outcome["issue"]:
-        issue["diagnostics"] = issue["details"]["text"]
-    return outcome
+def _status(found: Finding) -> str | None:
+    """The status property of an inactive or deprecated concept, if it states one."""
+    concept = found.concept
+    if concept is None or not (concept.inactive or concept.deprecated):
+        return None
+    status = [v for v in concept.property_values("status") if isinstance(v, str)]
+    return status[0] if status else None
 
 
-def _identity(found: Finding) -> list[Resource]:
-    """code / system / version / display / inactive of a finding, as output parameters."""
-    out: list[Resource] = [param("code", "code", found.cand.code)]
-    if found.normalized:
-        out.append(param("normalized-code", "code", found.normalized))
-    if found.system:
-        out.append(param("system", "uri", found.cand.system))
-    if found.entry is not None and found.entry.version:
-        out.append(param("version", "string", found.entry.version))
-    if found.concept is not None:
-        if found.display:
-            out.append(param("display", "string", found.display))
-        if found.concept.inactive:
-            out.append(param("inactive", "boolean", True))
-        if found.concept.inactive or found.concept.deprecated:
-            status = [v for v in found.concept.property_values("status") if isinstance(v, str)]
-            if status:
-                out.append(param("status", "code", status[0]))
-    return out
+def _identity(found: Finding) -> ValidateOutcome:
+    """code / system / version / display / inactive / status of a finding (result unset)."""
+    concept = found.concept
+    return ValidateOutcome(
+        result=found.ok,
+        code=found.cand.code,
+        normalized_code=found.normalized,
+        system=found.cand.system if found.system else None,
+        version=found.entry.version if found.entry is not None else None,
+        display=found.display if concept is not None else None,
+        inactive=concept is not None and concept.inactive,
+        status=_status(found),
+    )
 
 
-def answer_single(found: Finding, caused_by_unknown: bool = False) -> Resource:
+def answer_single(found: Finding, caused_by_unknown: bool = False) -> ValidateOutcome:
     """The answer for code+system or a Coding.
 
     `caused_by_unknown`: the value set itself could not be expanded for want of the code
     system, so the verdict is caused by it (x-caused-by-unknown-system), not only about it.
     """
-    out = [param("result", "boolean", found.ok), *_identity(found)]
+    unknown: list[tuple[str, str]] = []
     if found.caused_by:
-        out.append(param("x-caused-by-unknown-system", "canonical", found.caused_by))
+        unknown.append(("x-caused-by-unknown-system", found.caused_by))
     if found.unknown_system:
         name = "x-caused-by-unknown-system" if caused_by_unknown else "x-unknown-system"
-        out.append(param(name, "canonical", found.unknown_system))
-    if found.issues:
-        if _message(found.issues):
-            out.append(param("message", "string", _message(found.issues)))
-        out.append({"name": "issues", "resource": _issues(found.issues)})
-    return parameters(out)
+        unknown.append((name, found.unknown_system))
+    return replace(
+        _identity(found),
+        unknown=tuple(unknown),
+        message=_message(found.issues) or None,
+        issues=tuple(found.issues),
+    )
 
 
 def answer_concept(
@@ -116,7 +87,7 @@ def answer_concept(
     concept: Resource,
     vs_canonical: str | None,
     notes: list[Issue] | None = None,
-) -> Resource:
+) -> ValidateOutcome:
     """The answer for a CodeableConcept: valid when one coding is good and none is wrong.
 
     A coding that is merely outside the value set is information (another coding may carry
@@ -127,19 +98,9 @@ def answer_concept(
     good = next(
         (f for f in findings if (f.concept is not None or f.in_fragment) and f.in_value_set), None
     )
-    out: list[Resource] = [param("codeableConcept", "CodeableConcept", concept)]
     issues: list[Issue] = []
     if good is None and vs_canonical is not None:
-        issues.append(
-            Issue(
-                "error",
-                "code-invalid",
-                f"No valid coding was found for the value set '{vs_canonical}'",
-                (),
-                "not-in-vs",
-                "TX_GENERAL_CC_ERROR_MESSAGE",
-            )
-        )
+        issues.append(issue("TX_GENERAL_CC_ERROR_MESSAGE", valueset=vs_canonical))
     for f in findings:
         for i in f.issues:
             issues.append(
@@ -155,38 +116,34 @@ def answer_concept(
                 else i
             )
     issues += notes or []
-    out.append(param("result", "boolean", not any(i.severity == "error" for i in issues)))
-    if good is not None:
-        out += _identity(good)
-    unknown = [f.unknown_system for f in findings if f.unknown_system]
-    out += [param("x-unknown-system", "canonical", u) for u in unknown]
-    causes = [f.caused_by for f in findings if f.caused_by]
-    out += [param("x-caused-by-unknown-system", "canonical", c) for c in causes]
-    if issues:
-        if _message(issues):
-            out.append(param("message", "string", _message(issues)))
-        out.append({"name": "issues", "resource": _issues(issues)})
-    return parameters(out)
+    unknown = [("x-unknown-system", f.unknown_system) for f in findings if f.unknown_system]
+    unknown += [("x-caused-by-unknown-system", f.caused_by) for f in findings if f.caused_by]
+    base = _identity(good) if good is not None else ValidateOutcome(result=False)
+    return replace(
+        base,
+        result=not any(i.severity == "error" for i in issues),
+        codeable_concept=concept,
+        unknown=tuple(unknown),
+        message=_message(issues) or None,
+        issues=tuple(issues),
+    )
 
 
 def cannot_infer(
     cand: Candidate, vs_canonical: str, systems: list[str], candidates: list[str]
 ) -> Issue:
     """inferSystem could not choose a system: several have the code, or none of them does."""
-    if systems:
-        why = f"value set expansion has multiple matches: [{', '.join(systems)}]"
-        mid = "Unable_to_resolve_system__value_set_has_multiple_matches"
-    else:
-        why = f"no system of the value set has it (looked in {', '.join(candidates)})"
-        mid = "UNABLE_TO_INFER_CODESYSTEM"
-    return Issue(
-        "error",
-        "not-found",
-        f"The System URI could not be determined for the code '{cand.code}' in the ValueSet "
-        f"'{vs_canonical}': {why}",
+    key = (
+        "Unable_to_resolve_system__value_set_has_multiple_matches"
+        if systems
+        else "UNABLE_TO_INFER_CODESYSTEM"
+    )
+    return issue(
+        key,
         cand.at("code"),
-        "cannot-infer",
-        mid,
+        code=cand.code,
+        valueset=vs_canonical,
+        systems=", ".join(systems or candidates),
     )
 
 
@@ -194,36 +151,12 @@ def version_mismatch(
     cand: Candidate, system: str, used: str | None, stated: str, pinned: bool = True
 ) -> Issue:
     """The coding names another version of the system than the value set includes."""
-    if not pinned:
-        return Issue(
-            "warning",
-            "invalid",
-            f"The code system '{system}' version '{used}' for the versionless include in the "
-            f"ValueSet include is different to the one in the value ('{stated}')",
-            cand.at("version"),
-            "vs-invalid",
-            "VALUESET_VALUE_MISMATCH_DEFAULT",
-        )
-    return Issue(
-        "error",
-        "invalid",
-        f"The code system '{system}' version '{used}' in the ValueSet include is different to "
-        f"the one in the value ('{stated}')",
-        cand.at("version"),
-        "vs-invalid",
-        "VALUESET_VALUE_MISMATCH",
-    )
+    key = "VALUESET_VALUE_MISMATCH" if pinned else "VALUESET_VALUE_MISMATCH_DEFAULT"
+    return issue(key, cand.at("version"), system=system, used=used, stated=stated)
 
 
-def unresolved(text: str, concept: Resource | None = None) -> Resource:
+def unresolved(text: str, concept: Resource | None = None) -> ValidateOutcome:
     """The answer when the value set itself cannot be worked out (e.g. a missing import)."""
-    issue = Issue("error", "not-found", text, (), "not-found", "Unable_to_resolve_value_Set_")
-    out: list[Resource] = []
-    if concept is not None:
-        out.append(param("codeableConcept", "CodeableConcept", concept))
-    out += [
-        param("result", "boolean", False),
-        param("message", "string", text),
-        {"name": "issues", "resource": _issues([issue])},
-    ]
-    return parameters(out)
+    # The reason is the underlying refusal's text, reported under the validator's message id.
+    problem = replace(issue("Unable_to_resolve_value_Set_", url=""), text=text)
+    return ValidateOutcome(False, concept, message=text, issues=(problem,))

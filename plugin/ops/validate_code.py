@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from plugin.content.store import Store
 from plugin.content.supplements import declared_supplements, with_supplements
-from plugin.content.systems import canonical_system, normalise_code
-from plugin.content.valueset import Item, SystemVersions, UnknownCodeSystem, expand
+from plugin.content.valueset import Expansion, Item, SystemVersions, UnknownCodeSystem, expand
+from plugin.errors import FhirError, invalid
+from plugin.messages import error
 from plugin.ops.expand import VERSION_PARAMS, display_language, system_versions
+from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, Param, coding_of, mutually_exclusive
-from plugin.ops.registry import Context, Operation
 from plugin.ops.validate_answer import (
     answer_concept,
     answer_single,
@@ -19,17 +21,12 @@ from plugin.ops.validate_answer import (
     unresolved,
     version_mismatch,
 )
-from plugin.ops.validate_check import (
-    Candidate,
-    Rules,
-    check_coding,
-    check_membership,
-    unknown_system,
-)
-from plugin.ops.validate_versions import pins, pins_other, unknown_version_note, vs_canonical
+from plugin.ops.validate_check import check_coding, check_membership, unknown_system
+from plugin.ops.validate_types import Candidate, Finding, Members, Rules
+from plugin.ops.validate_versions import restate_versions, version_findings, vs_canonical
+from plugin.outcomes import ValidateOutcome
 from plugin.types import Resource
-from plugin.wire.outcome import FhirError, Issue, invalid
-from plugin.wire.parameters import param
+from plugin.wire.validate import render
 
 _COMMON = (
     Param("code", "code", "The code to validate"),
@@ -96,12 +93,7 @@ def _check_language(value: str) -> None:
     for part in value.split(","):
         tag = part.split(";", 1)[0].strip()
         if not _LANGUAGE_TAG.match(tag):
-            raise FhirError(
-                "processing",
-                f"Invalid displayLanguage: '{value}'",
-                tx_code="invalid-display",
-                message_id="INVALID_DISPLAY_NAME",
-            )
+            raise error("INVALID_DISPLAY_NAME", value=value)
 
 
 def _rules(ctx: Context, vs: Resource | None = None) -> Rules:
@@ -140,20 +132,20 @@ def _infer_system(cands: list[Candidate], members: dict[tuple[str, str], Item]) 
     return []
 
 
-def _caused_by(
+def _caused_by(  # noqa: PLR0913, PLR0917 (the failure and the request it answers)
     store: Store,
     cand: Candidate,
     rules: Rules,
     exc: UnknownCodeSystem,
     concept: Resource | None,
     vs_canonical: str,
-) -> Resource:
+) -> ValidateOutcome:
     """The answer when the value set needs a code system (version) that is not known."""
     found = check_coding(store, cand, rules)
     if found.unknown_system and found.system != exc.system:
         # The coding's system is unknown too, and it is not the one the value set needs: the
         # code cannot be in the value set, whatever the value set's own system holds.
-        check_membership(found, {}, vs_canonical, rules)
+        check_membership(found, Members({}), vs_canonical, rules)
         return answer_single(found)
     if found.unknown_system:
         return answer_single(found, caused_by_unknown=True)
@@ -166,13 +158,12 @@ def _caused_by(
         answer = answer_single(found)
         if concept is not None:
             # A CodeableConcept is answered as such: the concept, not one coding's identity.
-            kept = [p for p in answer["parameter"] if p["name"] not in ("code", "system")]
-            answer["parameter"] = [param("codeableConcept", "CodeableConcept", concept), *kept]
+            answer = replace(answer, codeable_concept=concept, code=None, system=None)
         return answer
     return unresolved(exc.text, concept)
 
 
-def run_codesystem(ctx: Context) -> Resource:
+def evaluate_codesystem(ctx: Context) -> ValidateOutcome:
     """CodeSystem/$validate-code: is the code in the system, and is its display right?
 
     An unknown code is not an error: the answer is 200 with result=false and the reason.
@@ -182,7 +173,11 @@ def run_codesystem(ctx: Context) -> Resource:
     store = ctx.store
     url = args.get("url")
     if args.has("codeSystem"):
-        store = store.overlay([args.get("codeSystem")])
+        try:
+            store = store.overlay([args.get("codeSystem")])
+        except ValueError as exc:
+            # A code system the request brings must be usable content (it needs a url).
+            raise invalid(f"The codeSystem cannot be used: {exc}", "codeSystem") from None
         url = args.get("codeSystem").get("url")
     if ctx.instance is not None:
         url = ctx.instance.url
@@ -197,7 +192,58 @@ def run_codesystem(ctx: Context) -> Resource:
     return answer_single(findings[0])
 
 
-def run_valueset(ctx: Context) -> Resource:
+def _value_set(ctx: Context) -> Resource:
+    """The value set to validate against: the instance, `valueSet`, or `url` (+ version)."""
+    args = ctx.args
+    if ctx.instance is not None:
+        return ctx.instance.resource
+    if args.has("valueSet"):
+        vs: Resource = args.get("valueSet")
+        return vs
+    if args.has("url"):
+        entry = ctx.store.resolve("ValueSet", args.get("url"), args.get("valueSetVersion"))
+        if entry is None:
+            shown = args.get("url")
+            if args.has("valueSetVersion"):
+                shown += f"|{args.get('valueSetVersion')}"
+            raise error("Unable_to_resolve_value_Set_", url=shown)
+        return entry.resource
+    raise invalid("Give url, valueSet or an instance id to validate against", "url")
+
+
+def _members(
+    store: Store, vs: Resource, rules: Rules
+) -> tuple[Expansion, dict[tuple[str, str], Item]]:
+    """The value set's expansion and its members by (system, code)."""
+    # The check applies to the version the coding is judged against, not to the members.
+    versions = rules.versions or SystemVersions()
+    expansion = expand(
+        store,
+        vs,
+        SystemVersions(versions.default, {}, versions.force, valuesets=versions.valuesets),
+    )
+    members: dict[tuple[str, str], Item] = {}
+    for item in expansion.items:
+        # Several versions of one code: the first (newest pinned) speaks for it.
+        members.setdefault((item.system, item.code), item)
+    return expansion, members
+
+
+def _request_filters(
+    found: Finding, args: Args, ambiguous: list[str], canonical: str, expansion: Expansion
+) -> None:
+    """What the request narrows: membership only, or a system it asked to infer."""
+    c = found.cand
+    if args.get("valueset-membership-only"):
+        # Only the value set verdict was asked for: the code system's own findings go.
+        found.issues = [i for i in found.issues if i.tx_code == "not-in-vs"]
+    if c.system is None and not c.path and (ambiguous or args.get("inferSystem")):
+        found.issues = [i for i in found.issues if i.tx_code != "invalid-data"]
+        known = sorted({i.system for i in expansion.items})
+        found.issues.append(cannot_infer(c, canonical, ambiguous, known))
+
+
+def evaluate_valueset(ctx: Context) -> ValidateOutcome:
     """ValueSet/$validate-code: is the code in the value set's expansion?
 
     The code is first checked in its CodeSystem (unknown system or code, display, status), then
@@ -206,43 +252,14 @@ def run_valueset(ctx: Context) -> Resource:
     """
     args = ctx.args
     mutually_exclusive(args, "url", "valueSet")
-    store = ctx.store
-    if ctx.instance is not None:
-        vs = ctx.instance.resource
-    elif args.has("valueSet"):
-        vs = args.get("valueSet")
-    elif args.has("url"):
-        entry = store.resolve("ValueSet", args.get("url"), args.get("valueSetVersion"))
-        if entry is None:
-            shown = args.get("url")
-            if args.has("valueSetVersion"):
-                shown += f"|{args.get('valueSetVersion')}"
-            raise FhirError(
-                "not-found",
-                f"A definition for the value Set '{shown}' could not be found",
-                tx_code="not-found",
-                message_id="Unable_to_resolve_value_Set_",
-            )
-        vs = entry.resource
-    else:
-        raise invalid("Give url, valueSet or an instance id to validate against", "url")
+    vs = _value_set(ctx)
     cands = _candidates(args, "system")
     for c in cands:
         c.version = c.version or args.get("systemVersion")
     rules = _rules(ctx, vs)
-    store = with_supplements(store, declared_supplements(vs))
+    store = with_supplements(ctx.store, declared_supplements(vs))
     try:
-        # The check applies to the version the coding is judged against, not to the members.
-        versions = rules.versions or SystemVersions()
-        expansion = expand(
-            store,
-            vs,
-            SystemVersions(versions.default, {}, versions.force, valuesets=versions.valuesets),
-        )
-        members: dict[tuple[str, str], Item] = {}
-        for item in expansion.items:
-            # Several versions of one code: the first (newest pinned) speaks for it.
-            members.setdefault((item.system, item.code), item)
+        expansion, members = _members(store, vs, rules)
     except UnknownCodeSystem as exc:
         # The value set draws on a code system (version) this server does not have: say which.
         concept = args.get("codeableConcept")
@@ -256,70 +273,15 @@ def run_valueset(ctx: Context) -> Resource:
         return unresolved(exc.text, args.get("codeableConcept"))
     ambiguous = _infer_system(cands, members)
     versioned = {(i.system, i.version, i.code) for i in expansion.items}
-    mismatched: dict[int, str] = {}
-    unknown: dict[int, str] = {}
-    for n, c in enumerate(cands):
-        if not c.system:
-            continue
-        system = canonical_system(c.system)
-        code = normalise_code(system, c.code)
-        member = members.get((system, code))
-        if member is None or member.version is None:
-            continue
-        if not c.version:
-            # The value set's own pin decides; otherwise the request's version rules do.
-            c.implied_version = member.version if bool(pins(vs, system)) else None
-        elif store.resolve("CodeSystem", system, c.version) is None:
-            # An unknown version of a known system: judge the code in the value set's version,
-            # and say the answer is caused by the unknown version.
-            unknown[n] = c.version
-            c.version = None
-            c.implied_version = member.version if pins(vs, system) else None
-        elif (
-            (system, c.version, code) not in versioned
-            and store.resolve("CodeSystem", system, c.version)
-            and pins_other(vs, system, c.version)
-        ):
-            # The coding names another (known) version than the value set uses: judge the code
-            # in the value set's version and say so.
-            mismatched[n] = c.version
-            c.version, c.implied_version = None, member.version
+    restated = restate_versions(cands, members, versioned, vs, store)
+    value_set = Members(members, frozenset(versioned), expansion.open_systems)
     canonical = vs_canonical(vs)
     findings = []
     for n, c in enumerate(cands):
         found = check_coding(store, c, rules)
-        check_membership(
-            found, members, canonical, rules, frozenset(versioned), expansion.open_systems
-        )
-        if n in unknown and found.entry is not None:
-            stated = Candidate(c.system, c.code, c.display, unknown[n], c.path)
-            found.issues.insert(0, unknown_system(store, stated, found.entry.url))
-            found.issues.append(unknown_version_note(vs, c, found.entry, unknown[n], rules))
-            found.caused_by = f"{found.entry.url}|{unknown[n]}"
-        versions = rules.versions or SystemVersions()
-        broken = versions.violation(found.entry.url, found.entry.version) if found.entry else None
-        if broken is not None:
-            found.issues.append(
-                Issue(
-                    "error",
-                    "exception",
-                    broken,
-                    c.at("version"),
-                    "version-error",
-                    "VALUESET_VERSION_CHECK",
-                )
-            )
-        if n in mismatched and found.entry is not None:
-            found.issues.append(
-                version_mismatch(c, found.entry.url, found.entry.version, mismatched[n])
-            )
-        if args.get("valueset-membership-only"):
-            # Only the value set verdict was asked for: the code system's own findings go.
-            found.issues = [i for i in found.issues if i.tx_code == "not-in-vs"]
-        if c.system is None and not c.path and (ambiguous or args.get("inferSystem")):
-            found.issues = [i for i in found.issues if i.tx_code != "invalid-data"]
-            known = sorted({i.system for i in expansion.items})
-            found.issues.append(cannot_infer(c, canonical, ambiguous, known))
+        check_membership(found, value_set, canonical, rules)
+        version_findings(found, n, restated, rules)
+        _request_filters(found, args, ambiguous, canonical, expansion)
         findings.append(found)
     notes = standing_notes(expansion.standings)
     if args.has("codeableConcept"):
@@ -328,13 +290,22 @@ def run_valueset(ctx: Context) -> Resource:
     return answer_single(findings[0])
 
 
+def run_codesystem(ctx: Context) -> Resource:
+    """The CodeSystem/$validate-code operation: evaluate, then render as Parameters."""
+    return render(evaluate_codesystem(ctx))
+
+
+def run_valueset(ctx: Context) -> Resource:
+    """The ValueSet/$validate-code operation: evaluate, then render as Parameters."""
+    return render(evaluate_valueset(ctx))
+
+
 CODESYSTEM = Operation(
     name="validate-code",
     definition="http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code",
     resource_types=("CodeSystem",),
     params=CS_PARAMS,
     run=run_codesystem,
-    doc="Whether a code (and display) is valid in a CodeSystem.",
 )
 VALUESET = Operation(
     name="validate-code",
@@ -342,5 +313,4 @@ VALUESET = Operation(
     resource_types=("ValueSet",),
     params=VS_PARAMS,
     run=run_valueset,
-    doc="Whether a code is in a ValueSet.",
 )

@@ -7,16 +7,13 @@ a display of unstated language serves any language.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from plugin.content.codesystem import CodeSystemIndex, Concept
 from plugin.content.status import STANDARDS_STATUS
 from plugin.content.store import Entry, Store
+from plugin.errors import Issue
+from plugin.messages import issue
 from plugin.ops.expand_render import lang_match, preferred_languages
-from plugin.wire.outcome import Issue
-
-if TYPE_CHECKING:
-    from plugin.ops.validate_check import Candidate, Rules
+from plugin.ops.validate_types import Candidate, Rules
 
 
 def _valid_displays(concept: Concept, cs: CodeSystemIndex) -> list[tuple[str, str | None]]:
@@ -80,14 +77,13 @@ def display_issue(
     given = cand.display or ""
     retired = _retired_designation(concept, given)
     if retired is not None:
-        return Issue(
-            "warning",
-            "invalid",
-            f"'{given}' is no longer considered a correct display for code '{concept.code}' "
-            f'(status = {retired}). The correct display is one of "{concept.display}".',
-            cand.at("display"),
-            "display-comment",
+        return issue(
             "INACTIVE_DISPLAY_FOUND",
+            cand.at("display"),
+            display=given,
+            code=concept.code,
+            status=retired,
+            correct=concept.display,
         )
     every = _valid_displays(concept, cs)
     choices = _for_languages(every, rules.language)
@@ -95,27 +91,16 @@ def display_issue(
         return None
     langs = rules.language or "--"
     severity = "warning" if rules.lenient_display else "error"
-    head = f"Wrong Display Name '{given}' for {cs.url}#{concept.code}."
+    about = {"display": given, "system": cs.url, "code": concept.code, "langs": langs}
     if not choices:
         if given in {v for v, _ in every}:
-            return Issue(
-                "information",
-                "invalid",
-                f"There are no valid display names found for the code {cs.url}#{concept.code} "
-                f"for language(s) '{langs}'. The display is '{given}' which is a valid display "
-                "for the default language",
-                cand.at("display"),
-                "invalid-display",
-                "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK",
-            )
-        return Issue(
-            severity,
-            "invalid",
-            f"{head} There are no valid display names found for language(s) '{langs}'. "
-            f"Default display is '{concept.display}'",
-            cand.at("display"),
-            "invalid-display",
+            return issue("NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK", cand.at("display"), **about)
+        return issue(
             "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR",
+            cand.at("display"),
+            severity,
+            default=concept.display,
+            **about,
         )
     # Designations with a special use (e.g. an old-English rendering) are accepted but not
     # offered as the display to use.
@@ -127,30 +112,18 @@ def display_issue(
         if len(shown) == 1
         else f"Valid display is one of {len(shown)} choices: {' or '.join(shown)}"
     )
-    mid = "Display_Name_for__should_be_one_of__instead_of"
+    key = "Display_Name_for__should_be_one_of__instead_of"
     if given.casefold() in {v.casefold() for v, _ in choices}:
-        # The same words in other letter case name the same concept: worth a warning (use the
-        # display as given by the code system), not a failed validation.
-        return Issue(
-            "warning",
-            "invalid",
-            f"Display Name '{given}' for {cs.url}#{concept.code} differs only in case. "
-            f"{valid} (for the language(s) '{langs}')",
-            cand.at("display"),
-            "invalid-display",
+        # Only the letter case differs: the same concept named, so a warning, not a failure.
+        return issue(
             "Display_Name_Case_for__should_be_one_of__instead_of",
+            cand.at("display"),
+            valid=valid,
+            **about,
         )
     if " ".join(given.split()) in {" ".join(v.split()) for v, _ in choices}:
-        head = f"Wrong whitespace in Display Name '{given}' for {cs.url}#{concept.code}."
-        mid = "Display_Name_WS_for__should_be_one_of__instead_of"
-    return Issue(
-        severity,
-        "invalid",
-        f"{head} {valid} (for the language(s) '{langs}')",
-        cand.at("display"),
-        "invalid-display",
-        mid,
-    )
+        key = "Display_Name_WS_for__should_be_one_of__instead_of"
+    return issue(key, cand.at("display"), severity, valid=valid, **about)
 
 
 def _valid_displays_any(concept: Concept | None, cs: CodeSystemIndex) -> set[str]:

@@ -7,10 +7,10 @@ Each `match` gets its reasons in the match's `message` part: "approach 'perc' = 
 
 from __future__ import annotations
 
-from plugin.content.conceptmap import Coding, Match
-from plugin.results import ASSERTING, TranslateOutcome
+from plugin.outcomes import ASSERTING, TranslateOutcome
 from plugin.text.reading import CONFLICT, NEGATED, NOT_CODED, SUPERSEDED, USED, Found, Reading
 from plugin.text.vocabulary import Value, Vocabulary
+from plugin.types import Match
 
 
 def system_label(system: str) -> str:
@@ -18,11 +18,16 @@ def system_label(system: str) -> str:
     return system.rstrip("/").rsplit("/", 1)[-1].upper()
 
 
-def _term(f: Found, vocab: Vocabulary) -> str:
+def _term(f: Found, vocab: Vocabulary, reading: Reading) -> str:
     facet = vocab.facets[f.value.facet].label
     how = " (spelling corrected)" if f.fuzzy else ""
     how += " (implied)" if f.implied else ""
-    how += " (outside this guidance)" if f.value.in_scope is False and f.status == USED else ""
+    # A value outside one guidance may be what another (compiled) guidance's procedure needs.
+    chosen = reading.procedure is not None and (f.value.facet, f.value.code) in (
+        reading.procedure.requires
+    )
+    outside = f.value.in_scope is False and f.status == USED and not chosen
+    how += " (outside this guidance)" if outside else ""
     return f"{facet} '{f.words}' = {f.value.display}{how}"
 
 
@@ -41,7 +46,7 @@ def _by_system(matches: list[Match]) -> str:
 
 
 def _labels(reading: Reading, vocab: Vocabulary) -> dict[int, str]:
-    return {id(f): _term(f, vocab) for f in reading.found}
+    return {id(f): _term(f, vocab, reading) for f in reading.found}
 
 
 def _others(reading: Reading, labels: dict[int, str]) -> str:
@@ -87,7 +92,15 @@ def message(
         head += f" (it needs {needed})." if needed else "."
         return f"{head} {tail}".strip()
     asserted = [m for m in outcome.matches if m.equivalence in ASSERTING]
-    offered = [m for m in outcome.matches if m not in asserted]
+    # a code asserted by one map is not also a candidate of another (a compiled guidance's
+    # diagnosis candidate that the description states)
+    sure = {(m.concept.system, m.concept.code) for m in asserted if m.concept is not None}
+    offered = [
+        m
+        for m in outcome.matches
+        if m not in asserted
+        and (m.concept is None or (m.concept.system, m.concept.code) not in sure)
+    ]
     name = reading.procedure.display
     if not outcome.matches:
         head = f"Read as {name}, but no map gives a code for it here."
@@ -132,55 +145,10 @@ def _match_reason(m: Match, reading: Reading, labels: dict[int, str]) -> str:
     return f"{lead}: {words} -> {m.source.display or m.source.code}" if words else lead
 
 
-def certain_companions(matches: list[Match]) -> list[Match]:
-    """Companions every candidate code carries: certain whichever candidate is chosen.
-
-    When the approach is not stated the candidates differ in their main code but all carry the
-    stated image-control code; that code is asserted on its own (`relatedto`: an additional code
-    related to the description), as the diagnosis is. A candidate code may come in several
-    matches (two image-control methods): a companion is certain if each candidate code has it in
-    one of its matches.
-    """
-    offered: dict[Coding, list[Match]] = {}
-    for m in matches:
-        if m.equivalence not in ASSERTING and m.concept is not None:
-            offered.setdefault(m.source, []).append(m)
-    asserted = {p.coding for m in matches if m.equivalence in ASSERTING for p in m.products}
-    out = []
-    for source, ms in offered.items():
-        by_code: dict[Coding | None, set[Coding]] = {}
-        for m in ms:
-            by_code.setdefault(m.concept, set()).update(p.coding for p in m.products)
-        if len(by_code) < 2:
-            continue
-        seen: set[Coding] = set()
-        for m in ms:
-            for p in m.products:
-                if p.coding in asserted or p.coding in seen:
-                    continue
-                seen.add(p.coding)
-                if all(p.coding in carried for carried in by_code.values()):
-                    why = "On every candidate: certain whichever is chosen."
-                    out.append(Match("relatedto", p.coding, source, m.origin_map, comment=why))
-    return out
-
-
 def annotate(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> TranslateOutcome:
     """The outcome with the description's message and each match's reasons."""
     labels = _labels(reading, vocab)
     matches = []
-    extra = certain_companions(outcome.matches)
-    if extra:
-        # after the candidates they are common to, before the other groups' matches
-        at = max(i for i, m in enumerate(outcome.matches) if m.equivalence not in ASSERTING) + 1
-        outcome = TranslateOutcome(
-            outcome.result,
-            [*outcome.matches[:at], *extra, *outcome.matches[at:]],
-            outcome.message,
-            outcome.reverse,
-            outcome.echo_source,
-            outcome.notes,
-        )
     for m in outcome.matches:
         reason = _match_reason(m, reading, labels)
         comment = f"{m.comment} {reason}" if m.comment else reason

@@ -21,10 +21,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from plugin.content.conceptmap import Coding, Dependency
 from plugin.text.cues import AUX, COORDINATORS, CUE_WORDS, FILLER, scopes
 from plugin.text.matcher import Matcher, Mention, Token
 from plugin.text.vocabulary import Procedure, Value, Vocabulary
+from plugin.types import Coding, Dependency
 
 # Statuses of a recognised term, as reported.
 USED = "used"

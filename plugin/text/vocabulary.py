@@ -27,8 +27,9 @@ from typing import Any
 
 from plugin.config import CANONICAL_BASE
 from plugin.content.codesystem import CodeSystemIndex
-from plugin.content.conceptmap import Coding, ConceptMapIndex, Dependency
+from plugin.content.conceptmap import ConceptMapIndex
 from plugin.content.store import Store
+from plugin.types import Coding, Dependency
 
 DESIGNATION_USE = f"{CANONICAL_BASE}/CodeSystem/designation-use"
 IMPLIES = f"{CANONICAL_BASE}/StructureDefinition/designation-implies"
@@ -158,11 +159,17 @@ def _bool_property(concept_props: list[dict[str, Any]], name: str) -> bool | Non
 
 
 def _dependency_elements(store: Store) -> dict[str, str]:
-    """system -> dependsOn element, for every system used in a ConceptMap `dependsOn`."""
+    """system -> dependency element, for every system whose values a ConceptMap depends on.
+
+    A companion group declares it (its source system's values are that dependency's values);
+    so does any `dependsOn` naming a system.
+    """
     out: dict[str, str] = {}
     for entry in store.all("ConceptMap"):
         cm: ConceptMapIndex = entry.index
         for g in cm.groups:
+            if g.companion is not None and g.source:
+                out.setdefault(g.source, g.companion.dependency)
             for _, targets in g.elements.values():
                 for t in targets:
                     for d in t.depends_on:
@@ -263,7 +270,9 @@ def build(store: Store) -> Vocabulary:
     mapped: set[tuple[str, str]] = set()
     for entry in store.all("ConceptMap"):
         for g in entry.index.groups:
-            mapped.update((g.source, code) for code in g.elements if g.source)
+            # a companion group's codes are dependency values, not sources to translate
+            if g.source and g.companion is None:
+                mapped.update((g.source, code) for code in g.elements)
     vocab.mapped = frozenset(mapped)
     vocab.selection_facets = frozenset(f for p in vocab.procedures for f, _ in p.requires)
     vocab.lesion_facets = frozenset(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugin.content.conceptmap import Coding
-from plugin.types import Resource
+from plugin.types import Coding, Resource
 
 
 def param(name: str, vtype: str, value: Any) -> Resource:

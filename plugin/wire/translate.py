@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from plugin.content.conceptmap import R4_TO_R5, Match
-from plugin.results import TranslateOutcome
-from plugin.types import Resource
+from plugin.outcomes import TranslateOutcome
+from plugin.types import R4_TO_R5, Match, Resource
 from plugin.wire.parameters import coding_json, param, parameters, part
 
 

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plugin.config import MAX_BODY_BYTES
+from plugin.ops.registry import OPERATIONS
 from tests.conftest import PROC
 
 T = "/r4/ConceptMap/$translate"
@@ -236,6 +237,7 @@ ROUTES = [
     "/r4/ConceptMap/$translate",
     "/r4/ConceptMap/ipg406-coding/$translate",
     "/r4/CodeSystem/$lookup",
+    "/r4/CodeSystem/$subsumes",
     "/r4/CodeSystem/$validate-code",
     "/r4/ValueSet/$expand",
     "/r4/ValueSet/$validate-code",
@@ -249,6 +251,13 @@ ROUTES = [
 ]
 # Every route again on the R5 base: same engine, other wire form, same promise.
 ROUTES += [r.replace("/r4/", "/r5/", 1) for r in ROUTES]
+
+
+def test_every_registered_operation_is_in_the_matrix() -> None:
+    served = {f"/r4/{t}/${op.name}" for op in OPERATIONS for t in op.resource_types}
+    assert served <= set(ROUTES), sorted(served - set(ROUTES))
+
+
 JUNK_QUERIES = [
     {},
     {"code": ""},

@@ -191,7 +191,11 @@ def _hapi_lookup(out: dict[str, Any]) -> dict[str, Any]:
 def test_lookup_with_language_and_properties(
     hapi: httpx.Client, code: str, properties: list[str], expected_props: Any
 ) -> None:
-    query = [("code", code), ("system", OPCS4), ("language", "en")]
+    query: list[tuple[str, str | int | float | bool | None]] = [
+        ("code", code),
+        ("system", OPCS4),
+        ("language", "en"),
+    ]
     query += [("property", p) for p in properties]
     response = hapi.get("CodeSystem/$lookup", params=query)
     assert response.status_code == 200
@@ -228,23 +232,38 @@ def _hapi_translate(out: dict[str, Any]) -> tuple[bool, str | None, list[tuple[s
     return result, messages[0] if messages else None, matches
 
 
-def _sequence(out: dict[str, Any]) -> list[str]:
-    """Every code of the answer in the full FHIR reading: each match's concept, then products."""
+ASSERTING = {"equivalent", "equal", "wider", "subsumes", "relatedto"}
+
+
+def _sequence(out: dict[str, Any], asserted: bool = True) -> list[str]:
+    """Every code of the answer in the full FHIR reading (each match's concept, then its
+    products), of the asserted matches or of the candidates."""
     codes = []
     for p in out["parameter"]:
-        if p["name"] == "match":
-            for q in p["part"]:
-                if q["name"] == "concept":
-                    codes.append(q["valueCoding"]["code"])
-                elif q["name"] == "product":
-                    codes += [r["valueCoding"]["code"] for r in q["part"] if r["name"] == "concept"]
+        if p["name"] != "match":
+            continue
+        parts = p["part"]
+        equivalence = next(q["valueCode"] for q in parts if q["name"] == "equivalence")
+        if (equivalence in ASSERTING) != asserted:
+            continue
+        for q in parts:
+            if q["name"] == "concept":
+                codes.append(q["valueCoding"]["code"])
+            elif q["name"] == "product":
+                codes += [r["valueCoding"]["code"] for r in q["part"] if r["name"] == "concept"]
     return codes
 
 
-def _codes_in_order(message: str) -> list[str]:
-    """The codes the message's first sentence (the coded sequence or the candidates) names."""
-    head = message.split(". ", 1)[0]
-    return re.findall(r"\b[A-Z]\d\d\.\d\b", head)
+def _stated(message: str, head: str) -> list[str]:
+    """The codes the message's sentence starting with `head` names, in order."""
+    found = re.search(rf"{head}(.*?)\.(?: [A-Z]|$)", message)
+    return re.findall(r"\b[A-Z]\d\d\.\d\b", found.group(1)) if found else []
+
+
+def _states_the_whole_answer(message: str | None, out: dict[str, Any]) -> None:
+    assert message is not None
+    assert _stated(message, "Coded sequence, in coding order:") == _sequence(out)
+    assert _stated(message, "Candidates, none asserted") == _sequence(out, asserted=False)
 
 
 @pytest.mark.parametrize(
@@ -307,8 +326,7 @@ def test_translate_as_hapi_sends_it(
     assert matches == expected
     if not reverse:
         # every code of the answer (main codes and the products HAPI drops), in coding order
-        assert message is not None
-        assert _codes_in_order(message) == _sequence(out)
+        _states_the_whole_answer(message, out)
 
 
 def test_translate_no_match_reads_as_result_false(hapi: httpx.Client) -> None:
@@ -404,9 +422,7 @@ def test_image_control_coding_reads_as_the_dependency(
         },
     ).json()
     assert both == explicit
-    message = _hapi_translate(both)[1]
-    assert message is not None
-    assert _codes_in_order(message) == _sequence(both)
+    _states_the_whole_answer(_hapi_translate(both)[1], both)
 
 
 def test_percutaneous_under_ultrasound_as_two_codings(hapi: httpx.Client) -> None:
@@ -427,7 +443,7 @@ def test_percutaneous_under_ultrasound_as_two_codings(hapi: httpx.Client) -> Non
     # what HAPI records: one match (J12.7), and the message with J12.7 then Y53.2
     assert (result, matches) == (True, [("wider", OPCS4, "J12.7")])
     assert message is not None
-    assert _codes_in_order(message) == ["J12.7", "Y53.2"]
+    assert _stated(message, "Coded sequence, in coding order:") == ["J12.7", "Y53.2"]
     assert "not instead of it" in message  # Y53.2 is a companion, not an alternative
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from plugin.content.core import core_view
 from tests.conftest import ICD10, OPCS
 from tests.helpers import params, value
 
@@ -38,22 +39,38 @@ def test_search_unknown_url_is_an_empty_bundle(client: Any) -> None:
     assert "entry" not in bundle
 
 
+def _core_value_sets(status: str | None = None) -> int:
+    """How many FHIR core ValueSets (both versions) /r4 serves beside the guidance content."""
+    core = core_view("4.0.1")
+    assert core is not None
+    return sum(status is None or e.resource.get("status") == status for e in core.all("ValueSet"))
+
+
 @pytest.mark.parametrize(
-    ("query", "total"),
+    ("query", "own", "core_status"),
     [
-        ({}, 5),
-        ({"name": "ipg406"}, 5),
-        ({"status": "active"}, 5),
-        ({"status": "retired"}, 0),
-        ({"_summary": "count"}, 5),
+        ({}, 5, "any"),
+        ({"name": "ipg406"}, 5, None),
+        ({"status": "active"}, 5, "active"),
+        ({"status": "retired"}, 0, "retired"),
+        ({"_summary": "count"}, 5, "any"),
         (
             {"url": "https://w3id.org/nice-tx/fhir/ValueSet/ipg406-procedures", "version": "0.1.0"},
             1,
+            None,
         ),
     ],
 )
-def test_valueset_search_parameters(client: Any, query: dict[str, str], total: int) -> None:
-    assert client.get("/r4/ValueSet", params=query).json()["total"] == total
+def test_valueset_search_parameters(
+    client: Any, query: dict[str, str], own: int, core_status: str | None
+) -> None:
+    # The base serves the guidance's 5 value sets and FHIR core's.
+    core = (
+        0
+        if core_status is None
+        else _core_value_sets(None if core_status == "any" else core_status)
+    )
+    assert client.get("/r4/ValueSet", params=query).json()["total"] == own + core
 
 
 def test_summary_true_drops_the_concepts(client: Any) -> None:
@@ -80,6 +97,7 @@ def test_capability_statement_claims_what_is_served(client: Any) -> None:
         ("ValueSet", "validate-code"),
         ("CodeSystem", "validate-code"),
         ("CodeSystem", "lookup"),
+        ("CodeSystem", "subsumes"),
         ("ValueSet", "batch-validate-code"),
     }
     features = {e["extension"][0]["valueCanonical"].rsplit("/", 1)[1] for e in cs["extension"]}

@@ -14,8 +14,8 @@ from benchmarks.http_load import _ms, _wrk_field
 from benchmarks.inprocess import verdict
 from plugin.content.store import Store, make_entry
 from plugin.ops import translate
+from plugin.ops.operation import Context
 from plugin.ops.params import parse_query
-from plugin.ops.registry import Context
 
 WRK_REPORT = """Running 2s test @ http://127.0.0.1:18701/r4/x?system=s-50&code=c7
   1 threads and 16 connections
@@ -56,7 +56,7 @@ def test_generated_maps_answer_the_probe(count: int) -> None:
     for i in range(count):
         store.add(make_entry(concept_map(i), "bench"))
     op = translate.OPERATION
-    items = [tuple(kv.split("=", 1)) for kv in probe_query(count).split("&")]
+    items = [(k, v) for k, _, v in (kv.partition("=") for kv in probe_query(count).split("&"))]
     args = parse_query(op.params, items)
     answer = op.run(Context(args, store, "ConceptMap"))
     params = answer["parameter"]

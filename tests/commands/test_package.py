@@ -15,12 +15,12 @@ def test_package_writes_tgz(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["package", "--out", str(tmp_path / "dist")])
     assert result.exit_code == 0, result.output
     path = tmp_path / "dist" / "nice-tx.ipg406-0.1.0.tgz"
-    assert f"wrote {path} (12 resources)" in result.stdout
-    assert "loaded 12 from ipg406" in result.stderr
+    assert f"wrote {path} (18 resources)" in result.stdout
+    assert "loaded 18 from ipg406" in result.stderr
     with tarfile.open(path) as tar:
         names = tar.getnames()
     assert "package/package.json" in names and "package/.index.json" in names
-    assert len(names) == 14
+    assert len(names) == 20
 
 
 def test_package_name_version_and_extra_content(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ def test_serve_reports_loaded_and_refused(tmp_path: Path, no_listen: dict[str, A
     (tmp_path / "vs.json").write_text(
         '{"resourceType":"ValueSet","url":"http://example.org/fhir/ValueSet/v","version":"1"}'
     )
-    (tmp_path / "sd.json").write_text('{"resourceType":"StructureDefinition"}')
+    (tmp_path / "sd.json").write_text('{"resourceType":"Patient"}')
     result = CliRunner().invoke(
         main,
         [
@@ -68,10 +68,13 @@ def test_serve_reports_loaded_and_refused(tmp_path: Path, no_listen: dict[str, A
     )
     assert result.exit_code == 0, result.output
     err = result.stderr
-    assert "loaded 12 from ipg406: 6 CodeSystem, 1 ConceptMap, 5 ValueSet" in err
+    assert (
+        "loaded 18 from ipg406: 6 CodeSystem, 1 ConceptMap, 3 NamingSystem, "
+        "3 StructureDefinition, 5 ValueSet" in err
+    )
     assert f"loaded 1 from {tmp_path}: 1 ValueSet" in err
     assert "  loaded ValueSet http://example.org/fhir/ValueSet/v|1" in err
-    assert f"refused {tmp_path / 'sd.json'}: resourceType 'StructureDefinition' is not" in err
+    assert f"refused {tmp_path / 'sd.json'}: resourceType 'Patient' is not" in err
     assert "3 worker(s), CORS on, bearer auth on" in err
     assert no_listen["app"] == "plugin.api.settings:app_from_env"
     assert (no_listen["factory"], no_listen["workers"], no_listen["port"]) == (True, 3, 8123)
@@ -163,7 +166,7 @@ def test_two_workers_serve_requests(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=5)
     assert proc.stderr is not None
-    assert b"loaded 12 from ipg406" in proc.stderr.read()
+    assert b"loaded 18 from ipg406" in proc.stderr.read()
 
 
 def test_module_documents_itself() -> None:

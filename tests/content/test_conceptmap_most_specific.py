@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from plugin.content.conceptmap import Dependency, Target, most_specific
+from plugin.content.conceptmap import Target, most_specific
+from plugin.types import Dependency
 
 US = Dependency("http://example.org/image-control", "http://example.org/cs", "us")
 CT = Dependency("http://example.org/image-control", "http://example.org/cs", "ct")

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from plugin.content.codesystem import CodeSystemIndex
-from plugin.content.filters import compose_filter
-from plugin.wire.outcome import FhirError
+from plugin.content.filters import EXT_FILTER_OP, compose_filter, filter_op
+from plugin.errors import FhirError
 
 CS = CodeSystemIndex(
     {
@@ -76,3 +76,15 @@ def test_catastrophic_regex_never_hangs() -> None:
 def test_invalid_regex_is_refused_when_the_filter_is_built() -> None:
     with pytest.raises(FhirError):
         compose_filter(CS, {"property": "code", "op": "regex", "value": "("}, "f")
+
+
+@pytest.mark.parametrize(
+    ("flt", "op"),
+    [
+        ({"op": "is-a"}, "is-a"),
+        ({"_op": {"extension": [{"url": EXT_FILTER_OP, "valueCode": "child-of"}]}}, "child-of"),
+        ({}, None),
+    ],
+)
+def test_filter_op(flt: dict[str, Any], op: str | None) -> None:
+    assert filter_op(flt) == op

@@ -150,7 +150,7 @@ def test_refusals_say_why(tmp_path: Path) -> None:
             "package/package.json": b'{"name": "example.pack", "version": "1.0.0"}',
             "package/.index.json": b'{"index-version": 2, "files": []}',
             "package/CodeSystem-x.json": json.dumps(cs).encode(),
-            "package/StructureDefinition-y.json": b'{"resourceType": "StructureDefinition"}',
+            "package/Patient-y.json": b'{"resourceType": "Patient"}',
             "package/broken.json": b"{not json",
             "package/example/CodeSystem-z.json": json.dumps(cs | {"id": "z"}).encode(),
         },
@@ -160,10 +160,7 @@ def test_refusals_say_why(tmp_path: Path) -> None:
         ("CodeSystem", "http://example.org/fhir/CodeSystem/x", "example.pack#1.0.0")
     ]
     refused = dict(report.refused)
-    assert (
-        "is not a CodeSystem, ValueSet or ConceptMap"
-        in refused[f"{pkg}!StructureDefinition-y.json"]
-    )
+    assert "is not a CodeSystem, ValueSet or ConceptMap" in refused[f"{pkg}!Patient-y.json"]
     assert f"{pkg}!broken.json" in refused
     assert len(refused) == 2  # examples are not loaded, and not reported as refused
 

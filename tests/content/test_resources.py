@@ -1,7 +1,8 @@
 """Checks on the FHIR R4 content files (codesystems/, valuesets/, conceptmaps/).
 
-The expected OPCS-4 / ICD-10 tables below are vendored from the project's checked domain facts
-(DOMAIN.md) so that the tests never read anything outside the repository at test time.
+The expected OPCS-4 / ICD-10 tables below restate the published titles (OPCS-4.6 and ICD-10 5th
+edition, NHS England; see the `copyright` of codesystems/opcs-4.json and icd-10-uk.json) apart
+from the content files, so that an edited title in a content file is caught.
 
 Each structural rule is a `problems_*` function returning a list of human-readable problems; the
 content tests assert the list is empty, and the self-tests at the end feed deliberately broken
@@ -36,6 +37,7 @@ IMAGE_CONTROL = f"{BASE}/CodeSystem/image-control"
 PROCEDURE_FACET = f"{BASE}/CodeSystem/procedure-facet"
 PROP_IMAGE_CONTROL = f"{BASE}/property/image-control"
 PROP_ADDITIONAL_CODE = f"{BASE}/property/additional-code"
+COMPANION_GROUP = f"{BASE}/StructureDefinition/companion-group"
 
 MODELS: dict[str, Any] = {
     "CodeSystem": CodeSystem,
@@ -65,7 +67,7 @@ EXTERNAL_FRAGMENTS = {
     "icd-10-uk-fragment": (ICD10_UK, "5.0"),
 }
 
-# Vendored from DOMAIN.md "Code titles" (OPCS-4.6).
+# The OPCS-4.6 titles of the codes the guidance uses (NHS England, Crown copyright).
 OPCS4_TITLES = {
     "J03": "Extirpation of lesion of liver",
     "J03.2": "Destruction of lesion of liver NEC",
@@ -239,7 +241,7 @@ FILES = content_files()
 FILE_IDS = [rel(p) for p in FILES]
 
 
-def by_file(paths: list[Path]) -> Any:
+def by_file(paths: list[Path]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("path", paths, ids=[rel(p) for p in paths])
 
 
@@ -472,8 +474,14 @@ def problems_open_y13_7_first(cm: dict[str, Any]) -> list[str]:
     return out
 
 
+def companion_group(cm: dict[str, Any]) -> dict[str, Any]:
+    return next(g for g in cm["group"] if g.get("source") == IMAGE_CONTROL)
+
+
 def problems_image_control(cm: dict[str, Any]) -> list[str]:
-    """Per element and main code: one unconditional target, one target per Y53 method."""
+    """Group 1: one unconditional target per main code, no `dependsOn` (an engine that ignores
+    it must not read a conditional target as an alternative); the image-control group: marked as
+    a companion group, one Y53 code per method, `none` not mapped."""
     out = []
     elements = {el["code"]: el for el in group1(cm)["element"]}
     expected_elements = {NOT_STATED, *APPROACH_CODING}
@@ -487,46 +495,36 @@ def problems_image_control(cm: dict[str, Any]) -> list[str]:
             main, companions = APPROACH_CODING.get(code, ("?", []))
             wanted = {main: companions}
             equivalence = "wider"
-        codes = {t["code"] for t in el["target"]}
-        if codes != set(wanted):
-            out.append(f"{code}: target codes {sorted(codes)} != {sorted(wanted)}")
-        for main, companions in wanted.items():
-            targets = [t for t in el["target"] if t["code"] == main]
-            plain = [t for t in targets if not t.get("dependsOn")]
-            if len(plain) != 1:
-                out.append(f"{code} -> {main}: {len(plain)} unconditional targets, expected 1")
-            for t in plain:
-                got = [p["value"] for p in t.get("product", [])]
-                if got != companions:
-                    out.append(f"{code} -> {main} unconditional products {got} != {companions}")
-            by_method: dict[str, list[dict[str, Any]]] = {}
-            for t in targets:
-                if t.get("equivalence") != equivalence:
-                    out.append(f"{code} -> {main}: equivalence {t.get('equivalence')!r}")
-                for dep in t.get("dependsOn", []):
-                    if dep.get("property") != PROP_IMAGE_CONTROL:
-                        out.append(f"{code} -> {main}: dependsOn property {dep.get('property')}")
-                    if dep.get("system") != IMAGE_CONTROL:
-                        out.append(f"{code} -> {main}: dependsOn system {dep.get('system')}")
-                    by_method.setdefault(dep["value"], []).append(t)
-                if len(t.get("dependsOn", [])) > 1:
-                    out.append(f"{code} -> {main}: more than one dependsOn")
-                for p in t.get("product", []):
-                    if p.get("property") != PROP_ADDITIONAL_CODE or p.get("system") != OPCS4:
-                        out.append(f"{code} -> {main}: product {p!r} property/system")
-            if NO_IMAGE_CONTROL in by_method:
-                out.append(f"{code} -> {main}: '{NO_IMAGE_CONTROL}' must not be a dependsOn")
-            for method, y53 in METHOD_Y53.items():
-                ts = by_method.get(method, [])
-                if len(ts) != 1:
-                    out.append(f"{code} -> {main}: {len(ts)} targets depend on {method}")
-                    continue
-                got = [p["value"] for p in ts[0].get("product", [])]
-                if got != [*companions, y53]:
-                    out.append(f"{code} -> {main} [{method}] products {got}")
-            extra = set(by_method) - set(METHOD_Y53) - {NO_IMAGE_CONTROL}
-            if extra:
-                out.append(f"{code} -> {main}: unknown dependsOn values {sorted(extra)}")
+        got_codes = [t["code"] for t in el["target"]]
+        if got_codes != list(wanted):
+            out.append(f"{code}: target codes {got_codes} != {list(wanted)}")
+        for t in el["target"]:
+            if t.get("dependsOn"):
+                out.append(f"{code} -> {t['code']}: a conditional target (dependsOn)")
+            if t.get("equivalence") != equivalence:
+                out.append(f"{code} -> {t['code']}: equivalence {t.get('equivalence')!r}")
+            got = [p["value"] for p in t.get("product", [])]
+            if got != wanted.get(t["code"], got):
+                out.append(f"{code} -> {t['code']} products {got} != {wanted[t['code']]}")
+            for p in t.get("product", []):
+                if p.get("property") != PROP_ADDITIONAL_CODE or p.get("system") != OPCS4:
+                    out.append(f"{code} -> {t['code']}: product {p!r} property/system")
+    g = companion_group(cm)
+    marks = [e for e in g.get("extension", []) if e.get("url") == COMPANION_GROUP]
+    parts = {e["url"]: e.get("valueUri") for m in marks for e in m.get("extension", [])}
+    if parts != {"dependency": PROP_IMAGE_CONTROL, "product": PROP_ADDITIONAL_CODE}:
+        out.append(f"image-control group mark {parts}")
+    if (g.get("target"), g.get("targetVersion")) != (OPCS4, "4.6"):
+        out.append(f"image-control group target {g.get('target')}|{g.get('targetVersion')}")
+    by_method = {
+        el["code"]: [
+            (t["code"], t.get("equivalence"), bool(t.get("dependsOn"))) for t in el["target"]
+        ]
+        for el in g["element"]
+    }
+    want = {m: [(y53, "wider", False)] for m, y53 in METHOD_Y53.items()}
+    if by_method != want:
+        out.append(f"image-control group {by_method} != {want}")
     return out
 
 
@@ -778,12 +776,13 @@ def test_conceptmap_groups() -> None:
     groups = [(g["source"], g["target"], g.get("targetVersion")) for g in cm["group"]]
     assert groups == [
         (MWA_PROCEDURE, OPCS4, "4.6"),
+        (IMAGE_CONTROL, OPCS4, "4.6"),
         (PROCEDURE_FACET, ICD10_UK, "5.0"),
         (SNOMED, ICD10_UK, "5.0"),
     ]
     simple = {
         (g["source"], el["code"]): [(t["code"], t["equivalence"]) for t in el["target"]]
-        for g in cm["group"][1:]
+        for g in cm["group"][2:]
         for el in g["element"]
     }
     assert simple == {
@@ -800,7 +799,7 @@ def test_no_reverse_equivalent_in_group1() -> None:
     assert problems_no_reverse_equivalent(conceptmap()) == []
 
 
-def test_image_control_depends_on_every_method() -> None:
+def test_image_control_is_a_companion_group_of_every_method() -> None:
     assert problems_image_control(conceptmap()) == []
 
 
@@ -821,36 +820,45 @@ def _element(cm: dict[str, Any], code: str) -> dict[str, Any]:
     return next(el for el in group1(cm)["element"] if el["code"] == code)
 
 
-def test_checks_catch_missing_depends_on() -> None:
+def test_checks_catch_missing_method() -> None:
     cm = _mutated_cm()
-    el = _element(cm, "mwa-liver-laparoscopic")
-    el["target"] = [t for t in el["target"] if t.get("dependsOn", [{}])[0].get("value") != "video"]
+    g = companion_group(cm)
+    g["element"] = [el for el in g["element"] if el["code"] != "video"]
     assert any("video" in p for p in problems_image_control(cm))
 
 
 def test_checks_catch_wrong_y53() -> None:
     cm = _mutated_cm()
-    t = next(
-        t
-        for t in _element(cm, "mwa-liver-percutaneous")["target"]
-        if t.get("dependsOn", [{}])[0].get("value") == "ct"
-    )
-    t["product"][-1]["value"] = "Y53.2"
+    el = next(el for el in companion_group(cm)["element"] if el["code"] == "ct")
+    el["target"][0]["code"] = "Y53.2"
     assert problems_image_control(cm)
 
 
-def test_checks_catch_none_as_dependency() -> None:
+def test_checks_catch_none_mapped() -> None:
     cm = _mutated_cm()
-    t = copy.deepcopy(_element(cm, "mwa-liver-open")["target"][1])
-    t["dependsOn"][0]["value"] = NO_IMAGE_CONTROL
-    _element(cm, "mwa-liver-open")["target"].append(t)
+    g = companion_group(cm)
+    g["element"].append({"code": NO_IMAGE_CONTROL, "target": [{"code": "Y53.9"}]})
     assert problems_image_control(cm)
+
+
+def test_checks_catch_conditional_target() -> None:
+    cm = _mutated_cm()
+    t = copy.deepcopy(_element(cm, "mwa-liver-percutaneous")["target"][0])
+    t["dependsOn"] = [{"property": PROP_IMAGE_CONTROL, "system": IMAGE_CONTROL, "value": "ct"}]
+    _element(cm, "mwa-liver-percutaneous")["target"].append(t)
+    assert problems_image_control(cm)
+
+
+def test_checks_catch_missing_mark() -> None:
+    cm = _mutated_cm()
+    companion_group(cm).pop("extension")
+    assert any("mark" in p for p in problems_image_control(cm))
 
 
 def test_checks_catch_product_order() -> None:
     cm = _mutated_cm()
-    t = _element(cm, "mwa-liver-open")["target"][1]
-    t["product"].reverse()
+    t = _element(cm, "mwa-liver-open")["target"][0]
+    t["product"].insert(0, {**t["product"][0], "value": "Y53.2"})
     assert problems_open_y13_7_first(cm)
     assert problems_image_control(cm)
 
@@ -864,7 +872,7 @@ def test_checks_catch_equivalent() -> None:
 def test_checks_catch_unknown_codes() -> None:
     cm = _mutated_cm()
     _element(cm, "mwa-liver-open")["target"][0]["code"] = "J03.9"
-    _element(cm, "mwa-liver")["target"][2]["dependsOn"][0]["value"] = "pet"
+    companion_group(cm)["element"][0]["code"] = "pet"
     problems = problems_conceptmap_integrity(cm, code_systems(), value_sets())
     assert any("J03.9" in p for p in problems)
     assert any("pet" in p for p in problems)

@@ -8,7 +8,7 @@ import pytest
 
 from plugin.content.store import Store, make_entry
 from plugin.content.supplements import declared_supplements, with_supplements
-from plugin.wire.outcome import FhirError
+from plugin.errors import FhirError
 
 BASE: dict[str, Any] = {
     "resourceType": "CodeSystem",

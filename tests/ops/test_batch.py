@@ -6,8 +6,8 @@ from typing import Any
 
 from plugin.content.store import Store, make_entry
 from plugin.ops.batch import PARAMS, run
+from plugin.ops.operation import Context
 from plugin.ops.params import parse_parameters
-from plugin.ops.registry import Context
 from tests.ops.test_validate_code import CS, VS
 
 

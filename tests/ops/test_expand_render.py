@@ -58,13 +58,15 @@ def test_can_nest(
 
 def test_nested_contains_follow_the_hierarchy() -> None:
     out = contains(_items(), Layout(nested=True))
-    assert [c["code"] for c in out] == ["a", "b"]
-    assert [c["code"] for c in out[0]["contains"]] == ["a1"]
-    assert "version" not in out[0]
+    assert [c.code for c in out] == ["a", "b"]
+    assert [c.code for c in out[0].contains] == ["a1"]
+    assert out[0].version is None
 
 
 def test_flat_contains_keep_expansion_order() -> None:
-    assert [c["code"] for c in contains(_items(), Layout())] == ["a", "a1", "b"]
+    flat = contains(_items(), Layout())
+    assert [c.code for c in flat] == ["a", "a1", "b"]
+    assert not any(c.contains for c in flat)
 
 
 @pytest.mark.parametrize(
@@ -78,21 +80,21 @@ def test_flat_contains_keep_expansion_order() -> None:
 )
 def test_display_language(language: str, display: str, demoted: bool) -> None:
     first = contains(_items(), Layout(designations=True, language=language))[0]
-    assert first["display"] == display
-    values = [d["value"] for d in first.get("designation", [])]
+    assert first.display == display
+    values = [d["value"] for d in first.designations]
     assert ("Alpha" in values) is demoted
 
 
 def test_hard_language_without_a_match_leaves_no_display() -> None:
     out = contains(_items(), Layout(language="fr, *; q=0"))
-    assert "display" not in out[2]
+    assert out[2].display is None
 
 
 def test_requested_properties_are_returned_and_declared() -> None:
     layout = Layout(properties=["prop", "definition"])
     first = contains(_items(), layout)[0]
-    assert {"code": "prop", "valueCode": "p1"} in first["property"]
-    assert {"code": "definition", "valueString": "The first"} in first["property"]
+    assert {"code": "prop", "valueCode": "p1"} in first.properties
+    assert {"code": "definition", "valueString": "The first"} in first.properties
     assert layout.declared == {
         "prop": "http://x/prop",
         "definition": "http://hl7.org/fhir/concept-properties#definition",

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from plugin.content.store import Store, make_entry
+from plugin.errors import FhirError
+from plugin.ops.operation import Context
 from plugin.ops.params import Args, parse_parameters
-from plugin.ops.registry import Context
 from plugin.ops.validate_code import CS_PARAMS, VS_PARAMS, run_codesystem, run_valueset
 
 CS: dict[str, Any] = {
@@ -151,3 +152,14 @@ def test_codesystem_validation_without_value_set() -> None:
     )
     assert _params(out)["result"]["valueBoolean"] is False
     assert [i["details"]["coding"][0]["code"] for i in _issues(out)] == ["invalid-code"]
+
+
+@pytest.mark.parametrize("code_system", [{"resourceType": "CodeSystem"}, {**CS, "url": ""}])
+def test_unusable_inline_code_system_is_a_400(code_system: dict[str, Any]) -> None:
+    params: list[dict[str, Any]] = [
+        {"name": "codeSystem", "resource": code_system},
+        {"name": "code", "valueCode": "a"},
+    ]
+    with pytest.raises(FhirError) as err:
+        _run(params, vs=False)
+    assert (err.value.http_status, err.value.expression) == (400, ("codeSystem",))

@@ -1,4 +1,4 @@
-"""The reading rules of the project's description scorer (`score_descriptions.py`), in-process.
+"""How a description case is scored: the reading rules applied to a $translate answer, in-process.
 
 An answer (FHIR R4 Parameters from $translate) is read as the scorer reads it:
   assigned   = match.concept where equivalence in {equivalent, equal, wider, subsumes, relatedto},

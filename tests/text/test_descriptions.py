@@ -1,6 +1,6 @@
 """Every description case through HTTP, read with the scorer's rules (tests/text/scoring.py).
 
-`descriptions-dev.jsonl` is vendored from the project's shared dev set (29 cases);
+`descriptions-dev.jsonl` is the development set of 29 descriptions the reading rules answer;
 `cases-extra.jsonl` are our own, each with the reason it exists: misspellings, negation,
 conversion, combined operations, other energies / organs / procedures, abbreviations, case.
 """

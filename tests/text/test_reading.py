@@ -38,7 +38,7 @@ def test_an_approach_qualifying_another_procedure_is_set_aside(store: Store) -> 
 def test_out_of_scope_says_what_is_missing(text: str, missing: list[str], store: Store) -> None:
     r = read_text(text, store)
     assert r.procedure is None and not r.codings
-    assert sorted(getattr(v, "code", v) for v in r.missing) == missing
+    assert sorted(str(getattr(v, "code", v)) for v in r.missing) == missing
 
 
 def test_stated_values_supersede_not_stated_ones(store: Store) -> None:

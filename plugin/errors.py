@@ -1,4 +1,4 @@
-"""OperationOutcome and the single error type of the service.
+"""The single error type of the service, its OperationOutcome, and the issue -> status table.
 
 Every failure a client can cause becomes a `FhirError`; one handler renders it, and one table maps
 its issue type to the HTTP status, so the same mistake always gets the same answer.
@@ -12,8 +12,9 @@ from plugin.types import Resource
 
 TX_ISSUE_TYPE = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"
 
-# FHIR issue type -> HTTP status. The only place statuses are decided.
-STATUS_BY_ISSUE = {
+# FHIR issue type (optionally refined by its tx-issue-type) -> HTTP status. The only place a
+# status is chosen for an issue; transport-level refusals (405, 406, 415) below have no issue type.
+STATUS_BY_ISSUE: dict[str | tuple[str, str], int] = {
     "invalid": 400,
     "structure": 400,
     "required": 400,
@@ -31,6 +32,9 @@ STATUS_BY_ISSUE = {
     "conflict": 409,
     "throttled": 429,
     "exception": 500,
+    # A failed check-system-version is the client's requirement, not a server fault: the HL7
+    # terminology test suite expects 400 with issue type `exception` / `version-error`.
+    ("exception", "version-error"): 400,
 }
 
 # Transport-level refusals that have no FHIR issue type of their own.
@@ -87,7 +91,11 @@ class FhirError(Exception):
     @property
     def http_status(self) -> int:
         """The status from the one table, unless a transport-level refusal set its own."""
-        return self.status or STATUS_BY_ISSUE.get(self.code, 400)
+        if self.status:
+            return self.status
+        if self.tx_code and (self.code, self.tx_code) in STATUS_BY_ISSUE:
+            return STATUS_BY_ISSUE[(self.code, self.tx_code)]
+        return STATUS_BY_ISSUE.get(self.code, 400)
 
     def outcome(self) -> Resource:
         """Render as an OperationOutcome resource."""
@@ -108,8 +116,3 @@ def invalid(text: str, *expression: str) -> FhirError:
 def not_found(text: str, *expression: str) -> FhirError:
     """An unknown resource id or canonical (HTTP 404, issue type `not-found`)."""
     return FhirError("not-found", text, expression)
-
-
-def not_supported(text: str, *expression: str) -> FhirError:
-    """A well-formed request for something this server does not do (400, `not-supported`)."""
-    return FhirError("not-supported", text, expression)
