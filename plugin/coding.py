@@ -22,10 +22,10 @@ from plugin.content.conceptmap import canonical_coding
 from plugin.content.store import Store
 from plugin.ops.mapping import TranslateRequest, translate
 from plugin.ops.translate import text_request
-from plugin.outcomes import ASSERTING, TranslateOutcome
+from plugin.outcomes import ASSERTING, TextMention, TranslateOutcome
 from plugin.text import matcher_for
-from plugin.text.explain import annotate
-from plugin.text.reading import PLAN_MAX_TOKENS, Found, Reading
+from plugin.text.explain import annotate, unrecognised_text
+from plugin.text.reading import Found, Reading
 from plugin.text.vocabulary import Vocabulary
 from plugin.types import Coding, Dependency
 
@@ -56,7 +56,7 @@ class RecognisedTerm(NamedTuple):
     system: str
     value: str
     display: str
-    status: str  # used, negated, superseded, not coded, conflicting
+    status: str  # a mention status, or superseded, not coded, conflicting
     corrected: bool  # matched despite a misspelling
     implied: bool  # implied by another term ("CRLM" -> liver)
 
@@ -72,6 +72,10 @@ class CodedDescription:
     terms: tuple[RecognisedTerm, ...]
     not_recognised: tuple[str, ...]
     reasons: tuple[str, ...]  # per match, in match order
+    mentions: tuple[TextMention, ...] = ()
+    """Each recognised mention (as `$translate`'s `mention` parameters): facet, the words as
+    written, offset and length into `text`, the concept read, and its status (used, negated,
+    uncertain, historical, planned, not-performed, other-organ, not-guidance-imaging, unused)."""
 
     @property
     def assigned(self) -> list[AnswerCode]:
@@ -118,6 +122,21 @@ class CodedDescription:
             ],
             "not_recognised": list(self.not_recognised),
             "reasons": list(self.reasons),
+            "mentions": [
+                {
+                    "facet": m.facet,
+                    "text": m.text,
+                    "offset": m.offset,
+                    "length": m.length,
+                    "concept": {
+                        "system": m.concept.system,
+                        "code": m.concept.code,
+                        "display": m.concept.display,
+                    },
+                    "status": m.status,
+                }
+                for m in self.mentions
+            ],
         }
 
 
@@ -158,6 +177,8 @@ class _Template:
     codes: tuple[AnswerCode, ...]
     message: tuple[str, ...]
     reasons: tuple[tuple[str, ...], ...]
+    # per mention: (index into the reading's terms, facet, concept, status)
+    mentions: tuple[tuple[int, str, Coding, str], ...] = ()
 
     @staticmethod
     def of(outcome: TranslateOutcome, reading: Reading, vocab: Vocabulary) -> _Template:
@@ -194,6 +215,9 @@ class _Template:
             codes,
             tuple((explained.message or "").split(_SLOT)),
             tuple(tuple(r.split(_SLOT)) for r in reasons),
+            tuple(
+                (int(m.text.strip(_SLOT)), m.facet, m.concept, m.status) for m in explained.mentions
+            ),
         )
 
     @staticmethod
@@ -259,18 +283,31 @@ class Coder:
             self._engine[key] = outcome
         assert req.reading is not None
         reading = req.reading
-        tkey = (reading.key, bool(reading.unrecognised), bool(text.strip()))
-        template = self._templates.get(tkey)
-        if template is None:
-            template = _Template.of(outcome, reading, self.vocab)
-            if len(self._templates) >= _TEMPLATE_LIMIT:
-                self._templates.clear()
-            if len(reading.key) <= PLAN_MAX_TOKENS:
+        if reading.long:
+            # a long note: its reading is not reused, so it is explained directly
+            explained = annotate(outcome, reading, self.vocab)
+            result = explained.result
+            codes, reasons = _result(explained)
+            message = explained.message or ""
+            mentions = explained.mentions
+        else:
+            tkey = (reading.key, bool(reading.unrecognised), bool(text.strip()))
+            template = self._templates.get(tkey)
+            if template is None:
+                template = _Template.of(outcome, reading, self.vocab)
+                if len(self._templates) >= _TEMPLATE_LIMIT:
+                    self._templates.clear()
                 self._templates[tkey] = template
-        words = [f.words for f in reading.found]
-        unrecognised = ", ".join(reading.unrecognised)
-        message = template.fill(template.message, words, unrecognised)
-        reasons = tuple(template.fill(r, words, unrecognised) for r in template.reasons)
+            words = [f.words for f in reading.found]
+            unrecognised = unrecognised_text(reading.unrecognised)
+            result, codes = template.result, template.codes
+            message = template.fill(template.message, words, unrecognised)
+            reasons = tuple(template.fill(r, words, unrecognised) for r in template.reasons)
+            mentions = tuple(
+                TextMention(facet, f.words, f.start, f.end - f.start, concept, status)
+                for k, facet, concept, status in template.mentions
+                for f in (reading.found[k],)
+            )
         terms = tuple(
             RecognisedTerm(
                 f.words,
@@ -287,13 +324,7 @@ class Coder:
             for f in reading.found
         )
         return CodedDescription(
-            text,
-            template.result,
-            message,
-            template.codes,
-            terms,
-            tuple(reading.unrecognised),
-            reasons,
+            text, result, message, codes, terms, tuple(reading.unrecognised), reasons, mentions
         )
 
 

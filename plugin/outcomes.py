@@ -7,6 +7,7 @@ The operations return these frozen values; `plugin.wire` renders them as R4 or R
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from plugin.errors import FhirError, Issue
 from plugin.types import Coding, Match, Resource
@@ -14,6 +15,22 @@ from plugin.types import Coding, Match, Resource
 # Equivalences whose target is asserted as the translation (the source is the same as, or more
 # specific than, the target); the others (narrower, specializes, inexact) only offer a candidate.
 ASSERTING = frozenset({"equivalent", "equal", "wider", "subsumes", "relatedto"})
+
+
+class TextMention(NamedTuple):
+    """Words of a free-text input recognised as a facet value, and what became of them.
+
+    Rendered as a top-level `mention` output parameter of $translate (parts facet, text, offset,
+    length, concept, status); offsets are character offsets into the submitted text.
+    """
+
+    facet: str
+    text: str
+    offset: int
+    length: int
+    concept: Coding
+    status: str  # used, negated, uncertain, historical, planned, not-performed, other-organ,
+    # not-guidance-imaging, unused
 
 
 @dataclass(frozen=True)
@@ -27,6 +44,8 @@ class TranslateOutcome:
     # True when the client asked in R5 form (targetCode...): matches then also name the source.
     echo_source: bool = False
     notes: list[str] = field(default_factory=list)
+    # for a free-text input: each recognised mention, in text order
+    mentions: tuple[TextMention, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ class Token:
     word: str | None
     fuzzy: bool
     clause_start: bool
+    # the characters between the previous word and this one ("" when only a space): sentence,
+    # line and section boundaries are read from it
+    gap: str = ""
 
 
 @dataclass(slots=True)
@@ -135,8 +138,12 @@ class Matcher:
                 # in the clause of the word it qualifies. A "?" closing a question ("mets? yes")
                 # follows a word directly and is only a clause break.
                 at = prev_end + len(q) - 1
-                out.append(Token(at, at + 1, "query", None, False, clause_start))
+                before = text[prev_end:at]
+                out.append(
+                    Token(at, at + 1, "query", None, False, clause_start, before.strip() and before)
+                )
                 clause_start = False
+                gap = " "
             prev_end = end
             fuzzy = False
             word: str | None = None
@@ -146,7 +153,9 @@ class Matcher:
             elif len(lower) >= 6:
                 word = cache[lower] if lower in cache else self.nearest(lower)
                 fuzzy = word is not None
-            out.append(Token(start, end, lower, word, fuzzy, clause_start))
+            out.append(
+                Token(start, end, lower, word, fuzzy, clause_start, "" if gap == " " else gap)
+            )
         return out
 
     def mentions(self, tokens: list[Token]) -> list[Mention]:

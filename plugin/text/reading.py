@@ -21,17 +21,43 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from plugin.text.cues import AUX, COORDINATORS, CUE_WORDS, FILLER, scopes
+from plugin.text.context import (
+    HISTORICAL,
+    NEGATED,
+    NOT_GUIDANCE,
+    NOT_PERFORMED,
+    OTHER_ORGAN,
+    PLANNED,
+    UNCERTAIN,
+    UNUSED,
+    USED,
+    Note,
+    assert_mentions,
+)
+from plugin.text.cues import AUX, COORDINATORS, CUE_WORDS, FILLER, conversions
+from plugin.text.episode import read_episode
 from plugin.text.matcher import Matcher, Mention, Token
+from plugin.text.rules import lexicon, sections
+from plugin.text.sections import layout
 from plugin.text.vocabulary import Procedure, Value, Vocabulary
 from plugin.types import Coding, Dependency
 
-# Statuses of a recognised term, as reported.
-USED = "used"
-NEGATED = "negated"
+# Statuses of a recognised term, as reported: the assertion statuses of `context` (used,
+# negated, uncertain, historical, planned, not-performed, other-organ, not-guidance-imaging,
+# unused), and what the reading then sets aside among the used ones:
 SUPERSEDED = "superseded"
 NOT_CODED = "not coded"
 CONFLICT = "conflicting"
+SET_ASIDE = (
+    NEGATED,
+    UNCERTAIN,
+    HISTORICAL,
+    PLANNED,
+    NOT_PERFORMED,
+    OTHER_ORGAN,
+    NOT_GUIDANCE,
+    UNUSED,
+)
 
 
 @dataclass(slots=True)
@@ -64,6 +90,8 @@ class Reading:
     alternatives: list[Procedure] = field(default_factory=list)
     # the token signature the decision was taken on (same key, same decision)
     key: tuple[str, ...] = ()
+    # True for a text too long to be read by signature (read in full, explained directly)
+    long: bool = False
 
     def sources(self, coding: Coding) -> list[Found]:
         """The used terms that led to `coding` (the procedure, or a mapped value)."""
@@ -91,20 +119,37 @@ def _ignorable(lower: str) -> bool:
     # Numbers, counts ("x3"), sizes ("2cm") and Roman numerals ("segment VII") are not coded.
     if not lower.isalpha() or lower in _STOP or lower in CUE_WORDS or lower in FILLER:
         return True
+    if lower in lexicon().words:
+        return True
     return len(lower) <= 4 and set(lower) <= set("ivxlcdm")
+
+
+def roles(mentions: list[Mention], vocab: Vocabulary) -> list[str]:
+    """The role of each mention for the context rules: a value passed as a dependency is a
+    `qualifier`, a lesion value a `finding`, anything else `procedure`."""
+    out = []
+    for m in mentions:
+        facet = m.term.value.facet
+        if vocab.facets[facet].element is not None:
+            out.append("qualifier")
+        elif facet in vocab.lesion_facets:
+            out.append("finding")
+        else:
+            out.append("procedure")
+    return out
 
 
 def _found(
     text: str, mentions: list[Mention], tokens: list[Token], vocab: Vocabulary
 ) -> list[Found]:
-    def finding(m: Mention) -> bool:
-        return (m.term.value.system, m.term.value.code) in vocab.mapped
-
-    negated, converted = scopes(tokens, mentions, finding)
+    converted = conversions(tokens, mentions)
+    note = Note(text, tokens, mentions, roles(mentions, vocab), layout(tokens, sections(), text))
+    said = assert_mentions(note, lexicon())
+    read_episode(note, said, converted, vocab)
     out: list[Found] = []
     for k, m in enumerate(mentions):
         words = text[m.start : m.end]
-        status = NEGATED if k in negated else USED
+        status = said[k].status
         f = Found(words, m.start, m.end, m.term.value, status, m.fuzzy, False, k in converted)
         f.first, f.last = m.first, m.last
         out.append(f)
@@ -253,8 +298,33 @@ def _missing(vocab: Vocabulary, stated: set[tuple[str, str]]) -> list[Value | st
     return out
 
 
-# Words whose identity matters to the reading even though they are not vocabulary (cues, filler).
-_KEEP = CUE_WORDS | FILLER | COORDINATORS | AUX
+# Words whose identity matters to the reading even though they are not vocabulary (cues, filler,
+# section titles).
+_KEEP = (
+    CUE_WORDS
+    | FILLER
+    | COORDINATORS
+    | AUX
+    | lexicon().words
+    | frozenset(w for titles in sections().by_first.values() for t, _ in titles for w in t)
+)
+_SIGNIFICANT = frozenset(".!?;:,()[]{}|\n")
+
+
+def _gap_mark(gap: str) -> str:
+    if not gap:
+        return ""
+    marks = "".join(ch for ch in gap if ch in _SIGNIFICANT)
+    # a period followed by a space ends a sentence; one inside a number does not
+    return marks + "_" if marks and gap[-1].isspace() else marks
+
+
+def _digits(lower: str) -> str:
+    if not lower.isdigit():
+        return ""
+    return "#y" if len(lower) == 4 and lower[:2] in ("19", "20") else "#"
+
+
 _PLAN_LIMIT = 32_768
 # Descriptions are short; a long text's plan would rarely recur and would hold memory.
 PLAN_MAX_TOKENS = 200
@@ -266,17 +336,20 @@ def _signature(tokens: list[Token]) -> tuple[str, ...]:
     Two descriptions with the same signature (same vocabulary words, cues and clause breaks in
     the same places; other words may differ) have the same reading except for the words quoted.
     """
-    return tuple(
-        [
-            ("|" if t.clause_start else "")
-            + (
-                (t.word + "~" if t.fuzzy else t.word)
-                if t.word is not None
-                else (t.lower if t.lower in _KEEP else "")
-            )
-            for t in tokens
-        ]
-    )
+    keep = _KEEP
+    out = []
+    for t in tokens:
+        w = t.word
+        if w is not None:
+            mark = w + "~" if t.fuzzy else w
+        elif t.lower in keep:
+            mark = t.lower
+        else:
+            mark = _digits(t.lower) if t.lower[0].isdigit() else ""
+        if t.gap:
+            mark = _gap_mark(t.gap) + mark
+        out.append("|" + mark if t.clause_start else mark)
+    return tuple(out)
 
 
 @dataclass(slots=True)
@@ -337,6 +410,11 @@ def read(text: str, matcher: Matcher) -> Reading:
     (content is immutable) and applied to the words of each text.
     """
     tokens = matcher.tokens(text)
+    if len(tokens) > PLAN_MAX_TOKENS:
+        # a long note: its reading would rarely recur, so it is neither looked up nor kept
+        reading, _ = _read(text, tokens, matcher)
+        reading.long = True
+        return reading
     key = _signature(tokens)
     plan: _Plan | None = matcher.plans.get(key)
     if plan is not None:
@@ -345,8 +423,6 @@ def read(text: str, matcher: Matcher) -> Reading:
         return found
     reading, uncovered = _read(text, tokens, matcher)
     reading.key = key
-    if len(tokens) > PLAN_MAX_TOKENS:
-        return reading
     if len(matcher.plans) >= _PLAN_LIMIT:
         matcher.plans.clear()
     matcher.plans[key] = _Plan(
@@ -379,7 +455,9 @@ def _read(text: str, tokens: list[Token], matcher: Matcher) -> tuple[Reading, li
     reading.unrecognised = _unrecognised(text, tokens, uncovered)
     stated = _stated(found)
     if len(chosen) != 1:
-        reading.missing = _missing(vocab, stated)
+        # an act on another organ is still stated: what is missing is the organ
+        elsewhere = {(f.value.facet, f.value.code) for f in found if f.status == OTHER_ORGAN}
+        reading.missing = _missing(vocab, stated | elsewhere)
         return reading, uncovered
     procedure = chosen[0]
     reading.procedure = procedure

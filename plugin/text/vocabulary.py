@@ -35,6 +35,7 @@ DESIGNATION_USE = f"{CANONICAL_BASE}/CodeSystem/designation-use"
 IMPLIES = f"{CANONICAL_BASE}/StructureDefinition/designation-implies"
 NOT_STATED = "not-stated"
 IN_SCOPE = "in-scope"
+ANCHOR = "episode-anchor"
 
 # Words: runs of letters or digits; everything else separates (hyphens too, so "ultrasound-guided"
 # and "ultrasound guided" read the same). Linear time whatever the input.
@@ -53,6 +54,7 @@ class Facet:
     key: str
     label: str
     element: str | None = None  # set when values travel as a ConceptMap dependency
+    anchor: bool = False  # its mentions name the act of a procedure (`episode-anchor`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,8 @@ class Vocabulary:
     selection_facets: frozenset[str] = frozenset()
     # facets of what is treated: neither selection nor dependency, with in-scope values (lesion)
     lesion_facets: frozenset[str] = frozenset()
+    # facets whose mentions name the act of a procedure (see `episode`)
+    anchor_facets: frozenset[str] = frozenset()
     # Memo of the small immutable objects handed to the engine (a few per vocabulary).
     _codings: dict[tuple[str, str], Coding] = field(default_factory=dict)
     _deps: dict[tuple[str, str, str], Dependency] = field(default_factory=dict)
@@ -195,7 +199,11 @@ def _values(cs: CodeSystemIndex, elements: dict[str, str], vocab: Vocabulary) ->
         key = _facet_of(cs, code)
         if key is not None:
             top = cs.concepts[key]
-            vocab.facets.setdefault(key, Facet(key, (top.display or key).lower()))
+            anchor = _bool_property(top.properties, ANCHOR) is True
+            facet = vocab.facets.setdefault(key, Facet(key, (top.display or key).lower()))
+            if anchor and not facet.anchor:
+                # a facet is the act's wherever one CodeSystem says so (facets are shared by key)
+                vocab.facets[key] = Facet(facet.key, facet.label, facet.element, True)
         elif cs.url in elements:
             element = elements[cs.url]
             key = element.rstrip("/").rsplit("/", 1)[-1]
@@ -282,4 +290,5 @@ def build(store: Store) -> Vocabulary:
         and v.facet not in vocab.selection_facets
         and vocab.facets[v.facet].element is None
     )
+    vocab.anchor_facets = frozenset(k for k, f in vocab.facets.items() if f.anchor)
     return vocab

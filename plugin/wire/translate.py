@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plugin.outcomes import TranslateOutcome
+from plugin.outcomes import TextMention, TranslateOutcome
 from plugin.types import R4_TO_R5, Match, Resource
 from plugin.wire.parameters import coding_json, param, parameters, part
 
@@ -63,4 +63,20 @@ def render(outcome: TranslateOutcome, r5: bool = False, map_as_source: bool = Fa
     if outcome.message:
         out.append(param("message", "string", outcome.message))
     out.extend(_match(m, outcome, r5, map_as_source) for m in outcome.matches)
+    out.extend(_mention(m) for m in outcome.mentions)
     return parameters(out)
+
+
+def _mention(m: TextMention) -> Resource:
+    """A recognised mention of a free-text input (this server's own output parameter)."""
+    return part(
+        "mention",
+        [
+            param("facet", "code", m.facet),
+            param("text", "string", m.text),
+            param("offset", "integer", m.offset),
+            param("length", "integer", m.length),
+            param("concept", "Coding", coding_json(m.concept)),
+            param("status", "code", m.status),
+        ],
+    )

@@ -87,3 +87,11 @@ def test_generated_maps_answer_the_probe(count: int) -> None:
 )
 def test_in_process_verdicts(value: str, target: str, expected: str) -> None:
     assert verdict(value, target) == expected
+
+
+def test_long_note_benchmark_reads_notes_of_about_300_words() -> None:
+    from benchmarks.bench_notes import WORDS, notes
+
+    texts = notes(12)
+    assert len(set(texts)) == 12
+    assert all(WORDS <= len(t.split()) < WORDS + 80 for t in texts)

@@ -37,9 +37,9 @@ def text_body(text: str, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def translate_text(client: TestClient) -> Callable[..., tuple[int, Any]]:
-    def post(text: str, **extra: Any) -> tuple[int, Any]:
+    def post(text: str, base: str = "r4", **extra: Any) -> tuple[int, Any]:
         r = client.post(
-            "/r4/ConceptMap/$translate",
+            f"/{base}/ConceptMap/$translate",
             json=text_body(text, **extra),
             headers={"Content-Type": "application/fhir+json"},
         )

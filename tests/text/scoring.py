@@ -13,7 +13,8 @@ A case passes when:
                candidate, and the assigned ICD-10 set equals the expected set;
   out          result is false with nothing assigned and no candidates (a 4xx OperationOutcome is
                also accepted for an empty text).
-Codes are compared by system family (OPCS-4 / ICD-10) and code, dot optional.
+Codes are compared by system family (OPCS-4 / ICD-10) and code, dot optional. R5 answers
+(`relationship`, product `value`) are read the same way.
 """
 
 from __future__ import annotations
@@ -23,8 +24,17 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).parent
-ASSIGNED = {"equivalent", "equal", "wider", "subsumes", "relatedto"}
-CANDIDATE = {"narrower", "specializes", "inexact"}
+# R4 equivalences and R5 relationships, as the scorer reads them
+ASSIGNED = {
+    "equivalent",
+    "equal",
+    "wider",
+    "subsumes",
+    "relatedto",
+    "source-is-narrower-than-target",
+    "related-to",
+}
+CANDIDATE = {"narrower", "specializes", "inexact", "source-is-broader-than-target"}
 APPROACH = {"J03.2", "J12.7", "J08.3"}
 
 Key = tuple[str, str]
@@ -66,14 +76,14 @@ def read_matches(params: dict[str, Any]) -> tuple[bool | None, list[dict[str, An
         elif p.get("name") == "match":
             m: dict[str, Any] = {"eq": None, "concept": None, "products": []}
             for q in p.get("part", []):
-                if q.get("name") == "equivalence":
+                if q.get("name") in ("equivalence", "relationship"):
                     m["eq"] = q.get("valueCode")
                 elif q.get("name") == "concept":
                     c = q["valueCoding"]
                     m["concept"] = key(c.get("system"), c.get("code"))
                 elif q.get("name") == "product":
                     for r in q.get("part", []):
-                        if r.get("name") == "concept":
+                        if r.get("name") in ("concept", "value") and r.get("valueCoding"):
                             c = r["valueCoding"]
                             m["products"].append(key(c.get("system"), c.get("code")))
             matches.append(m)
@@ -95,6 +105,19 @@ def sets(matches: list[dict[str, Any]]) -> tuple[set[Key], set[Key], list[set[Ke
                 cands.add(m["concept"])
             cand_products.append({p for p in m["products"] if p})
     return assigned, cands, cand_products
+
+
+def unsafe(case: dict[str, Any], status: int, body: dict[str, Any] | None) -> list[Key]:
+    """Codes the answer asserts that the case does not allow (the scorer's 'unsafe' count): any
+    code for an 'out' case, a code outside opcs + optional + icd10 otherwise."""
+    if status >= 400 or not body or body.get("resourceType") != "Parameters":
+        return []
+    assigned, _, _ = sets(read_matches(body)[1])
+    allowed: set[Key] = set()
+    if case["kind"] != "out":
+        allowed = {("opcs", norm(c)) for c in case["opcs"] + case.get("optional", [])}
+        allowed |= {("icd10", norm(c)) for c in case["icd10"]}
+    return sorted(assigned - allowed)
 
 
 def judge(case: dict[str, Any], status: int, body: dict[str, Any] | None) -> str | None:

@@ -6,7 +6,8 @@ import pytest
 
 from plugin.content.store import Store
 from plugin.text import read_text
-from plugin.text.reading import NEGATED, SUPERSEDED, USED
+from plugin.text.context import HISTORICAL, NEGATED, NOT_PERFORMED, USED
+from plugin.text.reading import SUPERSEDED
 
 
 def statuses(text: str, store: Store) -> dict[str, str]:
@@ -19,18 +20,24 @@ def statuses(text: str, store: Store) -> dict[str, str]:
         ("MWA of liver mets without ultrasound or CT guidance", {"ultrasound", "ct"}, {"liver"}),
         ("MWA of liver mets, not CT guided, ultrasound guided", {"ct"}, {"ultrasound"}),
         ("No residual tumour after MWA of liver", set(), {"microwave-ablation", "liver"}),
-        ("MWA of liver mets. Ultrasound not used.", {"ultrasound"}, {"liver-metastasis"}),
-        ("MWA of liver mets, ultrasound was not used", {"ultrasound"}, set()),
         ("MWA of liver mets without the use of ultrasound", {"ultrasound"}, set()),
         ("percutaneous, not laparoscopic, MWA of liver", {"laparoscopic"}, {"percutaneous"}),
         ("no MWA, liver resection", {"microwave-ablation"}, {"liver", "resection"}),
-        ("without ultrasound and percutaneous MWA", {"ultrasound"}, {"percutaneous"}),
+        ("percutaneous MWA without ultrasound", {"ultrasound"}, {"percutaneous"}),
     ],
 )
 def test_negation_scope(text: str, negated: set[str], kept: set[str], store: Store) -> None:
     s = statuses(text, store)
     assert {c for c in negated if s.get(c) == NEGATED} == negated
     assert all(s.get(c) == USED for c in kept), s
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["MWA of liver mets. Ultrasound not used.", "MWA of liver mets, ultrasound was not used"],
+)
+def test_not_used_is_not_performed(text: str, store: Store) -> None:
+    assert statuses(text, store)["ultrasound"] == NOT_PERFORMED
 
 
 def test_negation_phrase_in_the_vocabulary_is_a_value(store: Store) -> None:
@@ -62,4 +69,4 @@ def test_conversion_supersedes_the_first_approach(text: str, store: Store) -> No
     ],
 )
 def test_past_events_are_not_coded(text: str, past: str, store: Store) -> None:
-    assert statuses(text, store)[past] == NEGATED
+    assert statuses(text, store)[past] == HISTORICAL

@@ -6,7 +6,8 @@ import pytest
 
 from plugin.content.store import Store
 from plugin.text import read_text
-from plugin.text.reading import CONFLICT, NOT_CODED, SUPERSEDED, USED
+from plugin.text.context import OTHER_ORGAN, USED
+from plugin.text.reading import CONFLICT, NOT_CODED, SUPERSEDED
 
 
 def test_primary_site_is_not_the_treated_site(store: Store) -> None:
@@ -60,14 +61,13 @@ def test_codings_and_dependencies(store: Store) -> None:
 
 
 def test_numbers_and_segments_are_not_reported(store: Store) -> None:
-    r = read_text("MWA of liver mets x3, segment VII, 2 cm", store)
-    assert r.unrecognised == ["segment"]
+    r = read_text("MWA of liver mets x3, lobe VII, 2 cm", store)
+    assert r.unrecognised == ["lobe"]
 
 
 @pytest.mark.parametrize(
     ("text", "treated", "incidental"),
     [
-        ("MWA of kidney tumour, fatty liver", "kidney", "liver"),
         ("Percutaneous MWA of liver metastases from breast cancer", "liver", "breast"),
         ("Percutaneous MWA of metastasis in the liver, breast primary", "liver", "breast"),
     ],
@@ -77,6 +77,21 @@ def test_the_site_of_the_lesion_is_the_treated_site(
 ) -> None:
     s = {f.value.code: f.status for f in read_text(text, store).found}
     assert s[treated] == USED and s[incidental] == NOT_CODED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MWA of kidney tumour, fatty liver",
+        "Percutaneous MWA of a lung metastasis in a patient with liver metastases",
+        "Thyroid MWA under ultrasound guidance; known liver metastases",
+    ],
+)
+def test_an_act_on_another_organ_is_not_this_procedure(text: str, store: Store) -> None:
+    r = read_text(text, store)
+    s = {f.value.code: f.status for f in r.found}
+    assert s["microwave-ablation"] == OTHER_ORGAN
+    assert r.procedure is None and not r.codings and not r.dependencies
 
 
 def test_coordinated_sites_both_name_the_lesion(store: Store) -> None:
