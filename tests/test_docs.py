@@ -119,6 +119,8 @@ def normalise(text: str, ports: dict[int, int]) -> str:
         text = text.replace(f"--port {real}", f"--port {doc_port}")
     if text and not text.endswith("\n"):
         text += "\n"  # e.g. curl's JSON: the next command is shown on a line of its own
+    # job-control notices of the block's own background servers
+    text = re.sub(r"^\[\d+\][+-]? +(Done|Terminated|Killed|Exit \d+) .*\n", "", text, flags=re.M)
     text = re.sub(r"process \[\d+\]", "process [PID]", text)
     return re.sub(r"\d+(\.\d+)? ?(rows|it)/s", "N rows/s", text)
 
@@ -165,7 +167,14 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes]) -> None:
 def script(pairs: list[tuple[str, str]], ports: dict[int, int]) -> str:
     """One bash script for the block: each command after a marker, background servers
     awaited on their port and stopped at the end."""
-    lines = ["exec 2>&1", "trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT"]
+    # job control: each background server is its own process group, stopped whole at the end
+    # (TERM, then KILL after 10 s: a block never waits on a server that will not stop)
+    stop = (
+        "trap 'for p in $(jobs -p); do kill -TERM -- -$p 2>/dev/null; done; "
+        'for i in $(seq 100); do [ -z "$(jobs -pr)" ] && break; sleep 0.1; done; '
+        "for p in $(jobs -p); do kill -KILL -- -$p 2>/dev/null; done' EXIT"
+    )
+    lines = ["exec 2>&1", "set -m", stop]
     for shown, _ in pairs:
         cmd = shown
         for doc_port in sorted(ports, reverse=True):
