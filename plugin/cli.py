@@ -30,8 +30,9 @@ def main() -> None:
       nice-tx compile page.txt --out pack    # a NICE coding section -> rules + content pack
 
     \b
-    Exit codes: 0 done; 1 the input was checked and is invalid; 2 usage error;
-    3 cannot run (content refused under --strict, unreadable input, missing extra).
+    Exit codes: 0 done; 1 the input was checked and is invalid (code: rows were
+    skipped); 2 usage error; 3 cannot run (content refused under --strict, unreadable
+    or unusable input, missing extra).
     """
 
 

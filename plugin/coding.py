@@ -13,12 +13,14 @@ dependencies): content is immutable, and descriptions read to few distinct reque
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
+from plugin.content.conceptmap import canonical_coding
 from plugin.content.store import Store
-from plugin.ops.mapping import translate
+from plugin.ops.mapping import TranslateRequest, translate
 from plugin.ops.translate import text_request
 from plugin.outcomes import ASSERTING, TextMention, TranslateOutcome
 from plugin.text import matcher_for
@@ -243,7 +245,31 @@ class Coder:
         self.vocab = matcher_for(store).vocab
         self._engine: dict[tuple[tuple[Coding, ...], tuple[Dependency, ...]], TranslateOutcome]
         self._engine = {}
+        self._coded: dict[tuple[Coding, ...], TranslateOutcome] = {}
         self._templates: dict[tuple[tuple[str, ...], bool, bool], _Template] = {}
+
+    def code_codings(self, codings: Sequence[tuple[str, str]]) -> CodedDescription:
+        """Code coded input: the codings of one CodeableConcept, `(system, code)` each.
+
+        FHIR semantics as `ConceptMap/$translate` with `codeableConcept`: every coding is
+        translated, and a coding that names a value of a map's `dependsOn` (an image-control
+        method beside the procedure) is read as that condition. `message` states the coded
+        sequence in coding order, or why nothing was translated.
+        """
+        req = TranslateRequest(
+            codings=[canonical_coding(system, code) for system, code in codings],
+            state_sequence=True,
+        )
+        key = tuple(req.codings)
+        outcome = self._coded.get(key)
+        if outcome is None:
+            outcome = translate(req, self.store)
+            if len(self._coded) >= _ENGINE_CACHE_LIMIT:
+                self._coded.clear()
+            self._coded[key] = outcome
+        codes, reasons = _result(outcome)
+        text = " ".join(f"{system}|{code}" for system, code in codings)
+        return CodedDescription(text, outcome.result, outcome.message or "", codes, (), (), reasons)
 
     def code(self, text: str) -> CodedDescription:
         """Code one description: the same reading, engine and explanation as `$translate`."""

@@ -101,6 +101,16 @@ MESSAGES: dict[str, Message] = {
         "information",
         quiet=True,
     ),
+    # Our own: OPCS-4 / ICD-10 codes as NHS data sets carry them (J127, j12.7) in a system whose
+    # written form is upper case and dotted: valid, with the form to record.
+    "CODE_FORM_DIFFERENCE": Message(
+        "business-rule",
+        "code-rule",
+        "The code '{code}' is a variant form of '{correct}' in the code system '{system}' "
+        "(undotted or in other letter case); it is accepted as '{correct}', the form to record",
+        "information",
+        quiet=True,
+    ),
     "DEPRECATED_CONCEPT_FOUND": Message(
         "business-rule",
         "code-comment",
@@ -142,6 +152,14 @@ MESSAGES: dict[str, Message] = {
         "invalid",
         "invalid-display",
         _WRONG_DISPLAY + " {valid} (for the language(s) '{langs}')",
+    ),
+    # Our own: the same words in other letter case name the same concept (a warning).
+    "Display_Name_Case_for__should_be_one_of__instead_of": Message(
+        "invalid",
+        "invalid-display",
+        "Display Name '{display}' for {system}#{code} differs only in case. {valid} "
+        "(for the language(s) '{langs}')",
+        "warning",
     ),
     "Display_Name_WS_for__should_be_one_of__instead_of": Message(
         "invalid",

@@ -50,3 +50,15 @@ def client(store: Store) -> Iterator[TestClient]:
         warnings.simplefilter("ignore")
         with TestClient(create_app(store), raise_server_exceptions=False) as c:
             yield c
+
+
+@pytest.fixture(autouse=True)
+def _restore_nice_tx_environment() -> Iterator[None]:
+    """`nice-tx serve` exports its settings to the environment for its worker processes; a test
+    that runs it in-process must not leave them to the tests after it."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("NICE_TX_")}
+    yield
+    for k in [k for k in os.environ if k.startswith("NICE_TX_")]:
+        if k not in before:
+            del os.environ[k]
+    os.environ.update(before)

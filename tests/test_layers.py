@@ -5,7 +5,8 @@ a group of its own layer or above; the single-file modules of layers 0, 5 and 6 
 another):
 
 6. `plugin` (the package facade), `plugin.__main__`, `plugin.cli`, `plugin.commands`
-5. `plugin.python_api`, `plugin.coding`, `plugin.bulk` (in-process use of the operations)
+5. `plugin.python_api`, `plugin.coding`, `plugin.bulk`, `plugin.dataframes` (in-process use of
+   the operations)
 4. `plugin.api` (HTTP: routes, negotiation, middleware)
 3. `plugin.ops` (the operations, their parameters and the operation registry)
 2. `plugin.text` (reading procedure descriptions; uses the content model) and `plugin.compile`
@@ -45,6 +46,7 @@ RANK = {
     "python_api": 5,
     "coding": 5,
     "bulk": 5,
+    "dataframes": 5,
     "commands": 6,
     "cli": 6,
     "__main__": 6,

@@ -7,14 +7,15 @@ renders the outcome.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from plugin.content.conceptmap import NEGATIVE, ConceptMapIndex, Group, Target, most_specific
 from plugin.content.store import Entry, Store
 from plugin.content.systems import canonical_system, normalise_code
 from plugin.outcomes import ASSERTING, TranslateOutcome
+from plugin.text.explain import system_label
 from plugin.types import R5_TO_R4, Coding, Dependency, Match, Product, Resource
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ class TranslateRequest:
     reading: Reading | None = None
     # Set when the description was longer than the recogniser reads: its full length.
     unread_from: int | None = None
+    # State the coded sequence in the top-level message (requests in R4 form, as HAPI sends
+    # them; R5-form requests get the answer shape of the reference server, without it).
+    state_sequence: bool = False
 
 
 def _candidate_maps(req: TranslateRequest, store: Store) -> list[ConceptMapIndex]:
@@ -253,6 +257,120 @@ def _reverse(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
     return out
 
 
+def _dependency_elements(cm: ConceptMapIndex) -> dict[str, str]:
+    """System -> dependency element, for each system whose codes are values of a dependency of
+    the map: the source of a companion group (its values map to companion codes), and the
+    system of every coded `dependsOn` condition."""
+    out: dict[str, str] = {}
+    for g in cm.groups:
+        if g.companion is not None and g.source:
+            out.setdefault(g.source, g.companion.dependency)
+        for _, targets in g.elements.values():
+            for t in targets:
+                for d in t.depends_on:
+                    if d.element and d.system:
+                        out.setdefault(canonical_system(d.system), d.element)
+    return out
+
+
+def _as_dependency(coding: Coding, elements: dict[str, str], store: Store) -> Dependency | None:
+    """The coding read as a `dependsOn` value, when its system is one the map's conditions use
+    and the code is a value there (named by a condition, or a concept of that CodeSystem)."""
+    element = elements.get(coding.system)
+    if element is None:
+        return None
+    entry = store.resolve("CodeSystem", coding.system)
+    index = getattr(entry, "index", None) if entry is not None else None
+    known = index is not None and index.get(coding.code) is not None
+    return Dependency(element, coding.system, coding.code) if known else None
+
+
+def codings_as_dependencies(
+    req: TranslateRequest, maps: list[ConceptMapIndex], store: Store
+) -> TranslateRequest:
+    """Read the codings of a CodeableConcept that qualify the others as dependencies.
+
+    HAPI's remote terminology client (and any client limited to R4's `codeableConcept`) cannot
+    send `dependency`; it can send several codings. A coding whose system holds the values of a
+    map's dependency (the source of a companion group, or of a `dependsOn` value: an
+    image-control method beside the procedure) is that dependency, not a concept to translate
+    on its own; the other codings are translated under it, so its companion code follows their
+    main code in one sequence. Only forward requests with at least one other coding are read
+    this way.
+    """
+    if req.reverse or len(req.codings) < 2:
+        return req
+    elements: dict[str, str] = {}
+    for cm in maps:
+        for system, element in _dependency_elements(cm).items():
+            elements.setdefault(system, element)
+    if not elements:
+        return req
+    rest: list[Coding] = []
+    deps: list[Dependency] = []
+    for c in req.codings:
+        dep = _as_dependency(c, elements, store)
+        if dep is None:
+            rest.append(c)
+        else:
+            deps.append(dep)
+    if not deps or not rest:
+        return req
+    given = {d.element for d in req.dependencies}
+    extra = tuple(d for d in deps if d.element not in given)  # a sent dependency wins
+    return replace(req, codings=rest, dependencies=req.dependencies + extra)
+
+
+def _code_list(m: Match) -> list[str]:
+    main = [m.concept.code] if m.concept is not None else []
+    return main + [p.coding.code for p in m.products]
+
+
+def sequence_message(matches: list[Match], label: Callable[[str], str]) -> str | None:
+    """One sentence stating every code of the answer, in coding order, for clients that read
+    only `result`, `message` and each match's `concept` (HAPI's remote terminology client).
+
+    Asserted matches form the coded sequence (main code then its companions, which are recorded
+    with it, not chosen between) and their map comments (advice) follow; candidate matches
+    (narrower, inexact, ...) are alternatives, none asserted. Negative matches are not named.
+    """
+    coded: dict[str, list[str]] = {}
+    companions: list[str] = []
+    advice: list[str] = []
+    options: dict[str, list[str]] = {}
+    for m in matches:
+        if m.concept is None or m.equivalence in NEGATIVE:
+            continue
+        if m.equivalence in ASSERTING:
+            coded.setdefault(m.concept.system, []).extend(_code_list(m))
+            companions += [f"{p.coding.code} with {m.concept.code}" for p in m.products]
+            if m.comment and m.comment not in advice:
+                advice.append(m.comment)
+        else:
+            options.setdefault(m.concept.system, []).append(" + ".join(_code_list(m)))
+    parts = []
+    if coded:
+        seq = "; ".join(f"{label(s)} {', '.join(codes)}" for s, codes in coded.items())
+        parts.append(f"Coded sequence, in coding order: {seq}.")
+        if companions:
+            parts.append(
+                "Companion codes are recorded with their main code, not instead of it: "
+                f"{'; '.join(companions)}."
+            )
+    if options:
+        alts = "; ".join(f"{label(s)} {' | '.join(o)}" for s, o in options.items())
+        parts.append(f"Candidates, none asserted (more information decides which): {alts}.")
+    parts += advice
+    return " ".join(parts) or None
+
+
+def _sequence(req: TranslateRequest, matches: list[Match]) -> str | None:
+    """The top-level message stating the coded sequence, for requests that want it."""
+    if req.state_sequence and not req.reverse and req.reading is None:
+        return sequence_message(matches, system_label)
+    return None
+
+
 def translate(req: TranslateRequest, store: Store) -> TranslateOutcome:
     """Translate each input coding through each applicable map (forward or reverse).
 
@@ -261,15 +379,16 @@ def translate(req: TranslateRequest, store: Store) -> TranslateOutcome:
     """
     found = _indexed(req, store)
     if found is not None and any(m.equivalence not in NEGATIVE for m in found):
-        return TranslateOutcome(True, found, None, req.reverse, req.echo_source)
+        return TranslateOutcome(True, found, _sequence(req, found), req.reverse, req.echo_source)
     # A miss or a negative answer: every candidate map is asked, and the message names them.
     maps = _candidate_maps(req, store)
+    req = codings_as_dependencies(req, maps, store)
     matches: list[Match] = []
     for cm in maps:
         for coding in req.codings:
             matches.extend(_reverse(cm, coding, req) if req.reverse else _forward(cm, coding, req))
     result = any(m.equivalence not in NEGATIVE for m in matches)
-    message = None
+    message = _sequence(req, matches) if result else None
     if not result:
         shown = ", ".join(f"{c.system}|{c.code}" for c in req.codings)
         if not maps:

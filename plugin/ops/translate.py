@@ -275,6 +275,7 @@ def parse_request(args: Args, store: Store) -> TranslateRequest:
         return described
     return TranslateRequest(
         codings=source.codings,
+        state_sequence=any(args.spelled.get(n) == n for n in R4_INPUTS),
         dependencies=_dependencies(args),
         reverse=reverse,
         echo_source=reverse_r5,

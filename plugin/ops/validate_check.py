@@ -137,9 +137,11 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
         return found
     if concept.code != cand.code:
         found.normalized = concept.code
+        # In a case-sensitive system the code was found through its written form (OPCS-4 and
+        # ICD-10: "J127", "j12.7" -> J12.7); the validator's case note would misdescribe it.
         found.issues.append(
             issue(
-                "CODE_CASE_DIFFERENCE",
+                "CODE_FORM_DIFFERENCE" if cs.case_sensitive else "CODE_CASE_DIFFERENCE",
                 cand.at("code"),
                 code=cand.code,
                 correct=concept.code,

@@ -113,6 +113,14 @@ def display_issue(
         else f"Valid display is one of {len(shown)} choices: {' or '.join(shown)}"
     )
     key = "Display_Name_for__should_be_one_of__instead_of"
+    if given.casefold() in {v.casefold() for v, _ in choices}:
+        # Only the letter case differs: the same concept named, so a warning, not a failure.
+        return issue(
+            "Display_Name_Case_for__should_be_one_of__instead_of",
+            cand.at("display"),
+            valid=valid,
+            **about,
+        )
     if " ".join(given.split()) in {" ".join(v.split()) for v, _ in choices}:
         key = "Display_Name_WS_for__should_be_one_of__instead_of"
     return issue(key, cand.at("display"), severity, valid=valid, **about)

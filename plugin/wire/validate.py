@@ -34,8 +34,20 @@ def render(outcome: ValidateOutcome) -> Resource:
     if outcome.message is not None:
         out.append(param("message", "string", outcome.message))
     if outcome.issues:
-        out.append({"name": "issues", "resource": operation_outcome(list(outcome.issues))})
+        out.append({"name": "issues", "resource": _issues(outcome)})
     return parameters(out)
+
+
+def _issues(outcome: ValidateOutcome) -> Resource:
+    """The `issues` OperationOutcome, each issue's text also in `diagnostics`.
+
+    FHIR puts the human text in `details.text`; HAPI's remote terminology client builds its
+    validation messages from `issue.diagnostics`, so the same text is given there too.
+    """
+    resource = operation_outcome(list(outcome.issues))
+    for entry in resource["issue"]:
+        entry["diagnostics"] = entry["details"]["text"]
+    return resource
 
 
 def render_batch(outcome: BatchOutcome) -> Resource:

@@ -9,7 +9,10 @@ and each answer is read the way that client reads it.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -229,6 +232,40 @@ def _hapi_translate(out: dict[str, Any]) -> tuple[bool, str | None, list[tuple[s
     return result, messages[0] if messages else None, matches
 
 
+ASSERTING = {"equivalent", "equal", "wider", "subsumes", "relatedto"}
+
+
+def _sequence(out: dict[str, Any], asserted: bool = True) -> list[str]:
+    """Every code of the answer in the full FHIR reading (each match's concept, then its
+    products), of the asserted matches or of the candidates."""
+    codes = []
+    for p in out["parameter"]:
+        if p["name"] != "match":
+            continue
+        parts = p["part"]
+        equivalence = next(q["valueCode"] for q in parts if q["name"] == "equivalence")
+        if (equivalence in ASSERTING) != asserted:
+            continue
+        for q in parts:
+            if q["name"] == "concept":
+                codes.append(q["valueCoding"]["code"])
+            elif q["name"] == "product":
+                codes += [r["valueCoding"]["code"] for r in q["part"] if r["name"] == "concept"]
+    return codes
+
+
+def _stated(message: str, head: str) -> list[str]:
+    """The codes the message's sentence starting with `head` names, in order."""
+    found = re.search(rf"{head}(.*?)\.(?: [A-Z]|$)", message)
+    return re.findall(r"\b[A-Z]\d\d\.\d\b", found.group(1)) if found else []
+
+
+def _states_the_whole_answer(message: str | None, out: dict[str, Any]) -> None:
+    assert message is not None
+    assert _stated(message, "Coded sequence, in coding order:") == _sequence(out)
+    assert _stated(message, "Candidates, none asserted") == _sequence(out, asserted=False)
+
+
 @pytest.mark.parametrize(
     ("coding", "targetsystem", "reverse", "url", "expected"),
     [
@@ -283,10 +320,13 @@ def test_translate_as_hapi_sends_it(
         items.append(("reverse", "Boolean", True))
     response = _post(hapi, "ConceptMap/$translate", _params(*items))
     assert response.status_code == 200
-    result, message, matches = _hapi_translate(response.json())
+    out = response.json()
+    result, message, matches = _hapi_translate(out)
     assert result is True
-    assert message is None
     assert matches == expected
+    if not reverse:
+        # every code of the answer (main codes and the products HAPI drops), in coding order
+        _states_the_whole_answer(message, out)
 
 
 def test_translate_no_match_reads_as_result_false(hapi: httpx.Client) -> None:
@@ -315,3 +355,161 @@ def test_translate_names_the_map_where_hapi_reads_it(hapi: httpx.Client) -> None
     match = next(p for p in out["parameter"] if p["name"] == "match")
     sources = [q["valueUri"] for q in match["part"] if q["name"] == "source"]
     assert sources == [f"{CM}|0.1.0"]
+
+
+# --- one CodeableConcept with the procedure and its image-control method --------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGE = f"{CANONICAL_BASE}/CodeSystem/image-control"
+IMAGE_ELEMENT = f"{CANONICAL_BASE}/property/image-control"
+
+
+def _content(folder: str, rid: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ROOT / folder / f"{rid}.json").read_text())
+    return data
+
+
+def _image_methods() -> list[str]:
+    return [c["code"] for c in _content("codesystems", "image-control")["concept"]]
+
+
+def _approaches() -> list[str]:
+    return [c["code"] for c in _content("codesystems", "mwa-liver-procedure")["concept"]]
+
+
+def _translate(hapi: httpx.Client, items: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    response = _post(hapi, "ConceptMap/$translate", _params(*items))
+    assert response.status_code == 200
+    out: dict[str, Any] = response.json()
+    return out
+
+
+@pytest.mark.parametrize("method", _image_methods())
+@pytest.mark.parametrize("approach", _approaches())
+def test_image_control_coding_reads_as_the_dependency(
+    hapi: httpx.Client, approach: str, method: str
+) -> None:
+    # HAPI cannot send `dependency`; it can send two codings. The answer must be the one the
+    # explicit dependency gives, and its message must name the whole sequence.
+    procedure = {"system": PROCEDURE, "code": approach}
+    image = {"system": IMAGE, "code": method}
+    both = _translate(
+        hapi,
+        [
+            ("codeableConcept", "CodeableConcept", {"coding": [procedure, image]}),
+            ("targetsystem", "Uri", OPCS4),
+        ],
+    )
+    dependency = {
+        "name": "dependency",
+        "part": [
+            {"name": "element", "valueUri": IMAGE_ELEMENT},
+            {"name": "concept", "valueCodeableConcept": {"coding": [image]}},
+        ],
+    }
+    explicit = _post(
+        hapi,
+        "ConceptMap/$translate",
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                *_params(
+                    ("codeableConcept", "CodeableConcept", {"coding": [procedure]}),
+                    ("targetsystem", "Uri", OPCS4),
+                )["parameter"],
+                dependency,
+            ],
+        },
+    ).json()
+    assert both == explicit
+    _states_the_whole_answer(_hapi_translate(both)[1], both)
+
+
+def test_percutaneous_under_ultrasound_as_two_codings(hapi: httpx.Client) -> None:
+    body = [
+        (
+            "codeableConcept",
+            "CodeableConcept",
+            {
+                "coding": [
+                    {"system": PROCEDURE, "code": "mwa-liver-percutaneous"},
+                    {"system": IMAGE, "code": "ultrasound"},
+                ]
+            },
+        ),
+        ("targetsystem", "Uri", OPCS4),
+    ]
+    result, message, matches = _hapi_translate(_translate(hapi, body))
+    # what HAPI records: one match (J12.7), and the message with J12.7 then Y53.2
+    assert (result, matches) == (True, [("wider", OPCS4, "J12.7")])
+    assert message is not None
+    assert _stated(message, "Coded sequence, in coding order:") == ["J12.7", "Y53.2"]
+    assert "not instead of it" in message  # Y53.2 is a companion, not an alternative
+
+
+def test_candidates_are_not_a_coded_sequence(hapi: httpx.Client) -> None:
+    body = [
+        (
+            "codeableConcept",
+            "CodeableConcept",
+            {"coding": [{"system": PROCEDURE, "code": "mwa-liver"}]},
+        ),
+        ("targetsystem", "Uri", OPCS4),
+    ]
+    out = _translate(hapi, body)
+    result, message, matches = _hapi_translate(out)
+    assert result is True
+    assert {e for e, _, _ in matches} == {"narrower"}
+    assert message is not None
+    assert message.startswith("Candidates, none asserted")
+    assert "Coded sequence" not in message
+
+
+# --- $validate-code details HAPI reads -----------------------------------------------------------
+
+
+def _issues(out: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [p["resource"]["issue"] for p in out["parameter"] if p["name"] == "issues"]
+    return found[0] if found else []
+
+
+@pytest.mark.parametrize("code", ["J12.99", "J127", "j12.7"])
+@pytest.mark.parametrize("path", ["CodeSystem/$validate-code", "ValueSet/$validate-code"])
+def test_issue_text_is_also_in_diagnostics(hapi: httpx.Client, path: str, code: str) -> None:
+    # HAPI builds its validation messages from issue.diagnostics
+    if path.startswith("CodeSystem"):  # as HAPI's validateCode sends it
+        items = [("url", "Uri", OPCS4), ("code", "String", code)]
+    else:  # validateCodeInValueSet
+        items = [("url", "Uri", VS_OPCS), ("code", "String", code), ("system", "Uri", OPCS4)]
+    out = _post(hapi, path, _params(*items)).json()
+    issues = _issues(out)
+    assert issues
+    for issue in issues:
+        assert issue["diagnostics"] == issue["details"]["text"]
+
+
+@pytest.mark.parametrize("change", [str.lower, str.upper, str.swapcase])
+def test_display_differing_only_in_case_is_a_warning(hapi: httpx.Client, change: Any) -> None:
+    right = "Percutaneous microwave ablation of lesion of liver"
+    items = [
+        ("url", "Uri", OPCS4),
+        ("code", "String", "J12.7"),
+        ("display", "String", change(right)),
+    ]
+    out = _post(hapi, "CodeSystem/$validate-code", _params(*items)).json()
+    assert _values(out, "result") == ["true"]
+    assert [(i["severity"], i["code"]) for i in _issues(out)] == [("warning", "invalid")]
+    assert "differs only in case" in _values(out, "message")[0]
+
+
+@pytest.mark.parametrize("given", ["J127", "j12.7", "j127"])
+def test_undotted_or_lower_case_code_is_valid_with_normalized_code(
+    hapi: httpx.Client, given: str
+) -> None:
+    items = [("url", "Uri", OPCS4), ("code", "String", given)]
+    out = _post(hapi, "CodeSystem/$validate-code", _params(*items)).json()
+    assert _values(out, "result") == ["true"]
+    assert _values(out, "normalized-code") == ["J12.7"]
+    assert _values(out, "code") == [given]
+    assert not _values(out, "message")  # nothing wrong to report
+    assert [i["severity"] for i in _issues(out)] == ["information"]
