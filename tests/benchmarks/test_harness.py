@@ -144,8 +144,8 @@ def test_peers_are_skipped_with_a_reason_without_node(
 def test_fastest_peer_is_taken_round_by_round() -> None:
     from benchmarks.http_load import Row, Sample, fastest_peer
 
-    a = Row("node a: $translate GET", None, "/")  # type: ignore[arg-type]
-    b = Row("node b: $translate GET", None, "/")  # type: ignore[arg-type]
+    a = Row("node a: $translate GET", None, "/")
+    b = Row("node b: $translate GET", None, "/")
     a.samples = [Sample(10, 1, 1, 0), Sample(30, 1, 1, 0)]
     b.samples = [Sample(20, 1, 1, 0), Sample(5, 1, 1, 0)]
     best = fastest_peer([a, b])

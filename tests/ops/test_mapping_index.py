@@ -56,7 +56,7 @@ def test_overlapping_maps_keep_load_order() -> None:
     for i in range(3):
         cm = concept_map(0)
         cm["url"] = f"http://example.org/map-{i}"
-        cm["group"][0]["element"][0]["target"][0]["code"] = f"answer-{i}"  # type: ignore[index]
+        cm["group"][0]["element"][0]["target"][0]["code"] = f"answer-{i}"
         store.add(make_entry(cm, "test"))
     req = _requests(store)[0]
     found = _indexed(req, store)
@@ -70,7 +70,7 @@ def test_index_steps_aside_when_it_cannot_answer_alone(why: str) -> None:
     cm = concept_map(1)
     base = Store()
     if why == "unmapped":
-        cm["group"][0]["unmapped"] = {"mode": "fixed", "code": "other"}  # type: ignore[index]
+        cm["group"][0]["unmapped"] = {"mode": "fixed", "code": "other"}
         base.add(make_entry(cm, "test"))
         view = base
     else:
