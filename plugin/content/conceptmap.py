@@ -6,6 +6,7 @@ is kept as the R4 equivalence code, the richer of the two vocabularies; the rend
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from plugin.content.systems import canonical_system, normalise_code
@@ -160,6 +161,22 @@ class ConceptMapIndex:
     def systems(self) -> tuple[frozenset[str], frozenset[str]]:
         """The source and target systems of the map's groups."""
         return self._systems
+
+    @functools.cached_property
+    def dependency_elements(self) -> dict[str, str]:
+        """System -> dependency element, for each system whose codes are values of a dependency
+        of the map: the source of a companion group (its values map to companion codes), and
+        the system of every coded `dependsOn` condition. Worked out once per map."""
+        out: dict[str, str] = {}
+        for g in self.groups:
+            if g.companion is not None and g.source:
+                out.setdefault(g.source, g.companion.dependency)
+            for _, targets in g.elements.values():
+                for t in targets:
+                    for d in t.depends_on:
+                        if d.element and d.system:
+                            out.setdefault(canonical_system(d.system), d.element)
+        return out
 
 
 def _companion(g: Resource) -> Companion | None:

@@ -257,22 +257,6 @@ def _reverse(cm: ConceptMapIndex, coding: Coding, req: TranslateRequest) -> list
     return out
 
 
-def _dependency_elements(cm: ConceptMapIndex) -> dict[str, str]:
-    """System -> dependency element, for each system whose codes are values of a dependency of
-    the map: the source of a companion group (its values map to companion codes), and the
-    system of every coded `dependsOn` condition."""
-    out: dict[str, str] = {}
-    for g in cm.groups:
-        if g.companion is not None and g.source:
-            out.setdefault(g.source, g.companion.dependency)
-        for _, targets in g.elements.values():
-            for t in targets:
-                for d in t.depends_on:
-                    if d.element and d.system:
-                        out.setdefault(canonical_system(d.system), d.element)
-    return out
-
-
 def _as_dependency(coding: Coding, elements: dict[str, str], store: Store) -> Dependency | None:
     """The coding read as a `dependsOn` value, when its system is one the map's conditions use
     and the code is a value there (named by a condition, or a concept of that CodeSystem)."""
@@ -302,7 +286,7 @@ def codings_as_dependencies(
         return req
     elements: dict[str, str] = {}
     for cm in maps:
-        for system, element in _dependency_elements(cm).items():
+        for system, element in cm.dependency_elements.items():
             elements.setdefault(system, element)
     if not elements:
         return req

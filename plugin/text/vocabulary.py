@@ -163,22 +163,12 @@ def _bool_property(concept_props: list[dict[str, Any]], name: str) -> bool | Non
 
 
 def _dependency_elements(store: Store) -> dict[str, str]:
-    """system -> dependency element, for every system whose values a ConceptMap depends on.
-
-    A companion group declares it (its source system's values are that dependency's values);
-    so does any `dependsOn` naming a system.
-    """
+    """system -> dependency element, for every system whose values a ConceptMap depends on."""
     out: dict[str, str] = {}
     for entry in store.all("ConceptMap"):
         cm: ConceptMapIndex = entry.index
-        for g in cm.groups:
-            if g.companion is not None and g.source:
-                out.setdefault(g.source, g.companion.dependency)
-            for _, targets in g.elements.values():
-                for t in targets:
-                    for d in t.depends_on:
-                        if d.system and d.element:
-                            out.setdefault(d.system, d.element)
+        for system, element in cm.dependency_elements.items():
+            out.setdefault(system, element)
     return out
 
 
