@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 
 from plugin.config import FHIR_VERSIONS, REQUEST_BUDGET_S, SERVER_VERSION
+from plugin.content.closure import ClosureTables
 from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
@@ -32,13 +33,19 @@ def create_app(
     store: Store | None = None,
     content: Sequence[Path] = (),
     budget: float | None = REQUEST_BUDGET_S,
+    closures: ClosureTables | None = None,
 ) -> FhirApp:
     """The ASGI app: FHIR R4 at `/r4` and R5 at `/r5` over `store` (default: built-in content).
 
-    Every operation runs under `budget` seconds of work (None: unbounded).
+    Every operation runs under `budget` seconds of work (None: unbounded). `closures` keeps the
+    $closure tables; by default the store's, else a private in-memory database of this app.
     """
     if store is None:
         store, _ = build_store(content)
+    if closures is not None:
+        store.closures = closures
+    elif store.closures is None:
+        store.closures = ClosureTables()
     app = FhirApp(
         title="nice-tx",
         version=SERVER_VERSION,

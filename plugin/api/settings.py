@@ -23,6 +23,8 @@ ENV_CORS = "NICE_TX_CORS_ORIGINS"
 ENV_TOKEN = "NICE_TX_AUTH_TOKEN"
 ENV_CACHE = "NICE_TX_CACHE_SIZE"
 ENV_BUDGET = "NICE_TX_BUDGET"
+# The closure tables' SQLite file, shared by every worker ("" or unset: in memory, per process).
+ENV_CLOSURE_DB = "NICE_TX_CLOSURE_DB"
 # Set by `nice-tx serve` once it has printed the load report, so workers do not repeat it.
 ENV_REPORTED = "NICE_TX_LOAD_REPORTED"
 
@@ -30,13 +32,15 @@ ENV_REPORTED = "NICE_TX_LOAD_REPORTED"
 @dataclass(frozen=True)
 class Settings:
     """What a deployment may change: extra content, CORS origins, a bearer token, cache size,
-    the work budget of one request (seconds; 0 = unbounded)."""
+    the work budget of one request (seconds; 0 = unbounded), the closure tables' database file
+    ("" = in memory, per process)."""
 
     content: tuple[Path, ...] = ()
     cors_origins: tuple[str, ...] = ()
     token: str | None = None
     cache_size: int = DEFAULT_SIZE
     budget: float = REQUEST_BUDGET_S
+    closure_db: str = ""
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -48,7 +52,12 @@ class Settings:
         size = env.get(ENV_CACHE, "")
         cache = int(size) if size.isdigit() else DEFAULT_SIZE
         return Settings(
-            content, origins, env.get(ENV_TOKEN) or None, cache, _seconds(env.get(ENV_BUDGET))
+            content,
+            origins,
+            env.get(ENV_TOKEN) or None,
+            cache,
+            _seconds(env.get(ENV_BUDGET)),
+            env.get(ENV_CLOSURE_DB, ""),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -58,6 +67,7 @@ class Settings:
             ENV_CORS: ",".join(self.cors_origins),
             ENV_CACHE: str(self.cache_size),
             ENV_BUDGET: repr(self.budget),
+            ENV_CLOSURE_DB: self.closure_db,
         }
         if self.token:
             out[ENV_TOKEN] = self.token
@@ -74,6 +84,7 @@ def _seconds(text: str | None) -> float:
 
 def build_app(settings: Settings) -> ASGIApp:
     """The service app for these settings: content loaded, middleware applied."""
+    from plugin.content.closure import MEMORY, ClosureTables
     from plugin.content.loader import build_store
     from plugin.content.loader import log as loader_log
     from plugin.text import memoise
@@ -86,7 +97,8 @@ def build_app(settings: Settings) -> ASGIApp:
     if os.environ.get(ENV_REPORTED):
         loader_log.setLevel(logging.ERROR)
     store, _ = build_store(settings.content)
-    app = create_app(store, budget=settings.budget or None)
+    closures = ClosureTables(settings.closure_db or MEMORY)
+    app = create_app(store, budget=settings.budget or None, closures=closures)
     if settings.cache_size == 0:
         # No memo of answers at any layer: the free-text recogniser forgets its readings too,
         # in every view of the content a FHIR base serves.

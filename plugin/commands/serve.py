@@ -88,6 +88,13 @@ BACKLOG = 4096
     "Env: NICE_TX_MAX_CONNECTIONS.",
 )
 @click.option(
+    "--closure-db",
+    envvar="NICE_TX_CLOSURE_DB",
+    help="SQLite file of the $closure tables, shared by every worker (default: "
+    "$XDG_STATE_HOME/nice-tx/closure.sqlite3, i.e. ~/.local/state/...; ':memory:' keeps them "
+    "in the process, lost at exit, one worker only). Env: NICE_TX_CLOSURE_DB.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -105,6 +112,7 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
     cache_size: int,
     budget: float,
     max_connections: int,
+    closure_db: str | None,
     log_level: str,
 ) -> None:
     """Serve the terminology operations (FHIR R4 at /r4, health at /healthz).
@@ -129,7 +137,12 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
         cors_origins = Settings.from_env().cors_origins
     load(content, strict)  # the report; each worker loads the same content itself
     settings = Settings(
-        tuple(p.resolve() for p in content), cors_origins, auth_token, cache_size, budget
+        tuple(p.resolve() for p in content),
+        cors_origins,
+        auth_token,
+        cache_size,
+        budget,
+        closure_database(closure_db, workers),
     )
     os.environ.update(settings.to_env(), NICE_TX_LOAD_REPORTED="1")
     click.echo(
@@ -151,6 +164,47 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
         log_access=False,
         **server_limits(max_connections),
     ).serve()
+
+
+def default_closure_db() -> Path:
+    """Where the closure tables live unless told: the user's state folder (XDG base dirs)."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "nice-tx" / "closure.sqlite3"
+
+
+def closure_database(given: str | None, workers: int) -> str:
+    """The closure tables' database for this server, checked before any worker starts.
+
+    A path the user gave must be usable (else the server does not start); the default one, when
+    its folder cannot be written (a read-only home), gives way to a file in a fresh temporary
+    folder, with a warning: every worker still shares it, but it does not outlive the server.
+    """
+    from plugin.content.closure import MEMORY
+
+    if given == MEMORY:
+        if workers > 1:
+            raise click.UsageError(
+                "--closure-db :memory: gives each worker its own closure tables; "
+                "with --workers > 1 give a file"
+            )
+        return MEMORY
+    path = Path(given).expanduser() if given else default_closure_db()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(path.parent, os.W_OK):
+            raise PermissionError(f"{path.parent} is not writable")
+    except OSError as exc:
+        if given:
+            raise click.UsageError(f"--closure-db {given}: {exc}") from None
+        import tempfile
+
+        path = Path(tempfile.mkdtemp(prefix="nice-tx-closure-")) / "closure.sqlite3"
+        click.echo(
+            f"warning: closure tables cannot be kept in the default folder ({exc}); using "
+            f"{path}, which does not outlive the server (set --closure-db)",
+            err=True,
+        )
+    return str(path.resolve())
 
 
 def server_limits(max_connections: int) -> dict[str, Any]:

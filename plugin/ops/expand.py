@@ -300,4 +300,5 @@ OPERATION = Operation(
     resource_types=("ValueSet",),
     params=PARAMS,
     run=run,
+    returns="ValueSet",
 )

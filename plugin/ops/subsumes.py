@@ -36,7 +36,8 @@ def _side(args: Args, name: str) -> tuple[str | None, str, str | None]:
     return args.get("system"), args.get(f"code{name}"), args.get("version")
 
 
-def _concept(cs: CodeSystemIndex, code: str, where: str) -> str:
+def concept_code(cs: CodeSystemIndex, code: str, where: str) -> str:
+    """The code's canonical form in the code system; 404 when the system does not define it."""
     concept = cs.get(code)
     if concept is None:
         raise not_found(
@@ -65,14 +66,21 @@ def evaluate(ctx: Context) -> SubsumesOutcome:
             "codingB",
         )
     cs = resolve_system(ctx.store, system_a, version_a or version_b, "system")
-    a, b = _concept(cs, code_a, "codeA"), _concept(cs, code_b, "codeB")
+    a, b = concept_code(cs, code_a, "codeA"), concept_code(cs, code_b, "codeB")
+    return SubsumesOutcome(relation(cs, a, b))
+
+
+def relation(cs: CodeSystemIndex, a: str, b: str) -> str:
+    """How canonical code `a` relates to `b` in the code system's is-a hierarchy (FHIR
+    $subsumes outcome): `equivalent`, `subsumes` (A is an ancestor of B), `subsumed-by` or
+    `not-subsumed`."""
     if a == b:
-        return SubsumesOutcome("equivalent")
+        return "equivalent"
     if a in cs.ancestors(b):
-        return SubsumesOutcome("subsumes")
+        return "subsumes"
     if b in cs.ancestors(a):
-        return SubsumesOutcome("subsumed-by")
-    return SubsumesOutcome("not-subsumed")
+        return "subsumed-by"
+    return "not-subsumed"
 
 
 def run(ctx: Context) -> Resource:
