@@ -36,6 +36,9 @@ PARAMS = (
         "string",
         "Replay: every entry added after this version of the table (0: all of them)",
     ),
+    # A client whose code systems are not on the server sends them with every call (as the
+    # HL7 test suite does); a table then keeps its entries while they resolve the same way.
+    Param("tx-resource", "Resource", "CodeSystem used for this request only", max=None),
 )
 
 # Table names are at the server's discretion (FHIR); a FHIR id, so the ConceptMap's id is it.
