@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from plugin.content.codesystem import CodeSystemIndex
-from plugin.errors import invalid, not_found
+from plugin.errors import invalid
 from plugin.messages import error
 from plugin.ops.lookup import resolve_system
 from plugin.ops.operation import Context, Operation
@@ -37,12 +37,12 @@ def _side(args: Args, name: str) -> tuple[str | None, str, str | None]:
 
 
 def concept_code(cs: CodeSystemIndex, code: str, where: str) -> str:
-    """The code's canonical form in the code system; 404 when the system does not define it."""
+    """The code's canonical form in the code system; 400 (`code-invalid`, `invalid-code`) when
+    the system does not define it: the request names a code that does not exist."""
     concept = cs.get(code)
     if concept is None:
-        raise not_found(
-            f"Unknown code '{code}' in the CodeSystem '{cs.url}' version '{cs.version}'", where
-        )
+        version = f" version '{cs.version}'" if cs.version else ""
+        raise error("Unknown_Code_in_Version", (where,), code=code, system=cs.url, where=version)
     return concept.code
 
 
@@ -66,7 +66,9 @@ def evaluate(ctx: Context) -> SubsumesOutcome:
             "codingB",
         )
     cs = resolve_system(ctx.store, system_a, version_a or version_b, "system")
-    a, b = concept_code(cs, code_a, "codeA"), concept_code(cs, code_b, "codeB")
+    where_a = "codingA" if ctx.args.has("codingA") else "codeA"
+    where_b = "codingB" if ctx.args.has("codingB") else "codeB"
+    a, b = concept_code(cs, code_a, where_a), concept_code(cs, code_b, where_b)
     return SubsumesOutcome(relation(cs, a, b))
 
 

@@ -188,7 +188,7 @@ def test_initialising_again_empties_the_table(client: Any) -> None:
         ("T", (), "-1", 400, "invalid", "version"),
         ("T", (), "99", 400, "invalid", "version"),
         ("T", (("http://example.org/unknown", "a"),), None, 404, "not-found", "concept[0]"),
-        ("T", ((OPCS, "J12"), (OPCS, "NOPE")), None, 404, "not-found", "concept[1]"),
+        ("T", ((OPCS, "J12"), (OPCS, "NOPE")), None, 400, "code-invalid", "concept[1]"),
     ],
 )
 def test_bad_requests(

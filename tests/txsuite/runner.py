@@ -77,6 +77,7 @@ OPERATIONS: dict[str, tuple[str, str, bool]] = {
     "lookup": ("CodeSystem", "lookup", False),
     "translate": ("ConceptMap", "translate", False),
     "batch-validate": ("ValueSet", "batch-validate-code", True),
+    "subsumes": ("CodeSystem", "subsumes", True),
     "closure": ("", "closure", False),
 }
 STATUS_CLASSES = {"2xx": 200, "3xx": 300, "4xx": 400, "5xx": 500}
