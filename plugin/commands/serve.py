@@ -42,8 +42,8 @@ BACKLOG = 4096
     show_default=True,
     type=click.IntRange(min=1),
     envvar="NICE_TX_WORKERS",
-    help="Worker processes; each loads the content and serves any request (stateless). "
-    "Env: NICE_TX_WORKERS.",
+    help="Worker processes; each loads the content and serves any request (they share only "
+    "the $closure tables' database). Env: NICE_TX_WORKERS.",
 )
 @content_option
 @strict_option

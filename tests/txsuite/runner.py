@@ -14,7 +14,8 @@ module follows its rules, written for this project:
   the parameters of the test's `profile` (default `parameters-default.json`); `Accept-Language`,
   the test's `header` (when its mode is requested) and `X-Request-Id: txTests:suite/test` are
   sent; an R4 server gets the R4 form (`convert.py`); `$validate-code` and `$batch-validate-code`
-  go as GET when every parameter is a primitive (as the reference's client does), others POST;
+  (and the newer suites' `$subsumes`) go as GET when every parameter is a primitive (as the
+  reference's client does), others POST;
   a test's `lenient-display` becomes the `lenient-display-validation` parameter of a
   `validate-code` or `cs-validate-code` request (the suite's testing page, and the reference's
   `TerminologyServiceTests`, which says `TxTester.runTest` does the same);
