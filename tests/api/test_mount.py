@@ -103,8 +103,8 @@ def test_closure_under_prefix(host: TestClient, prefix: str, path: str) -> None:
     name = f"mounted-{prefix.strip('/')}-{path.count('/')}"
 
     def call(*extra: dict[str, Any]) -> Any:
-        body = {"resourceType": "Parameters", "parameter": [{"name": "name", "valueString": name}]}
-        body["parameter"] += list(extra)
+        params: list[dict[str, Any]] = [{"name": "name", "valueString": name}, *extra]
+        body = {"resourceType": "Parameters", "parameter": params}
         return host.post(f"{prefix}{path}", json=body)
 
     assert call().json()["version"] == "0"

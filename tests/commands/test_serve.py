@@ -171,11 +171,8 @@ def test_two_workers_share_closure_tables(tmp_path: Path) -> None:
         url = f"{served.base}/r4/$closure"
 
         def call(*parameter: dict[str, Any]) -> dict[str, Any]:
-            body = {
-                "resourceType": "Parameters",
-                "parameter": [{"name": "name", "valueString": "t"}],
-            }
-            body["parameter"] += list(parameter)
+            params: list[dict[str, Any]] = [{"name": "name", "valueString": "t"}, *parameter]
+            body = {"resourceType": "Parameters", "parameter": params}
             r = httpx.post(url, json=body, timeout=10)
             assert r.status_code == 200, r.text
             answer: dict[str, Any] = r.json()

@@ -183,7 +183,7 @@ def test_codesystem_wrong_display_lenient(
     if form == "get":
         r = client.get(url, params=query)
     else:
-        p = [
+        p: list[dict[str, Any]] = [
             {"name": k, "valueString": v}
             for k, v in query.items()
             if k != "lenient-display-validation"
