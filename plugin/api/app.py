@@ -17,7 +17,6 @@ from plugin.content.loader import build_store
 from plugin.content.store import Store
 from plugin.errors import FhirError
 from plugin.ops.capabilities import describe
-from plugin.ops.lanes import lanes as compile_lanes
 from plugin.ops.registry import OPERATIONS
 
 from .dispatch import FhirApp, table
@@ -38,7 +37,8 @@ def create_app(
     """The ASGI app: FHIR R4 at `/r4` and R5 at `/r5` over `store` (default: built-in content).
 
     Every operation runs under `budget` seconds of work (None: unbounded). With `lanes`, plain
-    coded GETs are answered from tables compiled now from the content (`plugin.ops.lanes`).
+    coded GETs are answered from tables compiled now from the content (`plugin.ops.lanes`);
+    without, `app.compile_lanes()` may compile them later.
     """
     if store is None:
         store, _ = build_store(content)
@@ -72,7 +72,8 @@ def create_app(
         app.router.routes.append(Mount(f"/{base}", routes=routes))
     # The operation paths are answered before FastAPI's routing (plugin/api/dispatch.py).
     app.operations = table(OPERATIONS, bases)
-    app.lanes = compile_lanes(bases) if lanes else {}
+    if lanes:
+        app.compile_lanes()
     app.budget = budget
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -23,7 +23,7 @@ from plugin.content.store import Store
 from plugin.content.supplements import with_supplements
 from plugin.errors import invalid, not_found
 from plugin.jsonio import dumps
-from plugin.ops.lanes import Lane
+from plugin.ops.lanes import Lane, lanes
 from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, parse_parameters, parse_query_string
 from plugin.types import Resource
@@ -94,6 +94,15 @@ class FhirApp(FastAPI):
         self.lanes: dict[tuple[str, str, str], Lane] = {}
         # Seconds of work each operation request may take (None: unbounded); see `limits`.
         self.budget: float | None = None
+
+    def compile_lanes(self) -> None:
+        """Compile the lanes of every base of the dispatch table (`plugin.ops.lanes`).
+
+        Safe to run in a thread while the app serves: until the one assignment at the end,
+        every request runs its operation.
+        """
+        bases = {base: (store, r5) for (base, _, _), (_, _, store, r5) in self.operations.items()}
+        self.lanes = lanes(bases)
 
     def stores(self) -> list[Store]:
         """The store each FHIR base serves (a base's view of the content), once each."""

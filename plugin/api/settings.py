@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +96,11 @@ def build_app(settings: Settings) -> ASGIApp:
     if os.environ.get(ENV_REPORTED):
         loader_log.setLevel(logging.ERROR)
     store, _ = build_store(settings.content)
-    app = create_app(store, budget=settings.budget or None, lanes=settings.lanes)
+    app = create_app(store, budget=settings.budget or None, lanes=False)
+    if settings.lanes:
+        # Compiled beside the first requests, not before them: the server answers from its
+        # first moment (every request runs its operation until the lanes are in place).
+        threading.Thread(target=app.compile_lanes, name="nice-tx-lanes", daemon=True).start()
     if settings.cache_size == 0:
         # No memo of answers at any layer: the free-text recogniser forgets its readings too,
         # in every view of the content a FHIR base serves.
