@@ -130,8 +130,11 @@ def _validate_queries(store: Store) -> Iterator[str]:
     for system in (OPCS, ICD10, PROC):
         entry = store.resolve("CodeSystem", system)
         assert entry is not None
+        others = [c.display for c in entry.index.concepts.values() if c.display]
         for code, concept in entry.index.concepts.items():
             display = concept.display or ""
+            # Another concept's display: wrong here, right elsewhere in the system.
+            other = next((d for d in others if d != display), "")
             designations = [d["value"] for d in concept.designations if "value" in d]
             shown = [
                 None,
@@ -142,6 +145,7 @@ def _validate_queries(store: Store) -> Iterator[str]:
                 display.replace(" ", "  "),
                 *designations,
                 "Wrong thing",
+                other,
                 'Quoted "display" \\ with backslash',
                 "Ünïcödé display ✓",
                 "x" * 600,
