@@ -70,6 +70,15 @@ BACKLOG = 4096
     "no memo either, so every answer is computed). Env: NICE_TX_CACHE_SIZE.",
 )
 @click.option(
+    "--lanes/--no-lanes",
+    default=True,
+    show_default=True,
+    envvar="NICE_TX_LANES",
+    help="Answer plain coded GETs ($translate, $validate-code) from tables compiled from the "
+    "content at start (the same answers, sooner); --no-lanes runs every request's operation. "
+    "Env: NICE_TX_LANES (1/0).",
+)
+@click.option(
     "--budget",
     default=REQUEST_BUDGET_S,
     show_default=True,
@@ -110,6 +119,7 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
     cors_origins: tuple[str, ...],
     auth_token: str | None,
     cache_size: int,
+    lanes: bool,
     budget: float,
     max_connections: int,
     closure_db: str | None,
@@ -142,7 +152,8 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
         auth_token,
         cache_size,
         budget,
-        closure_database(closure_db, workers),
+        lanes=lanes,
+        closure_db=closure_database(closure_db, workers),
     )
     os.environ.update(settings.to_env(), NICE_TX_LOAD_REPORTED="1")
     click.echo(
