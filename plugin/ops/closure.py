@@ -65,23 +65,24 @@ def _since(text: str) -> int:
     return int(text)
 
 
+def _reinitialise(name: str, why: str) -> FhirError:
+    """FHIR: 422 when the terminology under a table changed; the client must initialise the
+    table again and resubmit its concepts."""
+    return FhirError("business-rule", f'closure "{name}" must be reinitialized: {why}', ("name",))
+
+
 def _unchanged(store: Store, state: TableState) -> None:
-    """Refuse a table whose code systems now resolve to another version (FHIR: 422, the client
-    must initialise the table again and resubmit its concepts)."""
+    """Refuse a table whose code systems now resolve to another version (or not at all)."""
     for system, pinned, cs_version in {(m.system, m.pinned, m.cs_version) for m in state.members}:
         entry = store.resolve("CodeSystem", system, pinned or None)
         now = (entry.version or "") if entry is not None else None
         if now != cs_version:
             was = f"{system}|{cs_version}" if cs_version else system
             became = "is no longer known" if now is None else f"is now version '{now}'"
-            raise FhirError(
-                "business-rule",
-                f'closure "{state.name}" must be reinitialized: {was} {became}',
-                ("name",),
-            )
+            raise _reinitialise(state.name, f"{was} {became}")
 
 
-def _links(cs: CodeSystemIndex, members: list[tuple[Member, bool]]) -> list[ClosureLink]:
+def _links(cs: CodeSystemIndex, members: list[tuple[Member, bool]], name: str) -> list[ClosureLink]:
     """The entries among one code system version's members that involve a new member.
 
     `source` is-a `target` when $subsumes would answer that target `subsumes` source (target is
@@ -90,7 +91,12 @@ def _links(cs: CodeSystemIndex, members: list[tuple[Member, bool]]) -> list[Clos
     Each member's ancestors are read once, so a call costs the size of those ancestor sets,
     not the square of the table.
     """
-    canon = [concept_code(cs, m.code, "concept") for m, _ in members]
+    canon = []
+    for m, _ in members:
+        concept = cs.get(m.code)
+        if concept is None:  # only an earlier member can be missing: new ones were checked
+            raise _reinitialise(name, f"{m.code} is no longer a code of {cs.url}")
+        canon.append(concept.code)
     by_canon: dict[str, list[int]] = {}
     for i, c in enumerate(canon):
         by_canon.setdefault(c, []).append(i)
@@ -115,7 +121,7 @@ def _add(
 ) -> tuple[list[Member], list[ClosureLink]]:
     """The new members among `codings` and the new entries they bring (see `ClosureTables`)."""
     _unchanged(store, state)
-    seen = {(m.system, m.pinned, m.code) for m in state.members}
+    seen = {(m.system, m.cs_version, m.code) for m in state.members}
     systems: dict[tuple[str, str], CodeSystemIndex] = {}
     new: list[Member] = []
     for i, coding in enumerate(codings):
@@ -124,17 +130,18 @@ def _add(
         if not system:
             raise invalid(f"{where} has no system: closure tables relate codes of a system", where)
         cs = resolve_system(store, system, pinned, where)
-        concept_code(cs, code, where)  # 404 for a code the system does not define
+        concept_code(cs, code, where)  # 400 for a code the system does not define
         member = Member(cs.url, pinned or "", code, cs.version or "")
         systems[(member.system, member.cs_version)] = cs
-        if (member.system, member.pinned, member.code) not in seen:
-            seen.add((member.system, member.pinned, member.code))
+        # A code is the same member whether its Coding named the version it resolves to or not.
+        if (member.system, member.cs_version, member.code) not in seen:
+            seen.add((member.system, member.cs_version, member.code))
             new.append(member)
     links: list[ClosureLink] = []
     for key, cs in systems.items():
         group = [(m, False) for m in state.members if (m.system, m.cs_version) == key]
         group += [(m, True) for m in new if (m.system, m.cs_version) == key]
-        links += _links(cs, group)
+        links += _links(cs, group, state.name)
     return new, links
 
 

@@ -364,3 +364,44 @@ def test_capabilities_declare_closure(client: Any, base: str) -> None:
         "const": "ConceptMap"
     }
     assert f"/{base}/ConceptMap/{{id}}/$closure" not in paths
+
+
+def test_a_coding_naming_its_version_is_the_same_member(client: Any) -> None:
+    name = _table()
+    _ok(_call(client, "r4", "post", name), "r4")
+    _ok(_call(client, "r4", "post", name, ((OPCS, "J12"),)), "r4")
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [
+            {"name": "name", "valueString": name},
+            {"name": "concept", "valueCoding": {"system": OPCS, "version": "4.6", "code": "J12"}},
+            {"name": "concept", "valueCoding": {"system": OPCS, "code": "J12.7"}},
+        ],
+    }
+    # J12|4.6 is the J12 the table holds: no "J12 equal J12", one entry for J12.7.
+    assert _entries(_ok(client.post("/r4/$closure", json=body), "r4"), "r4") == {
+        (OPCS, "J12.7", "J12", "subsumes")
+    }
+
+
+def test_a_code_gone_from_the_same_version_asks_for_reinitialisation(tmp_path: Path) -> None:
+    import json
+
+    from plugin.content.loader import build_store
+
+    db = tmp_path / "closure.sqlite3"
+    apps = []
+    for folder, concepts in (("full", ["circle", "square"]), ("less", ["square"])):
+        cs = _cs("1")
+        cs["concept"][0]["concept"] = [{"code": c} for c in concepts]
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "cs.json").write_text(json.dumps(cs))
+        store, _ = build_store([tmp_path / folder])
+        apps.append(TestClient(create_app(store, closures=ClosureTables(db))))
+    full, less = apps
+    system = "http://example.org/fhir/CodeSystem/shapes"
+    name = _table()
+    _ok(_call(full, "r4", "post", name), "r4")
+    _ok(_call(full, "r4", "post", name, ((system, "circle"),)), "r4")
+    issue = _outcome(_call(less, "r4", "post", name, ((system, "shape"),)), 422, "business-rule")
+    assert "circle is no longer a code" in issue["details"]["text"]
