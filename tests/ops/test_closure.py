@@ -405,3 +405,12 @@ def test_a_code_gone_from_the_same_version_asks_for_reinitialisation(tmp_path: P
     _ok(_call(full, "r4", "post", name, ((system, "circle"),)), "r4")
     issue = _outcome(_call(less, "r4", "post", name, ((system, "shape"),)), 422, "business-rule")
     assert "circle is no longer a code" in issue["details"]["text"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_closure_leaves_the_event_loop(method: str) -> None:
+    """A $closure call may wait for another worker's transaction and for a disk sync: it runs
+    in the worker thread, so health probes and cheap requests are answered meanwhile."""
+    from plugin.api.limits import is_heavy_request
+
+    assert is_heavy_request("closure", method, "100")
