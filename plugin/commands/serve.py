@@ -186,11 +186,14 @@ def default_closure_db() -> Path:
 def closure_database(given: str | None, workers: int) -> str:
     """The closure tables' database for this server, checked before any worker starts.
 
-    A path the user gave must be usable (else the server does not start); the default one, when
-    its folder cannot be written (a read-only home), gives way to a file in a fresh temporary
-    folder, with a warning: every worker still shares it, but it does not outlive the server.
+    The database is created (or opened) here, before any worker starts. A path the user gave
+    must be usable (else the server does not start); the default one, when it cannot be written
+    (a read-only home), gives way to a file in a fresh temporary folder, with a warning: every
+    worker still shares it, but the next start uses another one.
     """
-    from plugin.content.closure import MEMORY
+    import sqlite3
+
+    from plugin.content.closure import MEMORY, ClosureTables
 
     if given == MEMORY:
         if workers > 1:
@@ -204,15 +207,22 @@ def closure_database(given: str | None, workers: int) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not os.access(path.parent, os.W_OK):
             raise PermissionError(f"{path.parent} is not writable")
-    except OSError as exc:
+        # Created here, once, before any worker starts: the workers never race to create it.
+        tables = ClosureTables(path)
+        tables.check()
+        tables.close()
+    except (OSError, sqlite3.Error, ValueError) as exc:
         if given:
             raise click.UsageError(f"--closure-db {given}: {exc}") from None
         import tempfile
 
         path = Path(tempfile.mkdtemp(prefix="nice-tx-closure-")) / "closure.sqlite3"
+        tables = ClosureTables(path)
+        tables.check()
+        tables.close()
         click.echo(
             f"warning: closure tables cannot be kept in the default folder ({exc}); using "
-            f"{path}, which does not outlive the server (set --closure-db)",
+            f"{path}, which the next start does not reuse (set --closure-db)",
             err=True,
         )
     return str(path.resolve())

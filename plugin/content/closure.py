@@ -153,11 +153,13 @@ class ClosureTables:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            conn = self._connect()
             try:
+                conn = self._connect()
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise _busy(exc) from None
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise _busy(exc) from None
+                raise
             try:
                 yield conn
                 conn.execute("COMMIT")

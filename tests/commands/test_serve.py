@@ -133,7 +133,7 @@ def test_closure_tables_default_to_the_state_folder(
     assert result.exit_code == 0, result.output
     db = no_listen["env"]["NICE_TX_CLOSURE_DB"]
     assert db == str((tmp_path / "state" / "nice-tx" / "closure.sqlite3").resolve())
-    assert (tmp_path / "state" / "nice-tx").is_dir()
+    assert (tmp_path / "state" / "nice-tx" / "closure.sqlite3").is_file()  # made before workers
 
 
 def test_closure_tables_in_memory_only_with_one_worker(no_listen: dict[str, Any]) -> None:
