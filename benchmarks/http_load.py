@@ -52,6 +52,8 @@ HELLO = "granian: bare ASGI hello GET"
 HELLO_POST = "granian: bare ASGI hello POST (reads body)"
 CODED = "$translate GET coded, cache on (one request)"
 CODED_OFF = "$translate GET coded, cache off"
+CODED_NO_LANES = "$translate GET coded, cache and lanes off"
+VARIED_NO_LANES = "varied GETs, cache and lanes off"
 PEER_ROW = "node {}: $translate GET"
 FASTEST_PEER = "fastest Node peer"
 VARIED = "varied GETs, cache off"
@@ -296,10 +298,13 @@ def main() -> None:
             g_hello = up("granian hello", [*granian, "hello:app"], env={"PYTHONPATH": str(HERE)})
             g_app = up("nice-tx serve", serve, LOOKUP)
             g_off = up("nice-tx serve --cache-size 0", off, LOOKUP)
+            # Every request through its operation: what the lanes save.
+            g_slow = up("nice-tx serve --cache-size 0 --no-lanes", [*off, "--no-lanes"], LOOKUP)
             rows = [
                 Row(HELLO, g_hello, "/"),
                 Row(CODED, g_app, TRANSLATE),
                 Row(CODED_OFF, g_off, TRANSLATE),
+                Row(CODED_NO_LANES, g_slow, TRANSLATE),
             ]
             if opts.baseline is not None:
                 # `python -m plugin` imports the package of its working directory first.
@@ -315,6 +320,7 @@ def main() -> None:
             if use_wrk:
                 paths = lua_paths(varied(opts.varied))
                 rows.append(Row(VARIED, g_off, "/", script=paths))
+                rows.append(Row(VARIED_NO_LANES, g_slow, "/", script=paths))
                 # The same script against the hello: what cycling through paths costs wrk.
                 rows.append(Row(HELLO_VARIED, g_hello, "/", script=paths))
                 bodies = descriptions(opts.texts)
@@ -424,6 +430,8 @@ def report(
     bases: dict[str, tuple[str, str, float | None]] = {
         CODED: (HELLO, "x hello", 0.85),
         CODED_OFF: (FASTEST_PEER, "x fastest Node peer", 1.0),
+        CODED_NO_LANES: (CODED_OFF, "x lanes on", None),
+        VARIED_NO_LANES: (VARIED, "x lanes on", None),
         VARIED: (CODED_OFF, "x coded GET off", 0.8),
         HELLO_VARIED: (HELLO, "x hello GET", None),
         BASELINE: (CODED_OFF, "x this commit", None),

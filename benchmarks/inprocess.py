@@ -1,7 +1,9 @@
 """In-process cost of one request through the functions the HTTP routes use.
 
-Compute path (every memo off, as `--cache-size 0` serves): parse the query (or Parameters body)
--> operation -> render -> JSON bytes, the calls the dispatcher makes (plugin/api/dispatch.py).
+Lane rows: the plain coded GETs as the dispatcher serves them first (plugin/ops/lanes.py): the
+query string -> the answer, from tables compiled at load (no memo of answers).
+Operation rows (every memo off, as `--cache-size 0` serves): parse the query (or Parameters body)
+-> operation -> render -> JSON bytes, what the dispatcher runs when a lane declines.
 Memo path (a repeat): the ResponseCache lookup a served request goes through first.
 
     python benchmarks/inprocess.py [--rounds 15] [--text-body benchmarks/text-translate.json]
@@ -37,6 +39,7 @@ from plugin.content.store import Store
 from plugin.errors import FhirError
 from plugin.jsonio import dumps, loads
 from plugin.ops import lookup, translate, validate_code
+from plugin.ops.lanes import TranslateLane, ValidateLane
 from plugin.ops.operation import Operation
 from plugin.ops.params import parse_parameters, parse_query_string
 from plugin.text import memoise
@@ -47,6 +50,10 @@ OPCS4 = "http://fhir.hl7.org.uk/CodeSystem/OPCS-4"
 TRANSLATE_Q = f"system={PROCEDURE}&code=mwa-liver-percutaneous"
 VALIDATE_Q = f"url={OPCS4}&code=J12.7"
 LOOKUP_Q = f"system={OPCS4}&code=J12.7"
+NO_MATCH_Q = f"system={PROCEDURE}&code=mwa-liver-1234"
+REVERSE_Q = f"system={OPCS4}&code=J12.7&reverse=true"
+WRONG_Q = f"url={OPCS4}&code=J12.7&display=Percutaneous%20ablation%20(1234)"
+UNLISTED_Q = f"url={OPCS4}&code=A01.1&display=x1234"
 MEMO = "ConceptMap/$translate"
 
 
@@ -236,17 +243,22 @@ def main() -> None:
     memoise(store, False)  # compute rows: the recogniser reads every text afresh
     n = opts.per_round
     tr, vc, lk = translate.OPERATION, validate_code.CODESYSTEM, lookup.OPERATION
+    translate_lane, validate_lane = TranslateLane(store, False), ValidateLane(store, False)
     timed = [
+        Timed("$translate GET coded, lane", lambda: translate_lane(TRANSLATE_Q), "<= 3"),
+        Timed("$translate GET no match, lane", lambda: translate_lane(NO_MATCH_Q)),
+        Timed("$translate GET reverse, lane", lambda: translate_lane(REVERSE_Q)),
+        Timed("$validate-code GET, lane", lambda: validate_lane(VALIDATE_Q), "<= 5"),
+        Timed("$validate-code GET wrong display, lane", lambda: validate_lane(WRONG_Q)),
+        Timed("$validate-code GET unlisted code, lane", lambda: validate_lane(UNLISTED_Q)),
         Timed(
-            "$translate GET coded, computed",
+            "$translate GET coded, operation (no lane)",
             get_path(tr, "ConceptMap", TRANSLATE_Q, store),
-            "<= 3",
         ),
-        Timed("$translate GET coded, memo hit", memo_path(f"/r4/{MEMO}", TRANSLATE_Q), "<= 5"),
+        Timed("$translate GET coded, memo hit", memo_path(f"/r4/{MEMO}", TRANSLATE_Q)),
         Timed(
-            "$validate-code GET, computed",
+            "$validate-code GET, operation (no lane)",
             get_path(vc, "CodeSystem", VALIDATE_Q, store),
-            "<= 5",
         ),
         Timed("$lookup GET, computed", get_path(lk, "CodeSystem", LOOKUP_Q, store)),
     ]
@@ -261,7 +273,8 @@ def main() -> None:
                 per_round=10,
             ),
         ]
-    timed[1:1] = stages(store)
+    after = next(i for i, t in enumerate(timed) if t.name.startswith("$translate GET coded, op"))
+    timed[after + 1 : after + 1] = stages(store)
     with tempfile.TemporaryDirectory() as tmp:
         for count in (int(c) for c in opts.maps.split(",")):
             maps, _ = build_store([write_maps(Path(tmp) / f"maps-{count}", count)])

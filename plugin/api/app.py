@@ -32,10 +32,13 @@ def create_app(
     store: Store | None = None,
     content: Sequence[Path] = (),
     budget: float | None = REQUEST_BUDGET_S,
+    lanes: bool = True,
 ) -> FhirApp:
     """The ASGI app: FHIR R4 at `/r4` and R5 at `/r5` over `store` (default: built-in content).
 
-    Every operation runs under `budget` seconds of work (None: unbounded).
+    Every operation runs under `budget` seconds of work (None: unbounded). With `lanes`, plain
+    coded GETs are answered from tables compiled now from the content (`plugin.ops.lanes`);
+    without, `app.compile_lanes()` may compile them later.
     """
     if store is None:
         store, _ = build_store(content)
@@ -69,6 +72,8 @@ def create_app(
         app.router.routes.append(Mount(f"/{base}", routes=routes))
     # The operation paths are answered before FastAPI's routing (plugin/api/dispatch.py).
     app.operations = table(OPERATIONS, bases)
+    if lanes:
+        app.compile_lanes()
     app.budget = budget
 
     async def http_error(request: Request, exc: Exception) -> Response:

@@ -23,6 +23,7 @@ from plugin.content.store import Store
 from plugin.content.supplements import with_supplements
 from plugin.errors import invalid, not_found
 from plugin.jsonio import dumps
+from plugin.ops.lanes import Lane, lanes
 from plugin.ops.operation import Context, Operation
 from plugin.ops.params import Args, parse_parameters, parse_query_string
 from plugin.types import Resource
@@ -89,8 +90,19 @@ class FhirApp(FastAPI):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.operations: Table = {}
+        # Plain coded GETs answered from tables compiled at load (plugin/ops/lanes.py).
+        self.lanes: dict[tuple[str, str, str], Lane] = {}
         # Seconds of work each operation request may take (None: unbounded); see `limits`.
         self.budget: float | None = None
+
+    def compile_lanes(self) -> None:
+        """Compile the lanes of every base of the dispatch table (`plugin.ops.lanes`).
+
+        Safe to run in a thread while the app serves: until the one assignment at the end,
+        every request runs its operation.
+        """
+        bases = {base: (store, r5) for (base, _, _), (_, _, store, r5) in self.operations.items()}
+        self.lanes = lanes(bases)
 
     def stores(self) -> list[Store]:
         """The store each FHIR base serves (a base's view of the content), once each."""
@@ -100,27 +112,33 @@ class FhirApp(FastAPI):
         """Serve (base, type, $op) and (base, type, id, $op); anything else goes to FastAPI."""
         if scope["type"] == "http" and scope["method"] in ("GET", "POST") and self.operations:
             seg = scope["path"].split("/")
-            found, rid = None, None
+            found, rid, lane = None, None, None
             if len(seg) == 4:
-                found = self.operations.get((seg[1], seg[2], seg[3]))
+                key = (seg[1], seg[2], seg[3])
+                found = self.operations.get(key)
+                if scope["method"] == "GET":
+                    lane = self.lanes.get(key)
             elif len(seg) == 5 and seg[3]:
                 found, rid = self.operations.get((seg[1], seg[2], seg[4])), seg[3]
             if found is not None:
-                await _serve((found, rid), self.budget, scope, receive, send)
+                await _serve((found, rid, lane), self.budget, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 
 
 async def _serve(
-    target: tuple[Route, str | None],
+    target: tuple[Route, str | None, Lane | None],
     budget: float | None,
     scope: Scope,
     receive: Receive,
     send: Send,
 ) -> None:
     """Answer one operation request: headers, body or query -> arguments -> operation -> JSON,
-    under the request budget (in the worker thread when the request may be costly)."""
-    found, rid = target
+    under the request budget (in the worker thread when the request may be costly).
+
+    A lane, when the path has one, answers first; what it declines the operation answers.
+    """
+    found, rid, lane = target
     op = found[0]
     accept = language = ctype = length = None
     for name, value in scope["headers"]:
@@ -137,6 +155,11 @@ async def _serve(
     media = "application/fhir+json"
     try:
         media = negotiate_media(_format(query), accept)
+        # Lanes answer without the request's language (displays would depend on it).
+        content = _lane(lane, query) if lane is not None and language is None else None
+        if content is not None:
+            await _answer(send, 200, media, content)
+            return
         body = None
         if scope["method"] == "POST":
             check_length(length)
@@ -157,13 +180,28 @@ async def _serve(
         answer, status = error_answer(exc)
         media = "application/fhir+json"
         content = dumps(answer)
+    await _answer(send, status, media, content)
+
+
+def _lane(lane: Lane, query: str) -> bytes | None:
+    """The lane's answer; a lane that fails declines (the operation then answers)."""
+    try:
+        return lane(query)
+    except Exception:  # the operation answers what a lane cannot
+        return None
+
+
+_MEDIA = {m: m.encode() for m in ("application/fhir+json", "application/json")}
+
+
+async def _answer(send: Send, status: int, media: str, content: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-length", str(len(content)).encode()),
-                (b"content-type", media.encode()),
+                (b"content-length", b"%d" % len(content)),
+                (b"content-type", _MEDIA.get(media) or media.encode()),
             ],
         }
     )

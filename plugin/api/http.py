@@ -36,6 +36,7 @@ _JSON_TYPES = frozenset(
     }
 )
 _FORMATS = frozenset({"json", "application/json", "application/fhir+json", "text/json"})
+_PLAIN_ACCEPT = frozenset({"application/fhir+json", "*/*"})
 
 
 def _media(value: str) -> str:
@@ -61,7 +62,8 @@ def negotiate_media(fmt: str | None, accept: str | None) -> str:
                 status=NOT_ACCEPTABLE,
             )
         return "application/json" if _media(fmt) == "application/json" else FHIR_JSON
-    if not accept:
+    if not accept or accept in _PLAIN_ACCEPT:
+        # The Accept values clients send on nearly every request, answered without parsing.
         return FHIR_JSON
     ranges = [_media(r) for r in accept.split(",") if r.strip()]
     if not ranges or any(r in _JSON_TYPES for r in ranges):

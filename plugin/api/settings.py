@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ ENV_CORS = "NICE_TX_CORS_ORIGINS"
 ENV_TOKEN = "NICE_TX_AUTH_TOKEN"
 ENV_CACHE = "NICE_TX_CACHE_SIZE"
 ENV_BUDGET = "NICE_TX_BUDGET"
+ENV_LANES = "NICE_TX_LANES"
 # Set by `nice-tx serve` once it has printed the load report, so workers do not repeat it.
 ENV_REPORTED = "NICE_TX_LOAD_REPORTED"
 
@@ -30,13 +32,15 @@ ENV_REPORTED = "NICE_TX_LOAD_REPORTED"
 @dataclass(frozen=True)
 class Settings:
     """What a deployment may change: extra content, CORS origins, a bearer token, cache size,
-    the work budget of one request (seconds; 0 = unbounded)."""
+    the work budget of one request (seconds; 0 = unbounded), and whether the lanes answer
+    plain coded GETs (`plugin.ops.lanes`; off, every request runs its operation)."""
 
     content: tuple[Path, ...] = ()
     cors_origins: tuple[str, ...] = ()
     token: str | None = None
     cache_size: int = DEFAULT_SIZE
     budget: float = REQUEST_BUDGET_S
+    lanes: bool = True
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -48,7 +52,12 @@ class Settings:
         size = env.get(ENV_CACHE, "")
         cache = int(size) if size.isdigit() else DEFAULT_SIZE
         return Settings(
-            content, origins, env.get(ENV_TOKEN) or None, cache, _seconds(env.get(ENV_BUDGET))
+            content,
+            origins,
+            env.get(ENV_TOKEN) or None,
+            cache,
+            _seconds(env.get(ENV_BUDGET)),
+            lanes=env.get(ENV_LANES, "1") != "0",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -58,6 +67,7 @@ class Settings:
             ENV_CORS: ",".join(self.cors_origins),
             ENV_CACHE: str(self.cache_size),
             ENV_BUDGET: repr(self.budget),
+            ENV_LANES: "1" if self.lanes else "0",
         }
         if self.token:
             out[ENV_TOKEN] = self.token
@@ -86,7 +96,11 @@ def build_app(settings: Settings) -> ASGIApp:
     if os.environ.get(ENV_REPORTED):
         loader_log.setLevel(logging.ERROR)
     store, _ = build_store(settings.content)
-    app = create_app(store, budget=settings.budget or None)
+    app = create_app(store, budget=settings.budget or None, lanes=False)
+    if settings.lanes:
+        # Compiled beside the first requests, not before them: the server answers from its
+        # first moment (every request runs its operation until the lanes are in place).
+        threading.Thread(target=app.compile_lanes, name="nice-tx-lanes", daemon=True).start()
     if settings.cache_size == 0:
         # No memo of answers at any layer: the free-text recogniser forgets its readings too,
         # in every view of the content a FHIR base serves.

@@ -70,6 +70,15 @@ BACKLOG = 4096
     "no memo either, so every answer is computed). Env: NICE_TX_CACHE_SIZE.",
 )
 @click.option(
+    "--lanes/--no-lanes",
+    default=True,
+    show_default=True,
+    envvar="NICE_TX_LANES",
+    help="Answer plain coded GETs ($translate, $validate-code) from tables compiled from the "
+    "content at start (the same answers, sooner); --no-lanes runs every request's operation. "
+    "Env: NICE_TX_LANES (1/0).",
+)
+@click.option(
     "--budget",
     default=REQUEST_BUDGET_S,
     show_default=True,
@@ -103,6 +112,7 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
     cors_origins: tuple[str, ...],
     auth_token: str | None,
     cache_size: int,
+    lanes: bool,
     budget: float,
     max_connections: int,
     log_level: str,
@@ -129,7 +139,12 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
         cors_origins = Settings.from_env().cors_origins
     load(content, strict)  # the report; each worker loads the same content itself
     settings = Settings(
-        tuple(p.resolve() for p in content), cors_origins, auth_token, cache_size, budget
+        tuple(p.resolve() for p in content),
+        cors_origins,
+        auth_token,
+        cache_size,
+        budget,
+        lanes=lanes,
     )
     os.environ.update(settings.to_env(), NICE_TX_LOAD_REPORTED="1")
     click.echo(

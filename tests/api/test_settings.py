@@ -56,3 +56,23 @@ def test_build_app_loads_extra_content(tmp_path: Path) -> None:
         params={"system": "http://example.org/fhir/CodeSystem/t", "code": "a"},
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("lanes", [True, False])
+def test_lanes_setting_reaches_workers_and_answers_alike(lanes: bool) -> None:
+    s = Settings(lanes=lanes)
+    assert Settings.from_env(s.to_env()) == s
+    client = TestClient(build_app(s))
+    response = client.get(
+        "/r4/CodeSystem/$validate-code",
+        params={"url": "http://fhir.hl7.org.uk/CodeSystem/OPCS-4", "code": "J12.7"},
+    )
+    assert response.status_code == 200
+    assert response.json()["parameter"][0] == {"name": "result", "valueBoolean": True}
+
+
+def test_no_lanes_compiles_none() -> None:
+    from plugin.api.app import create_app
+
+    assert create_app(lanes=False).lanes == {}
+    assert len(create_app().lanes) == 4  # $translate and $validate-code on /r4 and /r5
