@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
-import time
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import calibration, per_call, pin_to_one_core
 
 from plugin import code_description
 
@@ -41,36 +44,19 @@ def notes(count: int, words: int = WORDS) -> list[str]:
     return out
 
 
-def calibration() -> float:
-    """Microseconds for sum(range(1000)): a machine-speed reference."""
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(2000):
-            sum(range(1000))
-        best = min(best, (time.perf_counter() - start) / 2000 * 1e6)
-    return best
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--notes", type=int, default=200)
     a = ap.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    pin_to_one_core()
     texts = notes(a.notes)
     code_description(texts[0])  # build the vocabulary and rules once
-    wall, cpu = [], []
-    for t in texts:
-        w0, c0 = time.perf_counter(), time.process_time()
-        code_description(t)
-        wall.append((time.perf_counter() - w0) * 1e3)
-        cpu.append((time.process_time() - c0) * 1e3)
+    wall, cpu = per_call(code_description, texts, scale=1e3)
     size = statistics.median(len(t.split()) for t in texts)
     print(f"calibration: sum(range(1000)) = {calibration():.1f} us")
     print(
-        f"long notes: median {statistics.median(wall):.2f} ms wall, "
-        f"{statistics.median(cpu):.2f} ms CPU per note ({a.notes} notes, median {size:.0f} words)"
+        f"long notes: median {wall:.2f} ms wall, "
+        f"{cpu:.2f} ms CPU per note ({a.notes} notes, median {size:.0f} words)"
     )
 
 

@@ -19,12 +19,15 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import random
-import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import calibration, per_call, pin_to_one_core
 
 from plugin import code_description
 from plugin.bulk import code_file
@@ -70,29 +73,11 @@ def descriptions() -> list[str]:
     return out
 
 
-def calibration() -> float:
-    """Microseconds for sum(range(1000)): a machine-speed reference."""
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(2000):
-            sum(range(1000))
-        best = min(best, (time.perf_counter() - start) / 2000 * 1e6)
-    return best
-
-
 def latency(texts: list[str], repeat: int = 20) -> tuple[float, float]:
     """Median (wall, CPU) microseconds per description."""
     for t in texts:  # warm: vocabulary, approximate-word cache, engine cache
         code_description(t)
-    wall, cpu = [], []
-    for t in texts:
-        w0, c0 = time.perf_counter(), time.process_time()
-        for _ in range(repeat):
-            code_description(t)
-        wall.append((time.perf_counter() - w0) / repeat * 1e6)
-        cpu.append((time.process_time() - c0) / repeat * 1e6)
-    return statistics.median(wall), statistics.median(cpu)
+    return per_call(code_description, texts, repeat=repeat)
 
 
 def bulk(
@@ -120,8 +105,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--sample", type=int, default=2000, help="descriptions timed for latency")
     a = ap.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    pin_to_one_core()
     texts = descriptions()
     print(f"calibration: sum(range(1000)) = {calibration():.1f} us")
     wall, cpu = latency(texts[: a.sample])

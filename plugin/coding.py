@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from plugin.content.conceptmap import canonical_coding
 from plugin.content.store import Store
 from plugin.ops.mapping import TranslateRequest, translate
-from plugin.ops.translate import text_request
+from plugin.ops.translate import text_request, translate_explained
 from plugin.outcomes import ASSERTING, TextMention, TranslateOutcome
 from plugin.text import matcher_for
 from plugin.text.explain import annotate, unrecognised_text
@@ -271,9 +271,8 @@ class Coder:
         text = " ".join(f"{system}|{code}" for system, code in codings)
         return CodedDescription(text, outcome.result, outcome.message or "", codes, (), (), reasons)
 
-    def code(self, text: str) -> CodedDescription:
-        """Code one description: the same reading, engine and explanation as `$translate`."""
-        req = text_request(text, self.store)
+    def _outcome(self, req: TranslateRequest) -> TranslateOutcome:
+        """The engine's answer for a description's codings and dependencies (cached)."""
         key = (tuple(req.codings), req.dependencies)
         outcome = self._engine.get(key)
         if outcome is None:
@@ -281,16 +280,28 @@ class Coder:
             if len(self._engine) >= _ENGINE_CACHE_LIMIT:
                 self._engine.clear()
             self._engine[key] = outcome
+        return outcome
+
+    def code(self, text: str) -> CodedDescription:
+        """Code one description: the same reading, engine and explanation as `$translate`,
+        including its note when the description is longer than is read."""
+        req = text_request(text, self.store)
         assert req.reading is not None
         reading = req.reading
-        if reading.long:
-            # a long note: its reading is not reused, so it is explained directly
-            explained = annotate(outcome, reading, self.vocab)
+        if reading.long or req.unread_from is not None:
+            # a long note: its reading is not reused, so it is explained directly; one longer
+            # than is read by $translate's own rule, with its note that the rest was not read
+            explained = (
+                translate_explained(req, self.store)
+                if req.unread_from is not None
+                else annotate(self._outcome(req), reading, self.vocab)
+            )
             result = explained.result
             codes, reasons = _result(explained)
             message = explained.message or ""
             mentions = explained.mentions
         else:
+            outcome = self._outcome(req)
             tkey = (reading.key, bool(reading.unrecognised), bool(text.strip()))
             template = self._templates.get(tkey)
             if template is None:

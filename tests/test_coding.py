@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 import plugin
 from plugin import CodedDescription, code_description
+from plugin.cli import main as cli_main
 from plugin.coding import Coder
+from plugin.config import MAX_DESCRIPTION_CHARS
 from plugin.ops.mapping import translate
 from plugin.ops.translate import text_request
 from plugin.text.explain import annotate
@@ -86,3 +92,60 @@ def test_to_dict_has_every_field() -> None:
     assert [set(c) for c in d["codes"]] == [set(c._fields) for c in r.codes]
     assert [set(t) for t in d["terms"]] == [set(t._fields) for t in r.terms]
     assert d["codes"][0] == r.codes[0]._asdict()
+
+
+def _over_long(filler: str) -> str:
+    """A description longer than is read: many words, or one endless word (few tokens)."""
+    head = "percutaneous microwave ablation of liver metastases under ultrasound"
+    return head + filler * (MAX_DESCRIPTION_CHARS + 500) + " open approach"
+
+
+def _http_message(client: Any, text: str) -> str:
+    body = {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "codeableConcept", "valueCodeableConcept": {"text": text}}],
+    }
+    answer = client.post("/r4/ConceptMap/$translate", json=body).json()
+    return str(next(p["valueString"] for p in answer["parameter"] if p["name"] == "message"))
+
+
+def _by_path(path: str, text: str, tmp_path: Path) -> str:
+    """The message of one description coded by the Python API, the CLI or a bulk file."""
+    if path == "code_description":
+        return code_description(text).message
+    if path == "Coder":
+        return Coder().code(text).message
+    if path == "cli --json":
+        out = CliRunner().invoke(cli_main, ["code", "--json", text])
+        return str(json.loads(out.stdout)["message"])
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    with source.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["id", "text"], ["1", text]])
+    done = CliRunner().invoke(cli_main, ["code", "--input", str(source), "--output", str(target)])
+    assert done.exit_code == 0, done.output
+    with target.open(newline="", encoding="utf-8") as fh:
+        return str(next(csv.DictReader(fh))["message"])
+
+
+@pytest.mark.parametrize("path", ["code_description", "Coder", "cli --json", "bulk csv"])
+@pytest.mark.parametrize("filler", [" observed", "x"])
+def test_the_rest_not_read_note_on_every_path(
+    client: Any, tmp_path: Path, path: str, filler: str
+) -> None:
+    """Over-long text: every path reads the same head and says the rest was not read, in the
+    words $translate uses over HTTP."""
+    text = _over_long(filler)
+    note = (
+        f"Only the first {MAX_DESCRIPTION_CHARS} characters of the {len(text)}-character "
+        "description were read."
+    )
+    message = _by_path(path, text, tmp_path)
+    assert message.endswith(note)
+    assert message == _http_message(client, text)
+
+
+@pytest.mark.parametrize("path", ["code_description", "cli --json"])
+def test_no_note_within_the_limit(tmp_path: Path, path: str) -> None:
+    assert "were read" not in _by_path(
+        path, "open microwave ablation of liver metastases", tmp_path
+    )

@@ -7,6 +7,8 @@ Layout of the folder (`nice-tx serve --content DIR` and `nice-tx package --conte
     DIR/valuesets/*.json
     DIR/conceptmaps/ipgNNN-coding.json
     DIR/structuredefinitions/compiled-from.json   the definition of the provenance extension
+    DIR/pack.json                  the pack's manifest (id, package name, title, folders), as
+                                   the built-in pack's: the loader names the pack by its title
 """
 
 from __future__ import annotations
@@ -21,15 +23,18 @@ from plugin.compile.fhir import build_pack
 from plugin.compile.known import Known, known
 from plugin.compile.page import read_page
 from plugin.compile.rules import build_rules
+from plugin.content.builtin import MANIFEST, PackInfo, manifest_document
 from plugin.content.loader import IGNORE_MARKER
 
 Doc = dict[str, Any]
 _FOLDERS = {
+    "StructureDefinition": "structuredefinitions",
     "CodeSystem": "codesystems",
     "ValueSet": "valuesets",
     "ConceptMap": "conceptmaps",
-    "StructureDefinition": "structuredefinitions",
 }
+# A manifest lists this many guidances by number in the pack id; more are counted.
+_IDS_NAMED = 4
 # The definition of the extension that says where a compiled map comes from, for validators.
 COMPILED_FROM_SD = Path(__file__).parent / "compiled-from.structuredefinition.json"
 
@@ -126,4 +131,47 @@ def write_pack(compiled: list[Compiled], out: Path) -> list[Path]:
             path = folder / f"{r['id']}.json"
             path.write_text(json.dumps(r, indent=2, ensure_ascii=False) + "\n")
             written.append(path)
+    info = pack_manifest(_rules_in(rules_dir), [f for f in _FOLDERS.values() if (out / f).is_dir()])
+    if info is not None:
+        path = out / MANIFEST
+        path.write_text(json.dumps(manifest_document(info), indent=2, ensure_ascii=False) + "\n")
+        written.append(path)
     return written
+
+
+def _rules_in(rules_dir: Path) -> list[Doc]:
+    """Every guidance's rules in the pack folder: those just written and those of an earlier
+    compile into the same folder, whose resources are there too."""
+    found = []
+    for path in sorted(rules_dir.glob("*.json")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not rules of ours: the manifest describes what it can read
+        if isinstance(doc, dict) and isinstance(doc.get("ipg"), int):
+            found.append(doc)
+    return found
+
+
+def pack_manifest(rules: list[Doc], folders: list[str]) -> PackInfo | None:
+    """The manifest of a compiled pack holding these guidances' rules (None for none): an id
+    and package name from the IPG numbers, a title the CapabilityStatement shows, a
+    description naming each guidance, its page and how complete the page was."""
+    if not rules:
+        return None
+    rules = sorted(rules, key=lambda r: int(r["ipg"]))
+    ipgs = [f"IPG{r['ipg']}" for r in rules]
+    key = "-".join(ipgs) if len(ipgs) <= _IDS_NAMED else f"{ipgs[0]}-and-{len(ipgs) - 1}-more"
+    named = ipgs[0] if len(ipgs) == 1 else f"{', '.join(ipgs[:-1])} and {ipgs[-1]}"
+    about = "; ".join(
+        f"{i}{': ' + r['title'] if r.get('title') else ''} "
+        f"(page {r['source']['page_file']}, {r['source']['completeness']})"
+        for i, r in zip(ipgs, rules, strict=True)
+    )
+    return PackInfo(
+        id=f"compiled-{key.lower()}",
+        name=f"nice-tx.compiled-{key.lower()}",
+        title=f"NICE {named} coding rules (compiled)",
+        description=f"Coding rules compiled by nice-tx compile from NICE coding sections: {about}",
+        folders=tuple(folders),
+    )

@@ -46,6 +46,17 @@ def read_manifest(folder: Path) -> PackInfo | None:
         return None
 
 
+def manifest_document(info: PackInfo) -> dict[str, object]:
+    """The `pack.json` document of a manifest: what `read_manifest` reads back."""
+    return {
+        "id": info.id,
+        "name": info.name,
+        "title": info.title,
+        "description": info.description,
+        "folders": list(info.folders),
+    }
+
+
 @cache
 def manifest() -> PackInfo:
     """The built-in pack's manifest (installed wheel, else the source tree)."""

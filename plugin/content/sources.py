@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from plugin.content.builtin import MANIFEST, read_manifest
 from plugin.content.package import is_package, read_package
 
 # What reading a package or a file may raise: unreadable, truncated or corrupt archives.
@@ -61,7 +62,10 @@ def _read(path: Path) -> Document:
 
 
 def _folder(root: Path) -> Iterator[Document]:
-    """Every `*.json` below `root`, sorted per folder; links followed, each folder read once."""
+    """Every `*.json` below `root`, sorted per folder; links followed, each folder read once.
+    A pack's manifest (`pack.json` at the root, readable as one) describes the pack and is not
+    a resource: it is neither loaded nor refused."""
+    manifest = root / MANIFEST if read_manifest(root) is not None else None
     seen: set[str] = set()
     found = False
     stack: list[tuple[Path, int]] = [(root, 0)]
@@ -82,6 +86,8 @@ def _folder(root: Path) -> Iterator[Document]:
             continue
         below: list[tuple[Path, int]] = []
         for e in entries:
+            if manifest is not None and Path(e.path) == manifest:
+                continue
             for label, what in _entry(e, root, depth):
                 if isinstance(what, int):
                     below.append((Path(label), what))

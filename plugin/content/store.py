@@ -215,6 +215,20 @@ class Store:
             return self.parent.resolve(rtype, url, version)
         return None
 
+    def unversioned_fragment(self, url: str, code: str) -> Entry | None:
+        """An unversioned `content: fragment` CodeSystem of `url` that has `code`, else None.
+
+        FHIR resolves a code system reference without a version to the latest version, and a
+        fragment without a version has no place in that order (it sorts first, so it is never
+        chosen beside a versioned one); yet its codes are codes of the system. A request that
+        pins no version and does not find its code in the version chosen is answered from here:
+        a compiled guidance's OPCS-4 codes, when the page states no OPCS-4 version.
+        """
+        for e in self.versions("CodeSystem", url):
+            if e.version is None and is_fragment(e.resource) and e.index.get(code) is not None:
+                return e
+        return None
+
     def by_id(self, rtype: str, rid: str) -> Entry | None:
         """The resource with logical id `rid`."""
         found = self._ids.get((rtype, rid))

@@ -159,7 +159,8 @@ class TranslateLane:
         # Target-side codes a reverse request may find (a miss elsewhere is certain).
         self.reverse_listed: set[tuple[str, str]] = set()
         self.complete = True
-        for key in self._keys():
+        keys = list(dict.fromkeys(self._keys()))  # a code two groups list is compiled once
+        for key in keys:
             system, code, target, reverse = key
             for r4_names in (True, False):
                 params = _translate_params(system, code, target, reverse, r4_names)
@@ -169,7 +170,7 @@ class TranslateLane:
                     continue
                 self.answers[(*key, r4_names)] = answer
         # Each system the maps name, either way: a code of it that no map lists, either way.
-        systems = {k[0] for k in self._keys()} | {k[2] for k in self._keys() if k[2]}
+        systems = {k[0] for k in keys} | {k[2] for k in keys if k[2]}
         for system, reverse in itertools.product(sorted(systems), (False, True)):
             answer = run(**_translate_params(system, CODE_MARK, None, reverse, True))
             if answer is not None:

@@ -88,6 +88,11 @@ def _concept_of(ctx: Context) -> tuple[CodeSystemIndex, Concept]:
         raise invalid("Parameter 'code' needs a system", "system")
     cs = resolve_system(ctx.store, system, version, "system")
     concept = cs.get(code)
+    if concept is None and version is None:
+        # Unpinned: a code missing from the latest version may be in an unversioned fragment.
+        other = ctx.store.unversioned_fragment(cs.url, code)
+        if other is not None:
+            cs, concept = other.index, other.index.get(code)
     if concept is None:
         raise not_found(
             f"Unknown code '{code}' in the CodeSystem '{cs.url}' version '{cs.version}'", "code"

@@ -38,11 +38,15 @@ def _status(concept: Concept) -> str:
     return f"{stated[0]} and inactive" if stated else "inactive"
 
 
-def _code_system(store: Store, found: Finding, rules: Rules) -> Entry | None:
+def _version(found: Finding, rules: Rules) -> str | None:
+    """The version the coding is judged in: its own, else the request's rules', else None."""
+    stated = found.cand.version or found.cand.implied_version
+    return rules.versions.pick(found.system or "", stated, "") if rules.versions else stated
+
+
+def _code_system(store: Store, found: Finding, version: str | None) -> Entry | None:
     """The CodeSystem the coding names, or None with the finding that says why not."""
     cand, system = found.cand, found.system or ""
-    stated = cand.version or cand.implied_version
-    version = rules.versions.pick(system, stated, "") if rules.versions else stated
     entry = store.resolve("CodeSystem", system, version)
     if entry is None and store.resolve("ValueSet", system) is not None:
         found.issues.append(
@@ -126,12 +130,22 @@ def check_coding(store: Store, cand: Candidate, rules: Rules) -> Finding:
             cand, None, issues=[issue("Coding_has_no_system__cannot_validate", cand.whole)]
         )
     found = Finding(cand, canonical_system(cand.system))
-    entry = _code_system(store, found, rules)
+    version = _version(found, rules)
+    entry = _code_system(store, found, version)
     if entry is None:
         return found
-    found.entry = entry
     cs: CodeSystemIndex = entry.index
-    found.concept = concept = cs.get(cand.code)
+    concept = cs.get(cand.code)
+    if concept is None and version is None:
+        # Unpinned: a code missing from the latest version may be in an unversioned fragment.
+        other = store.unversioned_fragment(found.system or "", cand.code)
+        if other is not None:
+            entry, cs = other, other.index
+            concept = cs.get(cand.code)
+            # Known from a fragment a value set's expansion of the system did not read: one
+            # taking the system whole or by filter cannot decide membership from its members.
+            found.in_fragment = True
+    found.entry, found.concept = entry, concept
     if concept is None:
         _unknown_code(found, entry)
         return found

@@ -35,6 +35,7 @@ from tests.helpers import matches, params, part
 OPCS = "http://fhir.hl7.org.uk/CodeSystem/OPCS-4"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-uk"
 MAP_FILE = Path(__file__).resolve().parents[2] / "conceptmaps" / "ipg406-coding.json"
+SEED_SECTION = Path(__file__).resolve().parents[1] / "compile" / "sections" / "ipg406-seed.txt"
 DETERMINATE = "Percutaneous MWA of CRLM under US"
 AMBIGUOUS = "Microwave ablation of liver metastases under CT guidance"
 OUT_OF_SCOPE = "Radiofrequency ablation of colorectal liver metastases"
@@ -418,6 +419,9 @@ def test_csv_batch(server: Running, open_page: Opener, tmp_path: Path) -> None:
             assert row["icd10"] == " ".join(_sequence(answer, ICD10))
         results = {r["id"]: r["result"] for r in got}
         assert (results["a1"], results["a2"], results["a3"]) == ("coded", "choose one", "not coded")
+        # The choices are named by the map's structure (the concepts' approach property).
+        choose = next(r["note"] for r in got if r["id"] == "a2")
+        assert "open: J03.2 Y13.7" in choose and "percutaneous: J12.7" in choose
         _axe(page)
         _shot(page, "batch", "#batch")
 
@@ -525,3 +529,49 @@ def test_guidance_picker_with_several_maps(open_page: Opener) -> None:
             assert "guidance=" in page.url
             _axe(page)
             _shot(page, "guidance-picker")
+
+
+def test_compiled_map_asks_from_its_structure(open_page: Opener, tmp_path: Path) -> None:
+    """A compiled map states no "Candidate if the approach is ..." comment: the question and its
+    answers come from the map's structure (the specific procedure concepts giving each
+    candidate) and those concepts' `approach` property, as with the built-in map."""
+    from plugin.api.app import create_app
+    from plugin.compile.pack import compile_pages, write_pack
+    from plugin.content.loader import build_store
+
+    write_pack(compile_pages([SEED_SECTION], ipg=406), tmp_path)
+    comments = [
+        t.get("comment", "")
+        for g in json.loads((tmp_path / "conceptmaps" / "ipg406-coding.json").read_text())["group"]
+        for e in g["element"]
+        for t in e.get("target", [])
+    ]
+    assert not any("Candidate if the approach is" in c for c in comments)
+    store, report = build_store([tmp_path], packs=False)  # the compiled map alone
+    assert not report.refused
+    with running(create_app(store)) as server, open_page(server.origin) as page:
+        _code(page, AMBIGUOUS)
+        question = page.get_by_role("group", name="Which approach was used? The note does not say.")
+        labels = question.get_by_role("button").all_inner_texts()
+        assert labels == [
+            "Open \u2014 J03.2 Y13.7",
+            "Percutaneous \u2014 J12.7",
+            "Laparoscopic \u2014 J08.3",
+        ]
+        reasons = page.locator("#codes tbody tr td:nth-child(5)").all_inner_texts()
+        assert any(r.startswith("If the approach is open.") for r in reasons)
+        question.get_by_role("button", name="Percutaneous \u2014 J12.7").click()
+        page.wait_for_function("location.search.includes('answer=percutaneous')")
+        _wait_answer(page)
+        # Coded again with the answer: the server's main code is now asserted (the compiled
+        # map's diagnosis stays a candidate, as the record must support it).
+        final = _api(server.origin, AMBIGUOUS + "\npercutaneous approach.")
+        assert _sequence(final, OPCS) == ["J12.7"]
+        rows = page.locator("#codes tbody tr")
+        shown = {
+            rows.nth(i).locator("th").inner_text(): rows.nth(i).locator("td").nth(2).inner_text()
+            for i in range(rows.count())
+        }
+        assert shown["J12.7"] == "code"
+        assert not any(c in shown for c in ("J03.2", "J08.3"))
+        _axe(page)

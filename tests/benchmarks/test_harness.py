@@ -160,3 +160,22 @@ def test_long_note_benchmark_reads_notes_of_about_300_words() -> None:
     texts = notes(12)
     assert len(set(texts)) == 12
     assert all(WORDS <= len(t.split()) < WORDS + 80 for t in texts)
+
+
+def test_per_call_times_each_item_over_its_repeats() -> None:
+    """One helper times both free-text benchmarks: every item, `repeat` calls each, medians in
+    the unit asked for."""
+    import time
+
+    from benchmarks.timing import per_call
+
+    calls: list[float] = []
+
+    def nap(seconds: float) -> None:
+        calls.append(seconds)
+        time.sleep(seconds)
+
+    wall, cpu = per_call(nap, [0.002, 0.004, 0.02], repeat=2, scale=1e3)
+    assert calls == [0.002, 0.002, 0.004, 0.004, 0.02, 0.02]
+    assert 4 <= wall < 20  # the median item, in milliseconds per call
+    assert 0 <= cpu < wall  # asleep, the process used (almost) no CPU

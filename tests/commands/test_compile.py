@@ -80,3 +80,23 @@ def test_pack_loads_without_refusals(tmp_path: Path, command: str) -> None:
             assert any("ipg903-coding" in n for n in tar.getnames())
     else:
         assert "https://w3id.org/nice-tx/fhir/ConceptMap/ipg903-coding" in loaded.stdout
+
+
+def test_pack_describes_itself_like_the_built_in_pack(tmp_path: Path) -> None:
+    """A compiled pack has its `pack.json` (id, package name, title, folders), and a second
+    compile into the same folder is described with the first."""
+    from plugin.content.builtin import read_manifest
+
+    out, result = _compile(tmp_path, str(SECTIONS / "ipg904.txt"))
+    assert result.exit_code == 0, result.output
+    info = read_manifest(out)
+    assert info is not None
+    assert (info.id, info.name) == ("compiled-ipg904", "nice-tx.compiled-ipg904")
+    assert info.title == "NICE IPG904 coding rules (compiled)"
+    assert "IPG904" in info.description and "ipg904.txt" in info.description
+    assert info.folders == ("structuredefinitions", "codesystems", "valuesets", "conceptmaps")
+    assert all((out / f).is_dir() for f in info.folders)
+    _, again = _compile(tmp_path, str(SECTIONS / "ipg903.txt"))
+    assert again.exit_code == 0, again.output
+    both = read_manifest(out)
+    assert both is not None and both.title == "NICE IPG903 and IPG904 coding rules (compiled)"

@@ -168,3 +168,13 @@ def test_two_guidances_read_alike_assert_nothing(packs: Path) -> None:
         body = _text(c, "r4", "percutaneous radiofrequency ablation of a liver metastasis")
     assert not any(m["system"] == OPCS for m in matches(body))
     assert "conflicting" in value(params(body, "message")[0]) or not result(body)
+
+
+@pytest.mark.parametrize("base", ["r4", "r5"])
+def test_the_capability_statement_names_each_compiled_pack(client: TestClient, base: str) -> None:
+    described = client.get(f"/{base}/metadata").json()["implementation"]["description"]
+    named = described.removeprefix("FHIR terminology service for ").split("; ")
+    assert named[1:] == [
+        "NICE IPG327 coding rules (compiled)",
+        "NICE IPG903 and IPG904 coding rules (compiled)",
+    ]

@@ -189,3 +189,19 @@ def test_report_lines_are_json_safe(tmp_path: Path) -> None:
     for why in refused.values():
         assert json.loads(json.dumps(why)) == why
         assert "Traceback" not in why and "b'" not in why
+
+
+@pytest.mark.parametrize("where", ["root", "below"])
+def test_a_pack_manifest_is_not_content(tmp_path: Path, where: str) -> None:
+    """`pack.json` at the root of a content folder names the pack (and is not refused as a
+    resource); a file of that name that is no manifest, or one below the root, is read as
+    content like any other."""
+    manifest = {"id": "x", "name": "example.x", "title": "Example rules", "folders": ["vs"]}
+    _write(tmp_path / "vs" / "a.json", _vs("http://example.org/vs/a"))
+    _write(tmp_path / ("pack.json" if where == "root" else "vs/pack.json"), manifest)
+    store, refused = _refusals([tmp_path])
+    assert store.resolve("ValueSet", "http://example.org/vs/a") is not None
+    if where == "root":
+        assert refused == {} and store.titles[-1] == "Example rules"
+    else:
+        assert list(refused) == [str(tmp_path / "vs" / "pack.json")]

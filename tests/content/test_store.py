@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from plugin.content.store import Store, make_entry, version_matches
+from plugin.content.store import Entry, Store, make_entry, version_matches
 
 
 @pytest.mark.parametrize(
@@ -44,3 +46,36 @@ def _store(*versions: str) -> Store:
 def test_resolve_picks_the_latest_match(wanted: str | None, found: str | None) -> None:
     entry = _store("1.0.0", "1.0.1", "1.2.0").resolve("CodeSystem", "http://x/cs", wanted)
     assert (entry.version if entry else None) == found
+
+
+def _cs(version: str | None, content: str, codes: list[str]) -> Entry:
+    cs: dict[str, Any] = {"resourceType": "CodeSystem", "url": "http://x/cs", "content": content}
+    if version is not None:
+        cs["version"] = version
+    cs["concept"] = [{"code": c} for c in codes]
+    return make_entry(cs, "test")
+
+
+@pytest.mark.parametrize(
+    ("content", "layer", "code", "found"),
+    [
+        ("fragment", "own", "b", True),
+        ("fragment", "parent", "b", True),  # request content falls back to the stored
+        ("fragment", "own", "z", False),  # in neither
+        ("complete", "own", "b", False),  # only an unversioned *fragment* is read so
+    ],
+)
+def test_unversioned_fragment_holding_a_code(
+    content: str, layer: str, code: str, found: bool
+) -> None:
+    store = Store()
+    store.add(_cs("1.0", "fragment", ["a"]))
+    store.add(_cs(None, content, ["b"]))
+    if layer == "parent":
+        store = store.overlay([])
+    entry = store.unversioned_fragment("http://x/cs", code)
+    assert (entry is not None) is found
+    if entry is not None:
+        assert entry.version is None and entry.index.get(code) is not None
+    # the latest version is still what an unpinned reference resolves to
+    assert store.resolve("CodeSystem", "http://x/cs").version == "1.0"  # type: ignore[union-attr]
