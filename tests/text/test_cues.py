@@ -90,6 +90,7 @@ MWA = "Percutaneous MWA of liver metastasis."
         ("Patient positioned supine. Procedure abandoned.", NOT_PERFORMED),
         ("She declined.", NOT_PERFORMED),
         ("Date to be confirmed.", PLANNED),
+        ("This was done in 2019.", HISTORICAL),
     ],
 )
 def test_a_later_sentence_refers_back(later: str, status: str, store: Store) -> None:
@@ -109,6 +110,7 @@ def test_a_later_sentence_refers_back(later: str, status: str, store: Store) -> 
         f"Procedure: {MWA}\nComplications: procedure abandoned.",  # never across a title
         f"{MWA} Liver biopsy taken. Procedure abandoned.",  # stops at the previous procedure
         f"Procedure abandoned. {MWA}",  # backward only
+        f"{MWA} In 2019 she had a right hepatectomy.",  # a history cue refers back at the end only
     ],
 )
 def test_a_back_reference_stays_within_its_bounds(text: str, store: Store) -> None:
