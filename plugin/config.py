@@ -50,3 +50,14 @@ MAX_DEPTH = 100
 # Longest procedure description the free-text recogniser reads (characters); the rest is not
 # read and the answer says so. A clinical procedure note is a few hundred characters.
 MAX_DESCRIPTION_CHARS = 10_000
+
+# --- Closure tables (ConceptMap/$closure; docs/conformance.md) ----------------------------------
+
+# Closure tables one server keeps (per database, both FHIR bases together), and concepts per
+# table. A closure table holds the codes a client's data uses: thousands, not millions.
+MAX_CLOSURE_TABLES = 1_000
+MAX_CLOSURE_CONCEPTS = 10_000
+
+# How long a $closure call waits for another worker's update of the closure tables (seconds)
+# before it is answered 429 (retry); well inside the request budget.
+CLOSURE_BUSY_S = 2.0

@@ -196,6 +196,8 @@ class CapabilitiesOutcome:
     types: tuple[ServedType, ...]
     # (name, search parameter type, documentation)
     search_params: tuple[tuple[str, str, str], ...]
+    # (name, definition) of the operations also served at system level (`[base]/$name`)
+    system_operations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,33 @@ class VersionsOutcome:
 
     versions: tuple[str, ...]
     default: str
+
+
+@dataclass(frozen=True)
+class ClosureLink:
+    """An entry of a closure table: `source` is-a `target` (relation `subsumes`, R5
+    `source-is-narrower-than-target`) or both codes name one concept (`equal`), within one code
+    system version ("" when unversioned)."""
+
+    system: str
+    cs_version: str
+    source: str
+    target: str
+    relation: str
+
+
+@dataclass(frozen=True)
+class ClosureOutcome:
+    """The answer of ConceptMap/$closure: a table's version and the entries the client should
+    add to its copy (`created`: a new, empty table; `update`: entries new in this version;
+    `replay`: every entry after version `since`)."""
+
+    name: str
+    version: int
+    kind: str
+    date: str
+    links: tuple[ClosureLink, ...] = ()
+    since: int | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 
 from plugin.config import FHIR_VERSIONS, REQUEST_BUDGET_S, SERVER_VERSION
+from plugin.content.closure import ClosureTables
 from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
@@ -33,15 +34,21 @@ def create_app(
     content: Sequence[Path] = (),
     budget: float | None = REQUEST_BUDGET_S,
     lanes: bool = True,
+    closures: ClosureTables | None = None,
 ) -> FhirApp:
     """The ASGI app: FHIR R4 at `/r4` and R5 at `/r5` over `store` (default: built-in content).
 
     Every operation runs under `budget` seconds of work (None: unbounded). With `lanes`, plain
     coded GETs are answered from tables compiled now from the content (`plugin.ops.lanes`);
-    without, `app.compile_lanes()` may compile them later.
+    without, `app.compile_lanes()` may compile them later. `closures` keeps the $closure
+    tables; by default the store's, else a private in-memory database of this app.
     """
     if store is None:
         store, _ = build_store(content)
+    if closures is not None:
+        store.closures = closures
+    elif store.closures is None:
+        store.closures = ClosureTables()
     app = FhirApp(
         title="nice-tx",
         version=SERVER_VERSION,

@@ -41,6 +41,10 @@ _ENTRY_OVERHEAD = 512  # dicts, tuples and the key's small fields, roughly
 # and rarely repeat: they would only push hot answers out.
 _REQUEST_SCOPED = b"tx-resource"
 
+# Operations whose answer depends on server state, not only on the request ($closure: the closure
+# table as earlier calls left it). Never answered from, nor stored in, the cache.
+_STATEFUL = "/$closure"
+
 # Answers that depend on the moment, not only on the request: a request past its work budget
 # (422 too-costly) may fit when the machine is quieter; a timed-out body (408) or throttling.
 _MOMENTARY = frozenset({408, 422, 429})
@@ -90,6 +94,10 @@ class ResponseCache:
         if self.size <= 0 or scope["type"] != "http" or "/$" not in scope["path"]:
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
+        if path.endswith(_STATEFUL):
+            await self.app(scope, receive, send)
+            return
         method = scope["method"]
         query = scope["query_string"]
         if method not in ("GET", "POST") or _REQUEST_SCOPED in query:
@@ -109,7 +117,6 @@ class ResponseCache:
             receive = _replay(pending, receive)
         # The query as sent is looked up first (clients repeat their own spelling); the
         # name-sorted form finds the same request written in another order.
-        path = scope["path"]
         raw = key = (method, path, query, headers, body)
         entry = self._entries.get(raw)
         if entry is None and b"&" in query:

@@ -28,7 +28,9 @@ from .cache import ASGIApp, Message, Receive, Scope, Send
 
 # Operations whose cost grows with the content or the request rather than staying constant:
 # they always leave the event loop.
-HEAVY_OPERATIONS = frozenset({"expand", "batch-validate-code"})
+# $closure waits for the closure tables' database (another worker's update, a disk sync):
+# never on the event loop.
+HEAVY_OPERATIONS = frozenset({"expand", "batch-validate-code", "closure"})
 # A body larger than this may carry inline content (tx-resource, a value set, a code system).
 HEAVY_BODY_BYTES = 8 * 1024
 # Threads per worker process for expensive requests: one. Every extra computing thread shares

@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.applications import Starlette
 
+from plugin.content.closure import ClosureTables
 from plugin.content.core import with_core
 from plugin.content.loader import build_store
 from plugin.content.store import Store
@@ -23,6 +24,10 @@ from .routes import fhir_routes
 def _store(store: Store | None, content: Sequence[Path]) -> Store:
     if store is None:
         store, _ = build_store(content)
+    if store.closures is None:
+        # $closure keeps its tables in memory for this component (its host may set the
+        # store's `closures` to a shared `ClosureTables(file)` first).
+        store.closures = ClosureTables()
     return store
 
 

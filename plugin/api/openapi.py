@@ -131,8 +131,9 @@ def _get(summary: str, params: Sequence[Param], ok: Schema, path_id: bool) -> Sc
 
 
 def operation_paths(op: Operation, base: str) -> dict[str, Schema]:
-    """The paths of one operation on one base: type level and instance level, GET and POST."""
-    ok = _resource("ValueSet") if op.name == "expand" else _resource("Parameters")
+    """The paths of one operation on one base: type level, instance level and system level
+    (where the operation is served there), GET and POST."""
+    ok = _resource(op.returns)
     body = {
         "required": True,
         "content": {
@@ -151,15 +152,19 @@ def operation_paths(op: Operation, base: str) -> dict[str, Schema]:
             }
         },
     }
-    out: dict[str, Schema] = {}
+    # (what the summary calls it, path, whether the path names an instance)
+    levels: list[tuple[str, str, bool]] = []
     for rtype in op.resource_types:
-        levels = [(f"/{base}/{rtype}/${op.name}", False)]
+        levels.append((f"{rtype}/${op.name}", f"/{base}/{rtype}/${op.name}", False))
         if op.instance:
-            levels.append((f"/{base}/{rtype}/{{id}}/${op.name}", True))
-        for path, with_id in levels:
-            get = _get(f"{rtype}/${op.name} ({base}): {op.definition}", op.params, ok, with_id)
-            post = {**get, "parameters": get["parameters"][:1] if with_id else []}
-            out[path] = {"get": get, "post": {**post, "requestBody": body}}
+            levels.append((f"{rtype}/${op.name}", f"/{base}/{rtype}/{{id}}/${op.name}", True))
+    if op.system:
+        levels.append((f"${op.name}", f"/{base}/${op.name}", False))
+    out: dict[str, Schema] = {}
+    for where, path, with_id in levels:
+        get = _get(f"{where} ({base}): {op.definition}", op.params, ok, with_id)
+        post = {**get, "parameters": get["parameters"][:1] if with_id else []}
+        out[path] = {"get": get, "post": {**post, "requestBody": body}}
     return out
 
 

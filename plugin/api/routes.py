@@ -95,6 +95,9 @@ def fhir_routes(
             ep = _operation_endpoint(op, rtype, store, r5, budget)
             routes.append(Route(f"/{rtype}/${op.name}", ep, methods=["GET", "POST"]))
             routes.append(Route(f"/{rtype}/{{id}}/${op.name}", ep, methods=["GET", "POST"]))
+        if op.system:
+            ep = _operation_endpoint(op, op.resource_types[0], store, r5, budget)
+            routes.append(Route(f"/${op.name}", ep, methods=["GET", "POST"]))
 
     async def metadata(request: Request, media: str) -> Response:
         base = str(request.base_url).rstrip("/") + request.scope.get("root_path", "")

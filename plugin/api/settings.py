@@ -25,6 +25,8 @@ ENV_TOKEN = "NICE_TX_AUTH_TOKEN"
 ENV_CACHE = "NICE_TX_CACHE_SIZE"
 ENV_BUDGET = "NICE_TX_BUDGET"
 ENV_LANES = "NICE_TX_LANES"
+# The closure tables' SQLite file, shared by every worker ("" or unset: in memory, per process).
+ENV_CLOSURE_DB = "NICE_TX_CLOSURE_DB"
 # Set by `nice-tx serve` once it has printed the load report, so workers do not repeat it.
 ENV_REPORTED = "NICE_TX_LOAD_REPORTED"
 
@@ -32,8 +34,9 @@ ENV_REPORTED = "NICE_TX_LOAD_REPORTED"
 @dataclass(frozen=True)
 class Settings:
     """What a deployment may change: extra content, CORS origins, a bearer token, cache size,
-    the work budget of one request (seconds; 0 = unbounded), and whether the lanes answer
-    plain coded GETs (`plugin.ops.lanes`; off, every request runs its operation)."""
+    the work budget of one request (seconds; 0 = unbounded), whether the lanes answer plain
+    coded GETs (`plugin.ops.lanes`; off, every request runs its operation), and the closure
+    tables' database file ("" = in memory, per process)."""
 
     content: tuple[Path, ...] = ()
     cors_origins: tuple[str, ...] = ()
@@ -41,6 +44,7 @@ class Settings:
     cache_size: int = DEFAULT_SIZE
     budget: float = REQUEST_BUDGET_S
     lanes: bool = True
+    closure_db: str = ""
 
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +62,7 @@ class Settings:
             cache,
             _seconds(env.get(ENV_BUDGET)),
             lanes=env.get(ENV_LANES, "1") != "0",
+            closure_db=env.get(ENV_CLOSURE_DB, ""),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -68,6 +73,7 @@ class Settings:
             ENV_CACHE: str(self.cache_size),
             ENV_BUDGET: repr(self.budget),
             ENV_LANES: "1" if self.lanes else "0",
+            ENV_CLOSURE_DB: self.closure_db,
         }
         if self.token:
             out[ENV_TOKEN] = self.token
@@ -84,6 +90,7 @@ def _seconds(text: str | None) -> float:
 
 def build_app(settings: Settings) -> ASGIApp:
     """The service app for these settings: content loaded, middleware applied."""
+    from plugin.content.closure import MEMORY, ClosureTables
     from plugin.content.loader import build_store
     from plugin.content.loader import log as loader_log
     from plugin.text import memoise
@@ -96,7 +103,8 @@ def build_app(settings: Settings) -> ASGIApp:
     if os.environ.get(ENV_REPORTED):
         loader_log.setLevel(logging.ERROR)
     store, _ = build_store(settings.content)
-    app = create_app(store, budget=settings.budget or None, lanes=False)
+    closures = ClosureTables(settings.closure_db or MEMORY)
+    app = create_app(store, budget=settings.budget or None, lanes=False, closures=closures)
     if settings.lanes:
         # Compiled beside the first requests, not before them: the server answers from its
         # first moment (every request runs its operation until the lanes are in place).

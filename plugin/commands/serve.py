@@ -42,8 +42,8 @@ BACKLOG = 4096
     show_default=True,
     type=click.IntRange(min=1),
     envvar="NICE_TX_WORKERS",
-    help="Worker processes; each loads the content and serves any request (stateless). "
-    "Env: NICE_TX_WORKERS.",
+    help="Worker processes; each loads the content and serves any request (they share only "
+    "the $closure tables' database). Env: NICE_TX_WORKERS.",
 )
 @content_option
 @strict_option
@@ -97,6 +97,13 @@ BACKLOG = 4096
     "Env: NICE_TX_MAX_CONNECTIONS.",
 )
 @click.option(
+    "--closure-db",
+    envvar="NICE_TX_CLOSURE_DB",
+    help="SQLite file of the $closure tables, shared by every worker (default: "
+    "$XDG_STATE_HOME/nice-tx/closure.sqlite3, i.e. ~/.local/state/...; ':memory:' keeps them "
+    "in the process, lost at exit, one worker only). Env: NICE_TX_CLOSURE_DB.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -115,6 +122,7 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
     lanes: bool,
     budget: float,
     max_connections: int,
+    closure_db: str | None,
     log_level: str,
 ) -> None:
     """Serve the terminology operations (FHIR R4 at /r4, health at /healthz).
@@ -145,6 +153,7 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
         cache_size,
         budget,
         lanes=lanes,
+        closure_db=closure_database(closure_db, workers),
     )
     os.environ.update(settings.to_env(), NICE_TX_LOAD_REPORTED="1")
     click.echo(
@@ -166,6 +175,57 @@ def serve(  # noqa: PLR0913, PLR0917 (click passes each option)
         log_access=False,
         **server_limits(max_connections),
     ).serve()
+
+
+def default_closure_db() -> Path:
+    """Where the closure tables live unless told: the user's state folder (XDG base dirs)."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "nice-tx" / "closure.sqlite3"
+
+
+def closure_database(given: str | None, workers: int) -> str:
+    """The closure tables' database for this server, checked before any worker starts.
+
+    The database is created (or opened) here, before any worker starts. A path the user gave
+    must be usable (else the server does not start); the default one, when it cannot be written
+    (a read-only home), gives way to a file in a fresh temporary folder, with a warning: every
+    worker still shares it, but the next start uses another one.
+    """
+    import sqlite3
+
+    from plugin.content.closure import MEMORY, ClosureTables
+
+    if given == MEMORY:
+        if workers > 1:
+            raise click.UsageError(
+                "--closure-db :memory: gives each worker its own closure tables; "
+                "with --workers > 1 give a file"
+            )
+        return MEMORY
+    path = Path(given).expanduser() if given else default_closure_db()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(path.parent, os.W_OK):
+            raise PermissionError(f"{path.parent} is not writable")
+        # Created here, once, before any worker starts: the workers never race to create it.
+        tables = ClosureTables(path)
+        tables.check()
+        tables.close()
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        if given:
+            raise click.UsageError(f"--closure-db {given}: {exc}") from None
+        import tempfile
+
+        path = Path(tempfile.mkdtemp(prefix="nice-tx-closure-")) / "closure.sqlite3"
+        tables = ClosureTables(path)
+        tables.check()
+        tables.close()
+        click.echo(
+            f"warning: closure tables cannot be kept in the default folder ({exc}); using "
+            f"{path}, which the next start does not reuse (set --closure-db)",
+            err=True,
+        )
+    return str(path.resolve())
 
 
 def server_limits(max_connections: int) -> dict[str, Any]:

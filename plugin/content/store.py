@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plugin.content.codesystem import CodeSystemIndex
 from plugin.content.conceptmap import ConceptMapIndex, Group, Target
@@ -17,6 +17,9 @@ from plugin.content.fragments import is_fragment, merge
 from plugin.content.shape import check_resource
 from plugin.content.systems import canonical_system
 from plugin.types import Resource
+
+if TYPE_CHECKING:
+    from plugin.content.closure import ClosureTables
 
 TERMINOLOGY_TYPES = ("CodeSystem", "ValueSet", "ConceptMap")
 # Kept beside the terminology resources (packaged and listed with them) but not served by the
@@ -98,6 +101,9 @@ class Store:
         self.parent = parent
         # Titles of the content packs loaded (from their manifests), for the server's description.
         self.titles: list[str] = parent.titles if parent is not None else []
+        # The server's closure tables ($closure): state kept across requests, not content. Every
+        # view of one server's content shares them (see `plugin.content.closure`).
+        self.closures: ClosureTables | None = parent.closures if parent is not None else None
         self._canon: dict[str, dict[str, dict[str | None, Entry]]] = {t: {} for t in STORED_TYPES}
         self._ids: dict[tuple[str, str], Entry] = {}
         # Every entry in load order: two resources may share url|version (the HL7 test suite
@@ -167,6 +173,7 @@ class Store:
         """A view sharing this store's resources that falls back to `parent` (own ones win)."""
         view = Store(parent=parent)
         view.titles = self.titles
+        view.closures = self.closures
         view._canon, view._ids, view._entries = self._canon, self._ids, self._entries
         view._supplements, view._maps_by_system = self._supplements, self._maps_by_system
         view._forward, view._open_sources = self._forward, self._open_sources

@@ -52,7 +52,8 @@ def capabilities(
     search = tuple(
         (p.name, _SEARCH_TYPES[p.name], p.doc) for p in SEARCH_PARAMS if p.name in _SEARCH_TYPES
     )
-    return CapabilitiesOutcome(fhir_version, base, description, types, search)
+    system = tuple((op.name, op.definition) for op in ops if op.system)
+    return CapabilitiesOutcome(fhir_version, base, description, types, search, system)
 
 
 def terminology(store: Store, base: str) -> TerminologyOutcome:

@@ -216,7 +216,9 @@ def _layout(args: Args, vs: Resource, language: str | None) -> Layout:
     nested = can_nest(vs, args.get("excludeNested"), args.has("filter"))
     return Layout(
         designations=bool(args.get("includeDesignations")),
-        properties=[str(p) for p in args.all("property")],
+        # FHIR R5 ValueSet.compose.property: the properties to return when the client names none.
+        properties=[str(p) for p in args.all("property")]
+        or [p for p in (vs.get("compose") or {}).get("property", []) if isinstance(p, str)],
         nested=nested,
         language=language,
         designation_languages=languages,
@@ -300,4 +302,5 @@ OPERATION = Operation(
     resource_types=("ValueSet",),
     params=PARAMS,
     run=run,
+    returns="ValueSet",
 )

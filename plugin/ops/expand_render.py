@@ -19,6 +19,25 @@ from plugin.types import Resource
 
 # Base of the FHIR-defined concept properties (http://hl7.org/fhir/concept-properties).
 CONCEPT_PROPERTIES = "http://hl7.org/fhir/concept-properties"
+# The properties that code system defines: a code system's property of one of these names,
+# stated without a uri, means FHIR's. Any other property without a uri is declared without one.
+FHIR_PROPERTIES = frozenset(
+    {
+        "inactive",
+        "deprecated",
+        "notSelectable",
+        "parent",
+        "child",
+        "partOf",
+        "synonym",
+        "comment",
+        "itemWeight",
+        "status",
+        "definition",
+        "order",
+        "label",
+    }
+)
 PREFERRED_FOR_LANGUAGE = {
     "system": "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra",
     "code": "preferredForLanguage",
@@ -68,7 +87,7 @@ def _property_entries(item: Item, layout: Layout) -> list[Resource]:
     for d in derived.values():
         out.append(d)
         layout.declared.setdefault(d["code"], DERIVED_URIS[d["code"]])
-    names = [n for n in layout.properties if n not in derived]
+    names = [n for n in _requested(item, layout.properties) if n not in derived]
     # An inactive code always says why (its status), as clients show it to users.
     stated = "status" in names or "status" in derived
     if item.inactive and not stated and concept.property_values("status"):
@@ -86,8 +105,24 @@ def _property_entries(item: Item, layout: Layout) -> list[Resource]:
             if values:
                 out.append({"code": name, **values})
                 uri = item.source.property_uris.get(name) if item.source else None
-                layout.declared.setdefault(name, uri or f"{CONCEPT_PROPERTIES}#{name}")
+                fhir = f"{CONCEPT_PROPERTIES}#{name}" if name in FHIR_PROPERTIES else ""
+                layout.declared.setdefault(name, uri or fhir)
     return out
+
+
+def _requested(item: Item, wanted: Sequence[str]) -> list[str]:
+    """The property codes asked for: by code, by the property's uri, or `*` for every property
+    the concept has (ValueSet.compose.property allows all three), each once, in order."""
+    by_uri = {u: c for c, u in item.source.property_uris.items()} if item.source else {}
+    names: list[str] = []
+    for want in wanted:
+        if want == "*" and item.concept is not None:
+            names += [
+                str(p["code"]) for p in item.concept.properties if isinstance(p.get("code"), str)
+            ]
+        else:
+            names.append(by_uri.get(want, want))
+    return list(dict.fromkeys(names))
 
 
 def lang_match(have: str, want: str) -> bool:

@@ -35,3 +35,7 @@ class Operation:
     params: tuple[Param, ...]
     run: Callable[[Context], Resource]
     instance: bool = True
+    # Also served at system level, `[base]/$name` (FHIR OperationDefinition.system).
+    system: bool = False
+    # The resource type of the answer (for the OpenAPI document).
+    returns: str = "Parameters"

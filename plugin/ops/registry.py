@@ -7,7 +7,7 @@ operation here serves and declares it; nothing else lists operations.
 
 from __future__ import annotations
 
-from plugin.ops import batch, expand, lookup, subsumes, translate, validate_code
+from plugin.ops import batch, closure, expand, lookup, subsumes, translate, validate_code
 from plugin.ops.operation import Operation
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -18,4 +18,5 @@ OPERATIONS: tuple[Operation, ...] = (
     lookup.OPERATION,
     subsumes.OPERATION,
     batch.OPERATION,
+    closure.OPERATION,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from plugin.content.codesystem import CodeSystemIndex
-from plugin.errors import invalid, not_found
+from plugin.errors import invalid
 from plugin.messages import error
 from plugin.ops.lookup import resolve_system
 from plugin.ops.operation import Context, Operation
@@ -36,12 +36,13 @@ def _side(args: Args, name: str) -> tuple[str | None, str, str | None]:
     return args.get("system"), args.get(f"code{name}"), args.get("version")
 
 
-def _concept(cs: CodeSystemIndex, code: str, where: str) -> str:
+def concept_code(cs: CodeSystemIndex, code: str, where: str) -> str:
+    """The code's canonical form in the code system; 400 (`code-invalid`, `invalid-code`) when
+    the system does not define it: the request names a code that does not exist."""
     concept = cs.get(code)
     if concept is None:
-        raise not_found(
-            f"Unknown code '{code}' in the CodeSystem '{cs.url}' version '{cs.version}'", where
-        )
+        version = f" version '{cs.version}'" if cs.version else ""
+        raise error("Unknown_Code_in_Version", (where,), code=code, system=cs.url, where=version)
     return concept.code
 
 
@@ -65,14 +66,23 @@ def evaluate(ctx: Context) -> SubsumesOutcome:
             "codingB",
         )
     cs = resolve_system(ctx.store, system_a, version_a or version_b, "system")
-    a, b = _concept(cs, code_a, "codeA"), _concept(cs, code_b, "codeB")
+    where_a = "codingA" if ctx.args.has("codingA") else "codeA"
+    where_b = "codingB" if ctx.args.has("codingB") else "codeB"
+    a, b = concept_code(cs, code_a, where_a), concept_code(cs, code_b, where_b)
+    return SubsumesOutcome(relation(cs, a, b))
+
+
+def relation(cs: CodeSystemIndex, a: str, b: str) -> str:
+    """How canonical code `a` relates to `b` in the code system's is-a hierarchy (FHIR
+    $subsumes outcome): `equivalent`, `subsumes` (A is an ancestor of B), `subsumed-by` or
+    `not-subsumed`."""
     if a == b:
-        return SubsumesOutcome("equivalent")
+        return "equivalent"
     if a in cs.ancestors(b):
-        return SubsumesOutcome("subsumes")
+        return "subsumes"
     if b in cs.ancestors(a):
-        return SubsumesOutcome("subsumed-by")
-    return SubsumesOutcome("not-subsumed")
+        return "subsumed-by"
+    return "not-subsumed"
 
 
 def run(ctx: Context) -> Resource:

@@ -36,10 +36,16 @@ _COMMON = (
     Param("displayLanguage", "code", "Language of the display"),
     *VERSION_PARAMS,
 )
+_LENIENT = Param(
+    "lenient-display-validation",
+    "boolean",
+    "A wrong display is a warning, not an error",
+)
 CS_PARAMS = (
     Param("url", "uri", "The CodeSystem to validate against", aliases=("system",)),
     Param("codeSystem", "Resource", "A CodeSystem given in the request"),
     Param("version", "string", "Version of the CodeSystem"),
+    _LENIENT,
     *_COMMON,
 )
 VS_PARAMS = (
@@ -52,11 +58,7 @@ VS_PARAMS = (
     Param("activeOnly", "boolean", "Whether inactive codes are invalid"),
     Param("inferSystem", "boolean", "Take the code's system from the value set"),
     Param("valueset-membership-only", "boolean", "Only check membership of the value set"),
-    Param(
-        "lenient-display-validation",
-        "boolean",
-        "A wrong display is a warning, not an error",
-    ),
+    _LENIENT,
     *_COMMON,
 )
 

@@ -35,7 +35,8 @@ def capability_statement(outcome: CapabilitiesOutcome) -> Resource:
         {
             "name": "versions",
             "definition": "http://hl7.org/fhir/OperationDefinition/Resource-versions",
-        }
+        },
+        *({"name": n, "definition": d} for n, d in outcome.system_operations),
     ]
     return {
         "resourceType": "CapabilityStatement",
@@ -91,6 +92,8 @@ def terminology_capabilities(outcome: TerminologyOutcome) -> Resource:
             ],
         },
         "translation": {"needsMap": False},
+        # $closure relates codes within one code system, never across systems.
+        "closure": {"translation": False},
     }
 
 

@@ -68,7 +68,7 @@ def _expansion_properties_r4(exp: Resource) -> None:
                 "url": EXT_EXPANSION_PROPERTY,
                 "extension": [
                     {"url": "code", "valueCode": p["code"]},
-                    {"url": "uri", "valueUri": p["uri"]},
+                    *([{"url": "uri", "valueUri": p["uri"]}] if "uri" in p else []),
                 ],
             }
             for p in props
@@ -101,7 +101,8 @@ def render(outcome: ExpandOutcome, r5: bool = False) -> Resource:
     if outcome.contains:
         body["contains"] = [_entry(e, r5) for e in outcome.contains]
     if outcome.properties:
-        body["property"] = [{"code": c, "uri": u} for c, u in outcome.properties]
+        # A code system's own property stated without a uri is declared without one.
+        body["property"] = [{"code": c, **({"uri": u} if u else {})} for c, u in outcome.properties]
     if outcome.fragments:
         # Built on a fragment: the list is not known to be complete (FHIR valueset-unclosed).
         body = {"extension": _unclosed(outcome.fragments), **body}

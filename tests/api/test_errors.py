@@ -249,6 +249,8 @@ ROUTES = [
     "/r4/ValueSet/ipg406-procedures",
     "/r4/ConceptMap",
     "/r4/ValueSet/$batch-validate-code",
+    "/r4/ConceptMap/$closure",
+    "/r4/$closure",
 ]
 # Every route again on the R5 base: same engine, other wire form, same promise.
 ROUTES += [r.replace("/r4/", "/r5/", 1) for r in ROUTES]
@@ -256,6 +258,7 @@ ROUTES += [r.replace("/r4/", "/r5/", 1) for r in ROUTES]
 
 def test_every_registered_operation_is_in_the_matrix() -> None:
     served = {f"/r4/{t}/${op.name}" for op in OPERATIONS for t in op.resource_types}
+    served |= {f"/r4/${op.name}" for op in OPERATIONS if op.system}
     assert served <= set(ROUTES), sorted(served - set(ROUTES))
 
 

@@ -94,3 +94,24 @@ def test_defaults_load_builtin_content() -> None:
         "/ValueSet/$expand", params={"url": f"{CANONICAL_BASE}/ValueSet/ipg406-opcs4-procedures"}
     )
     assert response.json()["expansion"]["total"] == 4
+
+
+@pytest.mark.parametrize("prefix", ["/fhir", "/tx"])
+@pytest.mark.parametrize("path", ["/$closure", "/ConceptMap/$closure"])
+def test_closure_under_prefix(host: TestClient, prefix: str, path: str) -> None:
+    """The CapabilityStatement a mounted base serves lists $closure: it must answer there too."""
+    name = f"mounted-{prefix.strip('/')}-{path.count('/')}"
+
+    def call(*extra: dict[str, Any]) -> Any:
+        params: list[dict[str, Any]] = [{"name": "name", "valueString": name}, *extra]
+        body = {"resourceType": "Parameters", "parameter": params}
+        return host.post(f"{prefix}{path}", json=body)
+
+    assert call().json()["version"] == "0"
+    added = call(
+        {"name": "concept", "valueCoding": {"system": OPCS4, "code": "J12"}},
+        {"name": "concept", "valueCoding": {"system": OPCS4, "code": "J12.7"}},
+    )
+    assert added.status_code == 200, added.text
+    element = added.json()["group"][0]["element"][0]
+    assert (element["code"], element["target"][0]["code"]) == ("J12.7", "J12")

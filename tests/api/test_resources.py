@@ -99,7 +99,9 @@ def test_capability_statement_claims_what_is_served(client: Any) -> None:
         ("CodeSystem", "lookup"),
         ("CodeSystem", "subsumes"),
         ("ValueSet", "batch-validate-code"),
+        ("ConceptMap", "closure"),
     }
+    assert {o["name"] for o in cs["rest"][0]["operation"]} == {"versions", "closure"}
     features = {e["extension"][0]["valueCanonical"].rsplit("/", 1)[1] for e in cs["extension"]}
     assert features == {"test-version", "CodeSystemAsParameter"}
 

@@ -123,3 +123,68 @@ def test_two_workers_serve_requests() -> None:
 
 def test_module_documents_itself() -> None:
     assert serve_module.serve.help and "Examples" in serve_module.serve.help
+
+
+def test_closure_tables_default_to_the_state_folder(
+    tmp_path: Path, no_listen: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    result = CliRunner().invoke(main, ["serve", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    db = no_listen["env"]["NICE_TX_CLOSURE_DB"]
+    assert db == str((tmp_path / "state" / "nice-tx" / "closure.sqlite3").resolve())
+    assert (tmp_path / "state" / "nice-tx" / "closure.sqlite3").is_file()  # made before workers
+
+
+def test_closure_tables_in_memory_only_with_one_worker(no_listen: dict[str, Any]) -> None:
+    result = CliRunner().invoke(main, ["serve", "--closure-db", ":memory:", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "each worker its own closure tables" in result.stderr
+    result = CliRunner().invoke(main, ["serve", "--closure-db", ":memory:"])
+    assert result.exit_code == 0, result.output
+    assert no_listen["env"]["NICE_TX_CLOSURE_DB"] == ":memory:"
+
+
+def test_unusable_closure_db(
+    tmp_path: Path, no_listen: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    # A path the user gave must work: the server does not start without it.
+    result = CliRunner().invoke(main, ["serve", "--closure-db", str(blocker / "closure.db")])
+    assert result.exit_code == 2
+    assert "--closure-db" in result.stderr
+    # The default one gives way to a temporary file, with a warning.
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 0, result.output
+    assert "warning: closure tables cannot be kept in the default folder" in result.stderr
+    assert "nice-tx-closure-" in no_listen["env"]["NICE_TX_CLOSURE_DB"]
+
+
+def test_two_workers_share_closure_tables(tmp_path: Path) -> None:
+    """A real `nice-tx serve --workers 2`: whichever worker answers, one table, one history."""
+    opcs = "http://fhir.hl7.org.uk/CodeSystem/OPCS-4"
+    codes = ["J12", "J12.7", "J03", "J03.2", "J08", "J08.3", "Y53", "Y53.2"]
+    db = tmp_path / "closure.sqlite3"
+    with serving("--workers", "2", "--closure-db", str(db)) as served:
+        url = f"{served.base}/r4/$closure"
+
+        def call(*parameter: dict[str, Any]) -> dict[str, Any]:
+            params: list[dict[str, Any]] = [{"name": "name", "valueString": "t"}, *parameter]
+            body = {"resourceType": "Parameters", "parameter": params}
+            r = httpx.post(url, json=body, timeout=10)
+            assert r.status_code == 200, r.text
+            answer: dict[str, Any] = r.json()
+            return answer
+
+        call()
+        versions = [
+            call({"name": "concept", "valueCoding": {"system": opcs, "code": c}})["version"]
+            for c in codes
+        ]
+        replay = call({"name": "version", "valueString": "0"})
+    assert versions == [str(i) for i in range(1, len(codes) + 1)]
+    pairs = {(e["code"], t["code"]) for e in replay["group"][0]["element"] for t in e["target"]}
+    assert pairs == {("J12.7", "J12"), ("J03.2", "J03"), ("J08.3", "J08"), ("Y53.2", "Y53")}
+    assert db.exists()

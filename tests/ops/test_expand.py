@@ -120,3 +120,68 @@ def test_valueset_validate_code(client: Any, vs: str, system: str, code: str, ok
     assert r.status_code == 200
     body = r.json()
     assert body["parameter"][0] == {"name": "result", "valueBoolean": ok}
+
+
+_SHAPES = {
+    "resourceType": "CodeSystem",
+    "url": "http://example.org/fhir/CodeSystem/compose-property",
+    "version": "1",
+    "status": "active",
+    "content": "complete",
+    "property": [
+        {"code": "colour", "uri": "http://example.org/fhir/property/colour", "type": "string"},
+        {"code": "sides", "type": "integer"},
+    ],
+    "concept": [
+        {
+            "code": "square",
+            "property": [
+                {"code": "colour", "valueString": "red"},
+                {"code": "sides", "valueInteger": 4},
+            ],
+        }
+    ],
+}
+
+
+def _expand_with(client: Any, base: str, compose_property: list[str], asked: list[str]) -> Any:
+    vs = {
+        "resourceType": "ValueSet",
+        "url": "http://example.org/fhir/ValueSet/compose-property",
+        "status": "active",
+        "compose": {"include": [{"system": _SHAPES["url"]}], "property": compose_property},
+    }
+    p: list[dict[str, Any]] = [
+        {"name": "valueSet", "resource": vs},
+        {"name": "tx-resource", "resource": _SHAPES},
+    ]
+    p += [{"name": "property", "valueString": a} for a in asked]
+    r = client.post(
+        f"/{base}/ValueSet/$expand", json={"resourceType": "Parameters", "parameter": p}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["expansion"]
+
+
+@pytest.mark.parametrize(
+    ("compose_property", "asked", "returned"),
+    [
+        (["*"], [], ["colour", "sides"]),
+        (["sides"], [], ["sides"]),
+        (["http://example.org/fhir/property/colour"], [], ["colour"]),  # by the property's uri
+        (["sides"], ["colour"], ["colour"]),  # the client's own choice wins
+        ([], [], []),
+    ],
+)
+def test_compose_property_names_the_properties_returned(
+    client: Any, compose_property: list[str], asked: list[str], returned: list[str]
+) -> None:
+    """FHIR R5 ValueSet.compose.property: the properties an expansion returns when the client
+    asks for none; a code system's own property without a uri is declared without one."""
+    exp = _expand_with(client, "r5", compose_property, asked)
+    (square,) = exp["contains"]
+    assert [p["code"] for p in square.get("property", [])] == returned
+    declared = {p["code"]: p.get("uri") for p in exp.get("property", [])}
+    assert declared == {
+        c: {"colour": "http://example.org/fhir/property/colour", "sides": None}[c] for c in returned
+    }

@@ -76,7 +76,8 @@ def test_a_missing_system_is_a_bad_request(client: Any, form: str, message_id: s
 @pytest.mark.parametrize(
     ("query", "status"),
     [
-        ({"codeA": "invalid", "codeB": "nonsense", "system": ISSUE_TYPE}, 404),
+        # A code the system does not define: the request is wrong (code-invalid), not a 404.
+        ({"codeA": "invalid", "codeB": "nonsense", "system": ISSUE_TYPE}, 400),
         ({"codeA": "invalid", "codeB": "x", "system": "http://example.org/unknown"}, 404),
         ({"codeA": "invalid", "system": ISSUE_TYPE}, 400),
         ({"codeA": "a", "codingA": "x", "codeB": "b", "system": ISSUE_TYPE}, 400),

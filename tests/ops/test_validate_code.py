@@ -163,3 +163,37 @@ def test_unusable_inline_code_system_is_a_400(code_system: dict[str, Any]) -> No
     with pytest.raises(FhirError) as err:
         _run(params, vs=False)
     assert (err.value.http_status, err.value.expression) == (400, ("codeSystem",))
+
+
+@pytest.mark.parametrize("base", ["r4", "r5"])
+@pytest.mark.parametrize("form", ["get", "post"])
+@pytest.mark.parametrize(
+    ("lenient", "result", "severity"), [(None, False, "error"), (True, True, "warning")]
+)
+def test_codesystem_wrong_display_lenient(
+    client: Any, base: str, form: str, lenient: bool | None, result: bool, severity: str
+) -> None:
+    """CodeSystem/$validate-code takes `lenient-display-validation` as ValueSet's does (the
+    HL7 validator sends it for both): a wrong display is then a warning, and the code valid."""
+    opcs = "http://fhir.hl7.org.uk/CodeSystem/OPCS-4"
+    query = {"url": opcs, "code": "J12.7", "display": "Liver ablation"}
+    if lenient is not None:
+        query["lenient-display-validation"] = "true"
+    url = f"/{base}/CodeSystem/$validate-code"
+    if form == "get":
+        r = client.get(url, params=query)
+    else:
+        p: list[dict[str, Any]] = [
+            {"name": k, "valueString": v}
+            for k, v in query.items()
+            if k != "lenient-display-validation"
+        ]
+        if lenient is not None:
+            p.append({"name": "lenient-display-validation", "valueBoolean": True})
+        r = client.post(url, json={"resourceType": "Parameters", "parameter": p})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert _params(out)["result"]["valueBoolean"] is result
+    (issue,) = _issues(out)
+    assert issue["severity"] == severity
+    assert "Percutaneous microwave ablation of lesion of liver" in issue["details"]["text"]

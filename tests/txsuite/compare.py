@@ -13,6 +13,11 @@ the suite's expected responses are written against
   `version:N` when the FHIR version starts with N, or `warning:text`, which records a
   warning); `$count-arrays$` compares only the length; pattern mode looks for each expected
   item in order among the actual items;
+- `$only$` (newer suites; defined on the suite's testing page, "$optional$ and $only$"): an
+  object (array item or property value) marked with a filter of `$optional$`'s grammar belongs
+  to the versions or modes the filter passes: there it is required, elsewhere it must be
+  absent (it is taken out of the expected response before the comparison, so an actual one is
+  unexpected);
 - strings: equal, or a template: `$$`, `$choice:a|b$`, `$fragments:a|b$` (case-insensitive
   containment), `$external:id:fragments$`, `$instant$`, `$date$`, `$uuid$`, `$string$`, `$id$`,
   `$url$`, `$token$`, `$semver$`, `$version$` (the FHIR version variable, also substituted
@@ -109,7 +114,20 @@ class Comparer:
 
     def compare(self, test_id: str, expected: Any, actual: Any) -> str | None:
         """The first difference between an expected and an actual JSON object, or None."""
-        return self._objects(test_id, "", expected, actual)
+        return self._objects(test_id, "", self._only(expected), actual)
+
+    def _only(self, node: Any) -> Any:
+        """`node` without the objects whose `$only$` filter fails here, and without the marker
+        on those that stay (which are then required like any other)."""
+        if isinstance(node, list):
+            return [self._only(v) for v in node if self._belongs(v)]
+        if isinstance(node, dict):
+            return {k: self._only(v) for k, v in node.items() if k != "$only$" and self._belongs(v)}
+        return node
+
+    def _belongs(self, node: Any) -> bool:
+        flag = node.get("$only$") if isinstance(node, dict) else None
+        return not isinstance(flag, str) or self._passes(flag)
 
     # -- messages
     def _differ(self, test_id: str, what: str, expected: str | None, actual: str) -> str:
@@ -254,6 +272,10 @@ class Comparer:
             return flag
         if not isinstance(flag, str):
             return False
+        return self._passes(flag)
+
+    def _passes(self, flag: str) -> bool:
+        """The filter of `$optional$` and `$only$`: `warning:`, `version:N`, `!mode`, `mode`."""
         if flag.startswith("warning:"):
             return True
         if flag.startswith("version:"):

@@ -12,7 +12,9 @@ operations use:
   shape (scopes, `group.source|version`, `relationship` -> `equivalence`, `noMap`, attributes of
   `dependsOn`/`product`, `unmapped.otherMap`);
 - responses (R4 -> R5): a ValueSet expansion's `property` and `contains.property` extensions
-  and the `filter.op` extension become the R5 elements again.
+  and the `filter.op` extension become the R5 elements again; a ConceptMap's (a `$closure`
+  answer) `group.sourceVersion`/`targetVersion` and `equivalence` become R5's versioned
+  canonicals and `relationship`.
 
 Left out: other resource types (the suite sends none) and the R4 parser's silent dropping of
 unknown JSON properties (a server that sends them fails the comparison instead).
@@ -58,6 +60,19 @@ EQUIVALENCE = {
     "source-is-narrower-than-target": "wider",
     "source-is-broader-than-target": "narrower",
     "not-related-to": "disjoint",
+}
+# R4 equivalence -> R5 relationship (R5's ConceptMap page, "Mapping from R4").
+RELATIONSHIP = {
+    "relatedto": "related-to",
+    "equivalent": "equivalent",
+    "equal": "equivalent",
+    "wider": "source-is-narrower-than-target",
+    "subsumes": "source-is-narrower-than-target",
+    "narrower": "source-is-broader-than-target",
+    "specializes": "source-is-broader-than-target",
+    "inexact": "related-to",
+    "unmatched": "not-related-to",
+    "disjoint": "not-related-to",
 }
 UNMAPPED_MODE = {"use-source-code": "provided", "fixed": "fixed", "other-map": "other-map"}
 
@@ -232,7 +247,23 @@ def to_r5(res: Any) -> Any:
                     del flt["_op"]
         if isinstance(res.get("expansion"), dict):
             _expansion_to_r5(res["expansion"])
+    elif kind == "ConceptMap":
+        _concept_map_to_r5(res)
     return res
+
+
+def _concept_map_to_r5(cm: Json) -> None:
+    """The groups of a ConceptMap answer ($closure) in R5 shape: versioned canonicals,
+    `relationship` for `equivalence`."""
+    for group in cm.get("group", []):
+        for end in ("source", "target"):
+            version = group.pop(end + "Version", None)
+            if version and end in group:
+                group[end] = f"{group[end]}|{version}"
+        for element in group.get("element", []):
+            for target in element.get("target", []):
+                if "equivalence" in target:
+                    target["relationship"] = RELATIONSHIP.get(target.pop("equivalence"), "")
 
 
 def _sub_value(ext: Json, url: str) -> Any:

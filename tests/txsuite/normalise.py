@@ -250,6 +250,18 @@ def sort_value_set(vs: Json) -> Json:
     return vs
 
 
+def sort_concept_map(cm: Json) -> Json:
+    """Sort a $closure ConceptMap: groups by source and target, elements and their targets by
+    code. The order of a closure table's entries means nothing (the project's rule: the
+    reference runner defines no closure step; see runner.py)."""
+    _sort(cm.get("group"), lambda g: (g.get("source", ""), g.get("target", "")))
+    for group in cm.get("group", []):
+        _sort(group.get("element"), lambda e: e.get("code", ""))
+        for element in group.get("element", []):
+            _sort(element.get("target"), lambda t: t.get("code", ""))
+    return cm
+
+
 def _coding_key(coding: Json) -> tuple[str, str]:
     return coding.get("system", ""), coding.get("code", "")
 

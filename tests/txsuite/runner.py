@@ -6,22 +6,34 @@ response. Its reference runner is `TxTester` in hapifhir/org.hl7.fhir.core
 (`org.hl7.fhir.validation/src/main/java/org/hl7/fhir/validation/special/TxTester.java`); this
 module follows its rules, written for this project:
 
-- selection: a suite or test runs when it has no `mode` or its mode is requested, its `version`
-  (if any) starts the server's FHIR version (`!4.0`: does not), and it is not `disabled`;
-  `request:MODE` and `response:MODE` override the files for a requested mode;
+- selection: a suite or test runs when it has no `mode` or its mode is requested (`modes`: one
+  of them is), its `version` (if any) starts the server's FHIR version (`!4.0`: does not), and
+  it is not `disabled`; `request:MODE` and `response:MODE` override the files for a requested
+  mode;
 - request: the test's Parameters, plus every setup resource of the suite as `tx-resource`, plus
   the parameters of the test's `profile` (default `parameters-default.json`); `Accept-Language`,
   the test's `header` (when its mode is requested) and `X-Request-Id: txTests:suite/test` are
   sent; an R4 server gets the R4 form (`convert.py`); `$validate-code` and `$batch-validate-code`
-  go as GET when every parameter is a primitive (as the reference's client does), others POST;
+  (and the newer suites' `$subsumes`) go as GET when every parameter is a primitive (as the
+  reference's client does), others POST;
+  a test's `lenient-display` becomes the `lenient-display-validation` parameter of a
+  `validate-code` or `cs-validate-code` request (the suite's testing page, and the reference's
+  `TerminologyServiceTests`, which says `TxTester.runTest` does the same);
 - response: a 2xx resource is the answer; a non-2xx status, or an OperationOutcome with an error
   or fatal issue, is the error path, compared as that OperationOutcome; an R4 answer is turned
   back into R5; it is scrubbed and sorted (`normalise.py`) and compared (`compare.py`); the test
   also checks the status class (`http-code`, default `2xx`); `metadata` and `term-caps` compare
-  the CapabilityStatement and TerminologyCapabilities in pattern mode.
+  the CapabilityStatement and TerminologyCapabilities in pattern mode; `response2`, where a test
+  has one, is an alternative expected response (the reference's `TerminologyServiceTests`).
 
-Left out: the newer manifests' `$only$`, `lenient-display`, `sequential` suites and `closure`
-steps (their definitions were not available to this project), the reference's other operations
+The project's own reading (the reference runner at hapifhir/org.hl7.fhir.core commit b06c7ee7,
+2026-08-15, and the suite's testing page define neither): a `closure` test POSTs its request
+(with the suite's setup as `tx-resource`) to `[base]/$closure` and compares the ConceptMap,
+its groups, elements and targets sorted; a `"sequential": true` suite's tests depend on the
+ones before them (a closure table built up step by step), so they run in manifest order and
+selecting one test runs the earlier tests of its suite first, unreported.
+
+Left out: the reference's other operations
 (`batch`, `related`), its report files (TestReport,
 expected/actual folders), XML, and the R4 client's quirk of raising instead of comparing some
 R4 error responses. Use: `python -m tests.txsuite.runner --base URL/r4 [--tests suite/test]`.
@@ -49,6 +61,7 @@ from tests.txsuite.normalise import (
     scrub_parameters,
     scrub_resource,
     sort_capability_statement,
+    sort_concept_map,
     sort_parameters,
     sort_terminology_capabilities,
     sort_value_set,
@@ -65,6 +78,8 @@ OPERATIONS: dict[str, tuple[str, str, bool]] = {
     "lookup": ("CodeSystem", "lookup", False),
     "translate": ("ConceptMap", "translate", False),
     "batch-validate": ("ValueSet", "batch-validate-code", True),
+    "subsumes": ("CodeSystem", "subsumes", True),
+    "closure": ("", "closure", False),
 }
 STATUS_CLASSES = {"2xx": 200, "3xx": 300, "4xx": 400, "5xx": 500}
 
@@ -116,6 +131,8 @@ class Runner:
             return False
         if "mode" in item and item["mode"] not in self.modes:
             return False
+        if "modes" in item and not self.modes.intersection(item["modes"]):
+            return False
         wanted = str(item.get("version", ""))
         if wanted.startswith("!"):
             # Newer manifests: "!4.0" runs on every FHIR version but 4.0.
@@ -135,10 +152,18 @@ class Runner:
         """Run every selected test, or only those named `suite/test`."""
         wanted = set(names) if names is not None else None
         results = []
+        steps: list[tuple[Json, Json]] = []  # a sequential suite's tests not yet run
         for suite, test in self.selected():
             name = f"{suite['name']}/{test['name']}"
+            if steps and steps[-1][0] is not suite:
+                steps = []
             if wanted is None or name in wanted:
+                for earlier in steps:  # what this step builds on, unreported
+                    self.run_test(*earlier)
+                steps = []
                 results.append(self.run_test(suite, test))
+            elif suite.get("sequential") is True:
+                steps.append((suite, test))
         return results
 
     def run_test(self, suite: Json, test: Json) -> Result:
@@ -189,6 +214,9 @@ class Runner:
         status, actual = self._call(suite, test)
         comparer = self._comparer(test)
         diff = comparer.compare(test["name"], expected, actual)
+        if diff is not None and "response2" in test:
+            other = load_exact((self.data / test["response2"]).read_text(encoding="utf-8-sig"))
+            diff = diff if comparer.compare(test["name"], other, actual) else None
         self.warnings += comparer.warnings
         want = test.get("http-code", "2xx")
         if want not in STATUS_CLASSES:
@@ -217,6 +245,9 @@ class Runner:
         req: Json = self._load(request_file) if request_file else {"resourceType": "Parameters"}
         params: list[Json] = req.setdefault("parameter", [])
         setup = suite.get("setup", [])
+        if "lenient-display" in test and test["operation"] in ("validate-code", "cs-validate-code"):
+            lenient = test["lenient-display"] in (True, "true")
+            params.append({"name": "lenient-display-validation", "valueBoolean": lenient})
         params += [{"name": "tx-resource", "resource": self._load(f)} for f in setup]
         if test["operation"] == "expand":
             for p in params:
@@ -232,7 +263,7 @@ class Runner:
         req = self.request(suite, test)
         if self.r4:
             req = to_r4(req)
-        url = f"{self.base}/{kind}/${name}"
+        url = f"{self.base}/{kind}/${name}" if kind else f"{self.base}/${name}"
         headers = {"X-Request-Id": f"txTests:{suite['name']}/{test['name']}"}
         if "Accept-Language" in test:
             headers["Accept-Language"] = test["Accept-Language"]
@@ -256,6 +287,10 @@ class Runner:
             if res.get("resourceType") != "ValueSet":
                 raise TestFailure(f"expected a ValueSet, got {res.get('resourceType')}")
             return status, sort_value_set(scrub_resource(res))
+        if test["operation"] == "closure":
+            if res.get("resourceType") != "ConceptMap":
+                raise TestFailure(f"expected a ConceptMap, got {res.get('resourceType')}")
+            return status, sort_concept_map(scrub_resource(res))
         if res.get("resourceType") != "Parameters":
             raise TestFailure(f"expected Parameters, got {res.get('resourceType')}")
         return status, sort_parameters(scrub_parameters(res))
