@@ -120,7 +120,8 @@ class FhirApp(FastAPI):
                     lane = self.lanes.get(key)
             elif len(seg) == 5 and seg[3]:
                 found, rid = self.operations.get((seg[1], seg[2], seg[4])), seg[3]
-            if found is not None:
+            # A GET of an operation that changes state goes on: the framework's 405 answers it.
+            if found is not None and not (found[0].affects_state and scope["method"] == "GET"):
                 await _serve((found, rid, lane), self.budget, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)

@@ -164,7 +164,9 @@ def operation_paths(op: Operation, base: str) -> dict[str, Schema]:
     for where, path, with_id in levels:
         get = _get(f"{where} ({base}): {op.definition}", op.params, ok, with_id)
         post = {**get, "parameters": get["parameters"][:1] if with_id else []}
-        out[path] = {"get": get, "post": {**post, "requestBody": body}}
+        out[path] = {"post": {**post, "requestBody": body}}
+        if not op.affects_state:  # FHIR: an operation that changes state is POST only
+            out[path] = {"get": get, **out[path]}
     return out
 
 

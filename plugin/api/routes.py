@@ -71,6 +71,17 @@ def _operation_endpoint(
         return run_operation((op, rtype, store, r5), args, rid, language)
 
     async def handle(request: Request, media: str) -> Response:
+        if op.affects_state and request.method == "GET":
+            refused = error_response(
+                FhirError(
+                    "not-supported",
+                    f"${op.name} changes the server's state, so FHIR has it invoked with POST only",
+                    (request.url.path,),
+                    status=METHOD_NOT_ALLOWED,
+                )
+            )
+            refused.headers["Allow"] = "POST"
+            return refused
         body = await _body(request)
         heavy = is_heavy(op.name, request.method, request.headers)
         answer_bytes = await run_bounded(partial(answer, request, body), budget, heavy)

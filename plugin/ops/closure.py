@@ -182,4 +182,5 @@ OPERATION = Operation(
     instance=False,
     system=True,
     returns="ConceptMap",
+    affects_state=True,
 )

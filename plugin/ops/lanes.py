@@ -30,7 +30,6 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from urllib.parse import unquote_plus
 
 import orjson
 
@@ -40,7 +39,7 @@ from plugin.content.systems import canonical_system, normalise_code
 from plugin.jsonio import dumps
 from plugin.ops import translate, validate_code
 from plugin.ops.operation import Context, Operation
-from plugin.ops.params import parse_query
+from plugin.ops.params import parse_query, unquote
 
 # One lane serves one operation path of one base: query string -> answer, or None to decline.
 Lane = Callable[[str], bytes | None]
@@ -109,7 +108,7 @@ def split_query(query: str, names: dict[str, str]) -> dict[str, str] | None:
         name = names.get(wire)
         if name is None or name in values or not text:
             return None
-        values[name] = unquote_plus(text) if "%" in text or "+" in text else text
+        values[name] = unquote(text)
     return values
 
 

@@ -39,3 +39,6 @@ class Operation:
     system: bool = False
     # The resource type of the answer (for the OpenAPI document).
     returns: str = "Parameters"
+    # FHIR (operations, "affectsState"): an operation that changes state is invoked with POST
+    # only; a GET of it is 405.
+    affects_state: bool = False

@@ -128,9 +128,29 @@ def parse_query(params: Sequence[Param], items: Iterable[tuple[str, str]]) -> Ar
     return args
 
 
-def _unquote(text: str) -> str:
-    # Most values are plain (URIs and codes): only escaped or '+'-spaced text is decoded.
-    return unquote_plus(text) if "%" in text or "+" in text else text
+# The escapes of ASCII punctuation that displays and URIs carry in a URL. Each always stands for
+# the one character (an ASCII byte is never part of a multi-byte UTF-8 sequence).
+_ASCII_ESCAPES = tuple((f"%{ord(c):02X}", c) for c in " !\"#$&'()*,/:;<=>?@[]^`{|}~") + tuple(
+    (f"%{ord(c):02x}", c) for c in "*,/:;<=>?@[]^`{|}~"
+)
+
+
+def unquote(text: str) -> str:
+    """A query-string value decoded exactly as `urllib.parse.unquote_plus` decodes it.
+
+    Most values are plain (URIs and codes) and are returned as they are; the escapes of ASCII
+    punctuation are replaced in place (a few C-speed scans); anything else still escaped
+    (`%25`, non-ASCII UTF-8, a malformed escape) is left to `unquote_plus` from the start.
+    """
+    if "%" not in text:
+        return text.replace("+", " ") if "+" in text else text
+    out = text.replace("+", " ") if "+" in text else text
+    for escape, char in _ASCII_ESCAPES:
+        if escape in out:
+            out = out.replace(escape, char)
+            if "%" not in out:
+                return out
+    return unquote_plus(text)
 
 
 def parse_query_string(params: Sequence[Param], query: str) -> Args:
@@ -145,12 +165,12 @@ def parse_query_string(params: Sequence[Param], query: str) -> Args:
         if not item:
             continue
         wire, _, text = item.partition("=")
-        wire = _unquote(wire)
+        wire = unquote(wire)
         param = table.get(wire)
         if param is None:
             args.ignored.append(wire)
             continue
-        args.add(param, wire, _from_text(param, wire, _unquote(text)))
+        args.add(param, wire, _from_text(param, wire, unquote(text)))
     return args
 
 

@@ -19,8 +19,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# The README shows these; NICE_TX_PAGE_SHOTS sends them elsewhere (a run that must not touch docs).
-SHOTS = Path(os.environ.get("NICE_TX_PAGE_SHOTS") or ROOT / "docs" / "page")
+# The README shows these. A test run writes them to a scratch folder, so it never changes a
+# tracked file; `NICE_TX_PAGE_SHOTS=docs/page` refreshes the README's copies.
+SHOTS = Path(
+    os.environ.get("NICE_TX_PAGE_SHOTS") or Path(tempfile.gettempdir()) / "nice-tx-page-shots"
+)
 AXE_DIR = ROOT / ".cache" / "axe"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 # The flags this machine's closed network needs (no background calls to Google's hosts).

@@ -2,7 +2,8 @@
 
 Scenarios: a determinate note, an ambiguous one answered with a choice, an out-of-scope one, a
 long note, a CSV batch, a server that wants a token, a server that is down, and several
-guidance maps. Each writes its screenshot to `docs/page/` (shown in the README). Every page is
+guidance maps. Each takes a screenshot (`tests/api/browser.py` says where; the README shows
+them from `docs/page/`). Every page is
 checked with axe-core (WCAG 2.1 A and AA rules), and every request it makes must go to its own
 server: the page needs no internet.
 

@@ -60,3 +60,17 @@ def test_same_reading_for_any_query(items: list[tuple[str, str, str]]) -> None:
     query = "&".join(name + eq + value for name, eq, value in items)
     slow, fast = _both(PARAMS, query)
     assert slow == fast
+
+
+_PIECES = [*"%+ab2CFEe90 ", "%20", "%2C", "%2c", "%25", "%2B", "%E2%9C%93", "%C3", "%28"]
+_ESCAPED = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@given(text=_ESCAPED | st.text(max_size=20))
+def test_unquote_decodes_as_unquote_plus(text: str) -> None:
+    """The fast decoder of query values answers exactly as the standard library's."""
+    from urllib.parse import unquote_plus
+
+    from plugin.ops.params import unquote
+
+    assert unquote(text) == unquote_plus(text)
