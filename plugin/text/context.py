@@ -15,6 +15,15 @@ direction and to those coordinated with it ("under CT and ultrasound guidance"),
 qualifier in reach, so "segment II under US guidance" guides with ultrasound only. A guidance cue
 inside a qualifier's own words ("CT-guided", "intra-operative ultrasound") guides that qualifier.
 
+A cue may *refer back* (`refers_back` in the rule data): "Percutaneous MWA of liver metastasis.
+Procedure abandoned." says the MWA was not performed, as "MWA ... was abandoned" does. When the
+words before such a cue in its clause are only words that refer back (`refers_back_subjects`:
+"procedure", "it", "the", "was") and mentions restating the procedure named before ("MWA not
+performed as ..."), its scope reaches back to the start of the clause holding the previous
+`procedure` mention, in the same section and paragraph: never across a section title or a blank
+line, never past that mention into an earlier procedure's clause. A clause that names something
+else ("Biopsy abandoned.", "Drain not placed.") keeps its cue to itself.
+
 Sections (`sections.py`) come first: a mention whose role its section does not allow gets the
 section's status. Everything here is generic: cue words are English, not the guidance's.
 Each step is a bounded walk over the token list: linear time in the length of the text.
@@ -29,6 +38,7 @@ from dataclasses import dataclass
 from plugin.text.matcher import Mention, Token
 from plugin.text.rules import CONVERSION, NUM, PSEUDO, TERMINATE, YEAR, Lexicon, Rule
 from plugin.text.sections import Layout
+from plugin.text.vocabulary import Value
 
 # Mention statuses (the wire values of `mention.status`).
 USED = "used"
@@ -53,6 +63,7 @@ _PRIORITY = (
 GUIDANCE = "GUIDANCE"
 NOT_GUIDANCE_CUE = "NOT_GUIDANCE"
 QUALIFIER = "qualifier"
+PROCEDURE = "procedure"
 _COORDINATORS = frozenset({"and", "or", "nor", "plus"})
 # what may stand between coordinated qualifiers besides a coordinator ("US + CT", "US/CT", "US, CT")
 _CHAIN_GAP = frozenset(" +/,&()")
@@ -213,6 +224,54 @@ def _chain(at: int, step: int, note: Note, qualifiers: list[int]) -> list[int]:
     return chain
 
 
+def _opening(cue: _Cue, note: Note, covered: list[int], subjects: frozenset[str]) -> int | None:
+    """The first token of a refers-back cue's clause when only subject words and mentions stand
+    before the cue in it; None when another word does."""
+    layout, tokens = note.layout, note.tokens
+    i = cue.first
+    while not layout.breaks_scope(i):
+        k = covered[i - 1]
+        if k >= 0:
+            i = note.mentions[k].first
+        elif tokens[i - 1].lower in subjects:
+            i -= 1
+        else:
+            return None
+    return i
+
+
+def _reach_back(cue: _Cue, note: Note, covered: list[int], lex: Lexicon, floor: int) -> int | None:
+    """Where the scope of a refers-back cue starts: the first token of the clause that holds the
+    previous `procedure` mention (same section and paragraph, not before `floor`), if the cue's
+    clause opens with nothing but subject words and mentions that procedure's clauses name."""
+    mentions, layout = note.mentions, note.layout
+    start = _opening(cue, note, covered, lex.subjects)
+    if start is None:
+        return None
+    section, paragraph = layout.section_of(start), layout.paragraph[start]
+    # mentions before the cue's clause, nearest first, down to the previous procedure mention
+    k = next((covered[i] for i in range(start - 1, floor - 1, -1) if covered[i] >= 0), -1)
+    named: set[Value] = set()
+    while k >= 0 and mentions[k].first >= floor:
+        first = mentions[k].first
+        if layout.section_of(first) != section or layout.paragraph[first] != paragraph:
+            return None
+        named.add(mentions[k].term.value)
+        if note.roles[k] == PROCEDURE:
+            break
+        k -= 1
+    else:
+        return None
+    while first > floor and not layout.breaks_scope(first):
+        first -= 1
+        if covered[first] >= 0:
+            named.add(mentions[covered[first]].term.value)
+    own = (mentions[covered[i]].term.value for i in range(start, cue.first) if covered[i] >= 0)
+    if any(v not in named and not v.not_stated for v in own):
+        return None  # the clause names something else ("Laparoscopic MWA not possible")
+    return first
+
+
 def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[bool]]:
     """Per mention: the categories of the cues covering it (with the cue's words), and whether
     a guidance cue attaches to it."""
@@ -228,6 +287,7 @@ def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[boo
     stops = _Stops(cues, n)
     firsts = [m.first for m in mentions]
     lasts = [m.last for m in mentions]
+    floor = 0  # where the last refers-back cue ended: the next reaches back no further
     for cue in cues:
         rule = cue.rule
         in_term = {covered[t] for t in range(cue.first, cue.last)} - {-1}
@@ -236,6 +296,11 @@ def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[boo
         ):
             continue  # a cue's words inside a term are part of it ("no image guidance")
         lo, hi = _scope(cue, stops, layout, n)
+        if rule.refers_back:
+            back = _reach_back(cue, note, covered, lex, floor)
+            if back is not None:
+                lo = min(lo, back)
+            floor = cue.last
         if rule.category == GUIDANCE:
             for k in _guided(cue, lo, hi, note, qualifiers):
                 guided[k] = True

@@ -5,7 +5,8 @@ Cue rules use medspaCy's ConText rule format (`category`, `literal`, `direction`
 medspaCy itself (`benchmarks/context_choice.py` does). Two files are read:
 
 - `data/context_rules.json`: this project's rules (planned / not performed / imaging-for-guidance
-  cues besides negation, uncertainty and history);
+  cues besides negation, uncertainty and history), and the words a clause may open with when its
+  cue refers back to an earlier procedure (`refers_back_subjects`);
 - `data/medspacy/context_rules.json`: medspaCy 1.3.1's English ConText rules (MIT licence, in
   `data/medspacy/LICENSE`), read as they are; of their token patterns the forms they use
   (`LOWER` a word or `{"IN": [...]}`, `OP: "?"`) are expanded into literals.
@@ -52,6 +53,8 @@ class Rule:
     # no placeholder among its words: matched by comparing words
     plain: bool = True
     sentence_end: bool = False
+    # may refer back to the procedure named before its clause (see `context.py`)
+    refers_back: bool = False
 
 
 @dataclass(slots=True)
@@ -61,6 +64,8 @@ class Lexicon:
     by_first: dict[str, list[Rule]] = field(default_factory=dict)
     words: frozenset[str] = frozenset()
     sources: tuple[str, ...] = ()
+    # words a clause may open with and still refer back ("procedure", "it", "was")
+    subjects: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +137,7 @@ def _rules_of(doc: dict[str, Any]) -> list[Rule]:
                         category in _CLAUSE_BOUND,
                         not any(w in (YEAR, NUM) for w in words),
                         bool(r.get("sentence_end")),
+                        bool(r.get("refers_back")),
                     )
                 )
     return out
@@ -144,8 +150,11 @@ def lexicon(
     """The cue lexicon from the rule files (first file wins for the same words)."""
     lex = Lexicon(sources=files)
     seen: set[tuple[str, ...]] = set()
+    subjects: set[str] = set()
     for name in files:
-        for rule in _rules_of(json.loads((DATA / name).read_text(encoding="utf-8"))):
+        doc = json.loads((DATA / name).read_text(encoding="utf-8"))
+        subjects.update(w for s in doc.get("refers_back_subjects", []) for w in words_of(s))
+        for rule in _rules_of(doc):
             key = (*rule.words, rule.direction, rule.category)
             if key in seen:
                 continue
@@ -155,6 +164,7 @@ def lexicon(
         # longest first; of equal length, a rule bound to a sentence edge before a free one
         rules.sort(key=lambda r: (-len(r.words), not (r.sentence_start or r.sentence_end)))
     lex.words = frozenset(w for rules in lex.by_first.values() for r in rules for w in r.words)
+    lex.subjects = frozenset(subjects)
     return lex
 
 

@@ -1,11 +1,11 @@
 """Sentences and sections of a note, read from the punctuation between its words.
 
 A sentence ends at `.`, `!` or `?` followed by white space, and at a line break; a `;` ends a
-cue's scope but not the sentence. A section title (from the data in `rules.py`) counts at the
-start of a line or sentence when a `:` follows it (after an optional parenthesis:
-"Procedure (04/04/2024):") or it stands alone on its line. The section runs to the next title.
-Text before the first title (a note's title line, or a description with no sections) may tell
-everything.
+cue's scope but not the sentence; a blank line ends a paragraph. A section title (from the data
+in `rules.py`) counts at the start of a line or sentence when a `:` follows it (after an optional
+parenthesis: "Procedure (04/04/2024):") or it stands alone on its line. The section runs to the
+next title. Text before the first title (a note's title line, or a description with no sections)
+may tell everything.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class Layout:
     _scope_break: list[bool] = field(default_factory=list)
     _clause_break: list[bool] = field(default_factory=list)
     _section: list[int] = field(default_factory=list)
+    # per token: the paragraph it is in (a blank line starts a new one)
+    paragraph: list[int] = field(default_factory=list)
     kinds: list[SectionKind] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
 
@@ -123,10 +125,13 @@ def layout(tokens: Sequence[Token], sections: Sections, text: str) -> Layout:
     out._scope_break = [False] * n
     out._clause_break = [False] * n
     out._section = [0] * n
-    section = sentence = i = 0
+    out.paragraph = [0] * n
+    section = sentence = paragraph = i = 0
     after_title = False
     while i < n:
         gap = tokens[i].gap
+        paragraph += gap.count("\n") > 1
+        out.paragraph[i] = paragraph
         starts = i == 0 or after_title or bool(gap and _sentence_end(gap))
         if starts and i:
             sentence += 1
@@ -145,6 +150,7 @@ def layout(tokens: Sequence[Token], sections: Sections, text: str) -> Layout:
         out.titles.append(text[tokens[i].start : tokens[end - 1].end])
         section = len(out.kinds) - 1
         for k in range(i, end):
+            out.paragraph[k] = paragraph
             out.heading[k] = True
             out._section[k] = section
             out.sentence.append(sentence)

@@ -6,7 +6,7 @@ import pytest
 
 from plugin.content.store import Store
 from plugin.text import read_text
-from plugin.text.context import HISTORICAL, NEGATED, NOT_PERFORMED, USED
+from plugin.text.context import HISTORICAL, NEGATED, NOT_PERFORMED, PLANNED, USED
 from plugin.text.reading import SUPERSEDED
 
 
@@ -70,3 +70,51 @@ def test_conversion_supersedes_the_first_approach(text: str, store: Store) -> No
 )
 def test_past_events_are_not_coded(text: str, past: str, store: Store) -> None:
     assert statuses(text, store)[past] == HISTORICAL
+
+
+MWA = "Percutaneous MWA of liver metastasis."
+
+
+@pytest.mark.parametrize(
+    ("later", "status"),
+    [
+        ("Procedure abandoned.", NOT_PERFORMED),
+        ("The procedure was cancelled.", NOT_PERFORMED),
+        ("It was abandoned due to poor window.", NOT_PERFORMED),
+        ("Abandoned.", NOT_PERFORMED),
+        ("Procedure aborted.", NOT_PERFORMED),
+        ("Postponed.", NOT_PERFORMED),
+        ("It was not attempted.", NOT_PERFORMED),
+        ("MWA not performed as the lesion was not visible.", NOT_PERFORMED),
+        ("Procedure not performed.", NEGATED),  # the checklist cue ends the sentence
+        ("Patient positioned supine. Procedure abandoned.", NOT_PERFORMED),
+        ("She declined.", NOT_PERFORMED),
+        ("Date to be confirmed.", PLANNED),
+        ("This was done in 2019.", HISTORICAL),
+    ],
+)
+def test_a_later_sentence_refers_back(later: str, status: str, store: Store) -> None:
+    s = statuses(f"{MWA} {later}", store)
+    assert (s["percutaneous"], s["microwave-ablation"], s["liver"]) == (status,) * 3
+    assert read_text(f"{MWA} {later}", store).procedure is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{MWA} Biopsy abandoned.",  # the clause names its own procedure
+        f"{MWA} Drain insertion not performed.",  # its subject is not a back reference
+        f"{MWA} Laparoscopic MWA not possible.",  # another approach: another MWA
+        f"{MWA} Procedure not abandoned.",  # 'not' is no subject word
+        f"{MWA}\n\nProcedure abandoned.",  # a blank line ends the paragraph
+        f"Procedure: {MWA}\nComplications: procedure abandoned.",  # never across a title
+        f"{MWA} Liver biopsy taken. Procedure abandoned.",  # stops at the previous procedure
+        f"Procedure abandoned. {MWA}",  # backward only
+        f"{MWA} In 2019 she had a right hepatectomy.",  # a history cue refers back at the end only
+    ],
+)
+def test_a_back_reference_stays_within_its_bounds(text: str, store: Store) -> None:
+    s: dict[str, str] = {}
+    for f in read_text(text, store).found:
+        s.setdefault(f.value.code, f.status)  # the MWA's own mentions, not a restatement
+    assert (s["percutaneous"], s["microwave-ablation"]) == (USED, USED), s

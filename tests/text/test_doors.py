@@ -1,5 +1,6 @@
 """Every door gives the same codes: HTTP, Python API, CLI (--json) and bulk, for every dev case
-(the descriptions and the clinical notes); HTTP and the Python API give the same mentions."""
+(the descriptions and the clinical notes) and every case of our own (`cases-extra.jsonl`, whose
+HTTP answers `test_descriptions.py` judges); HTTP and the Python API give the same mentions."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ from plugin.cli import main
 from tests.text.scoring import load_cases, read_matches
 from tests.text.test_notes import MISSES
 
-DEV = load_cases("descriptions-dev.jsonl") + load_cases("descriptions-dev-notes.jsonl")
+DEV = (
+    load_cases("descriptions-dev.jsonl")
+    + load_cases("descriptions-dev-notes.jsonl")
+    + load_cases("cases-extra.jsonl")
+)
 Codes = set[tuple[str, str, bool]]
 
 

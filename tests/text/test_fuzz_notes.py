@@ -3,7 +3,8 @@
 Two properties, over notes hypothesis builds from sentence templates:
 
 - a note whose every mention of the procedure is negated, past, planned, offered, declined, not
-  performed or about another organ asserts no code at all, wherever its sections and sentences
+  performed (in its sentence or by a later one referring back: "Procedure abandoned.") or about
+  another organ asserts no code at all, wherever its sections and sentences
   fall, whatever cue words are sprinkled between them;
 - a note with one sentence stating today's procedure asserts nothing that sentence alone does not
   assert: staging and follow-up imaging, past procedures and plans around it add no code.
@@ -43,6 +44,11 @@ SET_ASIDE = [
     "{A} MWA of liver metastasis attempted; no ablation was performed.",
     "For {a} microwave ablation of liver metastases under {m} guidance at the next MDT.",
     "{A} microwave ablation of liver metastasis planned for next month.",
+    # set aside by the next sentence, which refers back to it
+    "{A} MWA of liver metastasis under {m} guidance. Procedure abandoned.",
+    "{A} microwave ablation of the liver metastasis. It was cancelled because of a raised INR.",
+    "{A} MWA of liver metastasis. Patient positioned supine. Unfortunately it was not performed.",
+    "{A} microwave ablation of liver metastases. This was done in {y}.",
 ]
 # Sentences around it: imaging and findings that are not the procedure.
 FILLER = [
