@@ -299,13 +299,15 @@ def _missing(vocab: Vocabulary, stated: set[tuple[str, str]]) -> list[Value | st
 
 
 # Words whose identity matters to the reading even though they are not vocabulary (cues, filler,
-# section titles).
+# section titles, the words a back reference may open with).
 _KEEP = (
     CUE_WORDS
     | FILLER
     | COORDINATORS
     | AUX
     | lexicon().words
+    | lexicon().subjects
+    | frozenset(w for o in lexicon().openers for w in o)
     | frozenset(w for titles in sections().by_first.values() for t, _ in titles for w in t)
 )
 _SIGNIFICANT = frozenset(".!?;:,()[]{}|\n")

@@ -6,13 +6,16 @@ medspaCy itself (`benchmarks/context_choice.py` does). Two files are read:
 
 - `data/context_rules.json`: this project's rules (planned / not performed / imaging-for-guidance
   cues besides negation, uncertainty and history), and the words a clause may open with when its
-  cue refers back to an earlier procedure (`refers_back_subjects`);
+  cue refers back to an earlier procedure (`refers_back_subjects`, after at most an opening
+  phrase of `refers_back_openers`);
 - `data/medspacy/context_rules.json`: medspaCy 1.3.1's English ConText rules (MIT licence, in
   `data/medspacy/LICENSE`), read as they are; of their token patterns the forms they use
   (`LOWER` a word or `{"IN": [...]}`, `OP: "?"`) are expanded into literals.
 
 Section titles come from `data/sections.json` (this project's, which win) and medspaCy's
-`data/medspacy/section_patterns.json`, whose categories `sections.json` maps to kinds.
+`data/medspacy/section_patterns.json`, whose categories `sections.json` maps to kinds. A title
+of `sections.json` marked `reports_on` heads a section that reports on the one before it
+("Outcome:", "Comment:"): a back reference opening it may reach into that section.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class Rule:
     sentence_end: bool = False
     # may refer back to the procedure named before its clause (see `context.py`)
     refers_back: bool = False
+    # opening its section or paragraph, may refer forward to the next procedure named
+    refers_forward: bool = False
 
 
 @dataclass(slots=True)
@@ -66,6 +71,10 @@ class Lexicon:
     sources: tuple[str, ...] = ()
     # words a clause may open with and still refer back ("procedure", "it", "was")
     subjects: frozenset[str] = frozenset()
+    # phrases a clause may open with before those words ("after", "on review"), and how many
+    # words such an opening phrase may hold
+    openers: frozenset[tuple[str, ...]] = frozenset()
+    opener_reach: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,8 @@ class Sections:
 
     kinds: dict[str, SectionKind] = field(default_factory=dict)
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
+    # titles of sections that report on the one before ("Outcome:", "Comment:")
+    reporting: frozenset[tuple[str, ...]] = frozenset()
 
 
 def literal_words(text: str) -> tuple[str, ...]:
@@ -138,6 +149,7 @@ def _rules_of(doc: dict[str, Any]) -> list[Rule]:
                         not any(w in (YEAR, NUM) for w in words),
                         bool(r.get("sentence_end")),
                         bool(r.get("refers_back")),
+                        bool(r.get("refers_forward")),
                     )
                 )
     return out
@@ -151,9 +163,12 @@ def lexicon(
     lex = Lexicon(sources=files)
     seen: set[tuple[str, ...]] = set()
     subjects: set[str] = set()
+    openers: set[tuple[str, ...]] = set()
     for name in files:
         doc = json.loads((DATA / name).read_text(encoding="utf-8"))
         subjects.update(w for s in doc.get("refers_back_subjects", []) for w in words_of(s))
+        openers.update(words_of(s) for s in doc.get("refers_back_openers", []))
+        lex.opener_reach = max(lex.opener_reach, int(doc.get("refers_back_opener_reach", 0)))
         for rule in _rules_of(doc):
             key = (*rule.words, rule.direction, rule.category)
             if key in seen:
@@ -165,6 +180,7 @@ def lexicon(
         rules.sort(key=lambda r: (-len(r.words), not (r.sentence_start or r.sentence_end)))
     lex.words = frozenset(w for rules in lex.by_first.values() for r in rules for w in r.words)
     lex.subjects = frozenset(subjects)
+    lex.openers = frozenset(o for o in openers if o)
     return lex
 
 
@@ -178,6 +194,7 @@ def sections() -> Sections:
     titles: dict[tuple[str, ...], str] = {}
     for t in doc["titles"]:
         titles.setdefault(words_of(t["literal"]), t["kind"])
+    out.reporting = frozenset(words_of(t["literal"]) for t in doc["titles"] if t.get("reports_on"))
     categories: dict[str, str] = doc["medspacy_categories"]
     theirs = json.loads((DATA / "medspacy/section_patterns.json").read_text(encoding="utf-8"))
     for t in theirs["section_rules"]:

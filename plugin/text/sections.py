@@ -47,6 +47,8 @@ class Layout:
     paragraph: list[int] = field(default_factory=list)
     kinds: list[SectionKind] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
+    # per section: whether its title reports on the section before ("Outcome:")
+    reports: list[bool] = field(default_factory=list)
 
     def starts_sentence(self, i: int) -> bool:
         """True when token i is the first word of a sentence."""
@@ -76,6 +78,17 @@ class Layout:
         """The index of the section token i is in (0 before any title)."""
         return self._section[i]
 
+    def opens_block(self, i: int) -> bool:
+        """True when token i is the first word of a section or a paragraph (not of the text)."""
+        return i > 0 and (self.heading[i - 1] or self.paragraph[i - 1] != self.paragraph[i])
+
+    def reports_back(self, i: int) -> bool:
+        """True when token i opens a block that may report on the block before it: a paragraph
+        of the same section, or a section whose title reports on the one before."""
+        if not self.opens_block(i):
+            return False
+        return self.reports[self._section[i]] if self.heading[i - 1] else True
+
     def title_at(self, i: int) -> str:
         """The title of the section token i is in ("" before any title)."""
         return self.titles[self._section[i]]
@@ -102,15 +115,16 @@ def _title_end(tokens: Sequence[Token], i: int, size: int) -> int:
     return -1
 
 
-def _title_at(tokens: Sequence[Token], i: int, sections: Sections) -> tuple[int, str] | None:
-    """(end of the title and its colon, kind) when a section title starts at token i."""
+def _title_at(tokens: Sequence[Token], i: int, sections: Sections) -> tuple[int, str, bool] | None:
+    """(end of the title and its colon, kind, whether it reports on the section before) when a
+    section title starts at token i."""
     for words, kind in sections.by_first.get(tokens[i].lower, ()):
         size = len(words)
         if tuple(x.lower for x in tokens[i : i + size]) != words:
             continue
         end = _title_end(tokens, i, size)
         if end >= 0:
-            return end, kind
+            return end, kind, words in sections.reporting
     return None
 
 
@@ -120,6 +134,7 @@ def layout(tokens: Sequence[Token], sections: Sections, text: str) -> Layout:
     n = len(tokens)
     out.kinds.append(PREAMBLE)
     out.titles.append("")
+    out.reports.append(False)
     out.heading = [False] * n
     out._new_sentence = [False] * n
     out._scope_break = [False] * n
@@ -145,8 +160,9 @@ def layout(tokens: Sequence[Token], sections: Sections, text: str) -> Layout:
             out.sentence.append(sentence)
             i += 1
             continue
-        end, kind = title
+        end, kind, reports = title
         out.kinds.append(sections.kinds[kind])
+        out.reports.append(reports)
         out.titles.append(text[tokens[i].start : tokens[end - 1].end])
         section = len(out.kinds) - 1
         for k in range(i, end):

@@ -100,17 +100,52 @@ def test_a_later_sentence_refers_back(later: str, status: str, store: Store) -> 
 
 
 @pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        (f"Procedure: {MWA}\nOutcome: abandoned.", NOT_PERFORMED),
+        (f"Procedure: {MWA}\nComment: procedure abandoned as no window.", NOT_PERFORMED),
+        (f"Procedure: {MWA}\n\nComments: procedure abandoned.", NOT_PERFORMED),
+        (f"Procedure: {MWA}\nComplications: procedure abandoned.", NOT_PERFORMED),
+        (f"Procedure: {MWA}\nResult: not performed.", NEGATED),
+        (f"Procedure: {MWA}\nSummary: It was cancelled.", NOT_PERFORMED),
+        (f"{MWA}\n\nProcedure abandoned.", NOT_PERFORMED),
+        (f"{MWA} After discussion with the patient the procedure was abandoned.", NOT_PERFORMED),
+        (f"{MWA} On review, the procedure was not performed.", NOT_PERFORMED),
+        (f"Cancelled on the day of surgery - INR 2.8. {MWA}", NOT_PERFORMED),
+        (f"Cancelled. {MWA}", NOT_PERFORMED),
+        (f"Procedure abandoned. {MWA}", NOT_PERFORMED),
+        (f"Patient consented. Procedure postponed. {MWA}", NOT_PERFORMED),
+        (f"Procedure: Not performed - no bed.\n{MWA}", NOT_PERFORMED),
+    ],
+)
+def test_a_reference_across_a_title_or_forward(text: str, status: str, store: Store) -> None:
+    s = statuses(text, store)
+    assert (s["percutaneous"], s["microwave-ablation"], s["liver"]) == (status,) * 3
+    assert read_text(text, store).procedure is None
+
+
+@pytest.mark.parametrize(
     "text",
     [
         f"{MWA} Biopsy abandoned.",  # the clause names its own procedure
         f"{MWA} Drain insertion not performed.",  # its subject is not a back reference
         f"{MWA} Laparoscopic MWA not possible.",  # another approach: another MWA
         f"{MWA} Procedure not abandoned.",  # 'not' is no subject word
-        f"{MWA}\n\nProcedure abandoned.",  # a blank line ends the paragraph
-        f"Procedure: {MWA}\nComplications: procedure abandoned.",  # never across a title
+        f"{MWA}\n\nBiopsy abandoned.",  # a new paragraph naming its own procedure
+        f"Procedure: {MWA}\nPlan: cancelled.",  # a plan does not report on the procedure
+        f"Procedure: {MWA}\nHistory: abandoned.",  # nor does a history
+        f"Procedure: {MWA}\nOutcome: biopsy abandoned.",  # an outcome naming another procedure
+        f"Procedure: {MWA}\nOutcome: successful ablation, no complications.",
+        f"Procedure: {MWA}\nComplications: none.\nOutcome: abandoned.",  # one section back only
+        f"Procedure: {MWA} Liver biopsy taken.\nOutcome: abandoned.",  # the nearest procedure
         f"{MWA} Liver biopsy taken. Procedure abandoned.",  # stops at the previous procedure
-        f"Procedure abandoned. {MWA}",  # backward only
+        f"{MWA} After the biopsy the procedure was abandoned.",  # its opening names a procedure
+        f"{MWA} In 2019 the procedure was abandoned.",  # 'in' opens no back reference
         f"{MWA} In 2019 she had a right hepatectomy.",  # a history cue refers back at the end only
+        f"Biopsy cancelled. {MWA}",  # a forward reference names no procedure of its own
+        f"Plan: cancelled.\nProcedure: {MWA}",  # forward within its section only
+        f"Postponed from last week. {MWA}",  # a past postponement: today's procedure stands
+        f"Cancelled due to INR 2.8; today {MWA}",  # a terminating term ('today') stands between
     ],
 )
 def test_a_back_reference_stays_within_its_bounds(text: str, store: Store) -> None:
@@ -118,3 +153,10 @@ def test_a_back_reference_stays_within_its_bounds(text: str, store: Store) -> No
     for f in read_text(text, store).found:
         s.setdefault(f.value.code, f.status)  # the MWA's own mentions, not a restatement
     assert (s["percutaneous"], s["microwave-ablation"]) == (USED, USED), s
+
+
+def test_a_cue_that_referred_back_does_not_refer_forward(store: Store) -> None:
+    reading = read_text(f"{MWA} Abandoned. Laparoscopic MWA of liver metastasis performed.", store)
+    assert reading.procedure is not None
+    assert reading.procedure.code == "mwa-liver-laparoscopic"
+    assert [f.status for f in reading.found if f.value.code == "percutaneous"] == [NOT_PERFORMED]

@@ -65,3 +65,22 @@ def test_cache_size_zero_turns_every_memo_off(size: int, remembers: bool) -> Non
     assert served
     # The base that answered kept its readings, or (cache off) no base keeps any.
     assert any(matcher_for(s).plans for s in served) is remembers
+
+
+def test_words_a_back_reference_opens_with_are_part_of_the_memo_key() -> None:
+    """'It was abandoned.' refers back and 'Zed was abandoned.' does not: a reading remembered
+    for one must not answer the other (the remembered reading would assert what is undone)."""
+    from plugin.text.rules import lexicon
+
+    remembering, _ = build_store()
+    forgetting, _ = build_store()
+    memoise(forgetting, False)
+    mwa = "Percutaneous MWA of liver metastasis."
+    lex = lexicon()
+    words = sorted(lex.subjects | {" ".join(o) for o in lex.openers})
+    for word in words:
+        for later in ("Zed was abandoned.", f"{word} the procedure was abandoned."):
+            text = f"{mwa} {later}"
+            assert _shape(text, remembering) == _shape(text, forgetting), text
+        text = f"{mwa} {word} was abandoned."
+        assert _shape(text, remembering) == _shape(text, forgetting), text
