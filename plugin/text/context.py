@@ -15,14 +15,10 @@ direction and to those coordinated with it ("under CT and ultrasound guidance"),
 qualifier in reach, so "segment II under US guidance" guides with ultrasound only. A guidance cue
 inside a qualifier's own words ("CT-guided", "intra-operative ultrasound") guides that qualifier.
 
-A cue may *refer back* (`refers_back` in the rule data): "Percutaneous MWA of liver metastasis.
-Procedure abandoned." says the MWA was not performed, as "MWA ... was abandoned" does. When the
-words before such a cue in its clause are only words that refer back (`refers_back_subjects`:
-"procedure", "it", "the", "was") and mentions restating the procedure named before ("MWA not
-performed as ..."), its scope reaches back to the start of the clause holding the previous
-`procedure` mention, in the same section and paragraph: never across a section title or a blank
-line, never past that mention into an earlier procedure's clause. A clause that names something
-else ("Biopsy abandoned.", "Drain not placed.") keeps its cue to itself.
+A cue may *refer back* (`refers_back` in the rule data) to the procedure named in an earlier
+clause ("Percutaneous MWA of liver metastasis. Procedure abandoned.", "...\nOutcome: abandoned."),
+or *refer forward* (`refers_forward`) to the next one ("Cancelled - INR 2.8. Percutaneous MWA
+..."): `reference.py` says how far such a scope reaches.
 
 Sections (`sections.py`) come first: a mention whose role its section does not allow gets the
 section's status. Everything here is generic: cue words are English, not the guidance's.
@@ -36,9 +32,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plugin.text.matcher import Mention, Token
+from plugin.text.reference import HISTORICAL_CUE, Ahead, reach_back, reach_forward
 from plugin.text.rules import CONVERSION, NUM, PSEUDO, TERMINATE, YEAR, Lexicon, Rule
 from plugin.text.sections import Layout
-from plugin.text.vocabulary import Value
 
 # Mention statuses (the wire values of `mention.status`).
 USED = "used"
@@ -63,8 +59,6 @@ _PRIORITY = (
 GUIDANCE = "GUIDANCE"
 NOT_GUIDANCE_CUE = "NOT_GUIDANCE"
 QUALIFIER = "qualifier"
-PROCEDURE = "procedure"
-HISTORICAL_CUE = "HISTORICAL"
 _COORDINATORS = frozenset({"and", "or", "nor", "plus"})
 # what may stand between coordinated qualifiers besides a coordinator ("US + CT", "US/CT", "US, CT")
 _CHAIN_GAP = frozenset(" +/,&()")
@@ -178,38 +172,6 @@ class _Stops:
         return self.lasts[at - 1] if at else 0
 
 
-class _Ahead:
-    """Where procedure mentions, past-dating cues and terminating cues stand, for bisecting."""
-
-    def __init__(self, cues: list[_Cue], stops: _Stops, roles: Sequence[str], firsts: list[int]):
-        self.procedures = [k for k, r in enumerate(roles) if r == PROCEDURE]
-        self.firsts = [firsts[k] for k in self.procedures]
-        self.past = [c.first for c in cues if c.rule.category == HISTORICAL_CUE]
-        self.stops = stops
-
-    def procedure_in(self, lo: int, hi: int) -> bool:
-        """True when a procedure mention starts in [lo, hi)."""
-        return bisect_left(self.firsts, lo) < bisect_left(self.firsts, hi)
-
-    def past_in(self, lo: int, hi: int) -> bool:
-        """True when a past-dating cue starts in [lo, hi)."""
-        return bisect_left(self.past, lo) < bisect_left(self.past, hi)
-
-    def previous_procedure(self, i: int) -> int:
-        """The last procedure mention starting before token i, or -1."""
-        at = bisect_left(self.firsts, i)
-        return self.procedures[at - 1] if at else -1
-
-    def next_procedure(self, i: int) -> int:
-        """The first procedure mention starting at or after token i, or -1."""
-        at = bisect_left(self.firsts, i)
-        return self.procedures[at] if at < len(self.procedures) else -1
-
-    def stop_after(self, i: int) -> int:
-        """The first terminating cue at or after token i (the text's length if none)."""
-        return self.stops.after(i)
-
-
 @dataclass(slots=True)
 class Note:
     """A text as the context rules read it: its tokens, mentions, their roles and its layout."""
@@ -257,108 +219,6 @@ def _chain(at: int, step: int, note: Note, qualifiers: list[int]) -> list[int]:
     return chain
 
 
-def _opening(cue: _Cue, note: Note, covered: list[int], lex: Lexicon) -> int | None:
-    """The first token of a refers-back cue's clause when only subject words and mentions stand
-    before the cue in it, after at most an opening phrase ("After discussion with the patient
-    the procedure was abandoned"); None when another word does."""
-    layout, tokens = note.layout, note.tokens
-    i = cue.first
-    while not layout.breaks_scope(i):
-        k = covered[i - 1]
-        if k >= 0:
-            i = note.mentions[k].first
-        elif tokens[i - 1].lower in lex.subjects:
-            i -= 1
-        else:
-            return _opener(i - 1, note, lex)
-    return i
-
-
-def _opener(i: int, note: Note, lex: Lexicon) -> int | None:
-    """The first token of the clause holding token i when that clause opens with a phrase of
-    `refers_back_openers` ("after", "on review") at most `opener_reach` words before token i."""
-    layout = note.layout
-    limit = max(0, i - lex.opener_reach)
-    while i > limit and not layout.breaks_scope(i):
-        i -= 1
-    if not layout.breaks_scope(i):
-        return None
-    ahead = tuple(t.lower for t in note.tokens[i : i + lex.opener_reach])
-    return i if any(ahead[: len(o)] == o for o in lex.openers) else None
-
-
-def _block(layout: Layout, i: int) -> tuple[int, int]:
-    return layout.section_of(i), layout.paragraph[i]
-
-
-def _reach_back(cue: _Cue, note: Note, covered: list[int], lex: Lexicon, floor: int) -> int | None:
-    """Where the scope of a refers-back cue starts: the first token of the clause that holds the
-    previous `procedure` mention (same section and paragraph, or the block before when the cue's
-    clause opens a paragraph or a section reporting on the one before; not before `floor`), if
-    the cue's clause opens with nothing but subject words and mentions that procedure's clauses
-    name."""
-    mentions, layout = note.mentions, note.layout
-    start = _opening(cue, note, covered, lex)
-    if start is None:
-        return None
-    blocks = {_block(layout, start)}
-    if layout.reports_back(start):
-        before = start - 1
-        while before > 0 and layout.heading[before]:
-            before -= 1
-        blocks.add(_block(layout, before))
-    # mentions before the cue's clause, nearest first, down to the previous procedure mention
-    k = next((covered[i] for i in range(start - 1, floor - 1, -1) if covered[i] >= 0), -1)
-    named: set[Value] = set()
-    while k >= 0 and mentions[k].first >= floor:
-        first = mentions[k].first
-        if _block(layout, first) not in blocks:
-            return None
-        named.add(mentions[k].term.value)
-        if note.roles[k] == PROCEDURE:
-            break
-        k -= 1
-    else:
-        return None
-    while first > floor and not layout.breaks_scope(first):
-        first -= 1
-        if covered[first] >= 0:
-            named.add(mentions[covered[first]].term.value)
-    own = (mentions[covered[i]].term.value for i in range(start, cue.first) if covered[i] >= 0)
-    if any(v not in named and not v.not_stated for v in own):
-        return None  # the clause names something else ("Laparoscopic MWA not possible")
-    return first
-
-
-def _reach_forward(cue: _Cue, note: Note, covered: list[int], lex: Lexicon, ahead: _Ahead) -> int:
-    """Where the scope of a refers-forward cue ends: the end of the clause holding the next
-    `procedure` mention of its section ("Cancelled - INR 2.8. Percutaneous MWA ..."), when the
-    cue's clause has only subject words before the cue and no procedure mention before it in its
-    section and paragraph, names no procedure and dates nothing in the past, and no terminating
-    cue ("today") stands between; else the cue's own end."""
-    layout, n = note.layout, len(note.tokens)
-    start = _opening(cue, note, covered, lex)
-    if start is None:
-        return cue.last
-    before = ahead.previous_procedure(start)
-    if before >= 0 and _block(layout, note.mentions[before].first) == _block(layout, start):
-        return cue.last  # a procedure named before it in its block: that is what it is about
-    end = cue.last
-    while end < n and not layout.breaks_scope(end):
-        end += 1
-    if ahead.procedure_in(start, end) or ahead.past_in(start, end):
-        return cue.last
-    k = ahead.next_procedure(end)
-    if k < 0 or ahead.stop_after(end) <= note.mentions[k].first:
-        return cue.last
-    if layout.section_of(note.mentions[k].first) != layout.section_of(start):
-        return cue.last
-    end = note.mentions[k].last
-    while end < n and not layout.breaks_scope(end):
-        end += 1
-    return end
-
-
 def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[bool]]:
     """Per mention: the categories of the cues covering it (with the cue's words), and whether
     a guidance cue attaches to it."""
@@ -374,7 +234,8 @@ def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[boo
     stops = _Stops(cues, n)
     firsts = [m.first for m in mentions]
     lasts = [m.last for m in mentions]
-    ahead = _Ahead(cues, stops, roles, firsts)
+    past = [c.first for c in cues if c.rule.category == HISTORICAL_CUE]
+    ahead = Ahead(roles, firsts, past, stops.after)
     floor = 0  # where the last refers-back cue ended: the next reaches back no further
     for cue in cues:
         rule = cue.rule
@@ -384,11 +245,11 @@ def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[boo
         ):
             continue  # a cue's words inside a term are part of it ("no image guidance")
         lo, hi = _scope(cue, stops, layout, n)
-        back = _reach_back(cue, note, covered, lex, floor) if rule.refers_back else None
+        back = reach_back(cue.first, note, covered, lex, floor) if rule.refers_back else None
         if back is not None:
             lo = min(lo, back)
         elif rule.refers_forward:
-            hi = max(hi, _reach_forward(cue, note, covered, lex, ahead))
+            hi = max(hi, reach_forward((cue.first, cue.last), note, covered, lex, ahead))
         if rule.refers_back or rule.refers_forward:
             floor = cue.last
         if rule.category == GUIDANCE:

@@ -1,0 +1,187 @@
+"""References between clauses: a cue said of the procedure named in another clause.
+
+A cue may *refer back* (`refers_back` in the rule data): "Percutaneous MWA of liver metastasis.
+Procedure abandoned." says the MWA was not performed, as "MWA ... was abandoned" does. When the
+words before such a cue in its clause are only words that refer back (`refers_back_subjects`:
+"procedure", "it", "the", "was") and mentions restating the procedure named before ("MWA not
+performed as ..."), after at most a short opening phrase (`refers_back_openers`: "After
+discussion with the patient the procedure was abandoned"), its scope reaches back to the start
+of the clause holding the previous `procedure` mention, in the same section and paragraph; never
+past that mention into an earlier procedure's clause. A clause that names something else
+("Biopsy abandoned.", "Drain not placed.") keeps its cue to itself. A clause that opens a
+paragraph, or a section whose title reports on the one before ("Outcome: abandoned.",
+"Comment: procedure abandoned"; `reports_on` in the section data), may reach into the paragraph
+or section just before it; a section about something else ("Plan:", "History:") may not.
+
+A cue may also *refer forward* (`refers_forward`): "Cancelled on the day of surgery - INR 2.8.
+Percutaneous MWA of liver metastasis." When it found nothing to refer back to, its clause holds
+only subject words before it, names no procedure, dates nothing in the past ("Postponed from last
+week.") and no procedure is named before it in its section and paragraph, its scope reaches to
+the end of the clause holding the next `procedure` mention of its section, unless a terminating
+term ("today") stands between.
+
+Each reference is a bounded walk (the clause, the opening phrase) and bisections over sorted
+positions: linear time in the length of the text, as the rest of the context rules.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from plugin.text.matcher import Mention, Token
+from plugin.text.rules import Lexicon
+from plugin.text.sections import Layout
+from plugin.text.vocabulary import Value
+
+PROCEDURE = "procedure"
+HISTORICAL_CUE = "HISTORICAL"
+
+
+class Note(Protocol):
+    """What these walks read of a note (`context.Note`): tokens, mentions, roles and layout."""
+
+    @property
+    def tokens(self) -> Sequence[Token]: ...
+    @property
+    def mentions(self) -> Sequence[Mention]: ...
+    @property
+    def roles(self) -> Sequence[str]: ...
+    @property
+    def layout(self) -> Layout: ...
+
+
+class Ahead:
+    """Where procedure mentions, past-dating cues and terminating cues stand, for bisecting."""
+
+    def __init__(
+        self, roles: Sequence[str], firsts: list[int], past: list[int], stop: Callable[[int], int]
+    ) -> None:
+        self.procedures = [k for k, r in enumerate(roles) if r == PROCEDURE]
+        self.firsts = [firsts[k] for k in self.procedures]
+        self.past = past
+        self.stop_after = stop  # the first terminating cue at or after a token
+
+    def procedure_in(self, lo: int, hi: int) -> bool:
+        """True when a procedure mention starts in [lo, hi)."""
+        return bisect_left(self.firsts, lo) < bisect_left(self.firsts, hi)
+
+    def past_in(self, lo: int, hi: int) -> bool:
+        """True when a past-dating cue starts in [lo, hi)."""
+        return bisect_left(self.past, lo) < bisect_left(self.past, hi)
+
+    def previous_procedure(self, i: int) -> int:
+        """The last procedure mention starting before token i, or -1."""
+        at = bisect_left(self.firsts, i)
+        return self.procedures[at - 1] if at else -1
+
+    def next_procedure(self, i: int) -> int:
+        """The first procedure mention starting at or after token i, or -1."""
+        at = bisect_left(self.firsts, i)
+        return self.procedures[at] if at < len(self.procedures) else -1
+
+
+def _opening(first: int, note: Note, covered: list[int], lex: Lexicon) -> int | None:
+    """The first token of the clause of a cue starting at token `first` when only subject words
+    and mentions stand before the cue in it, after at most an opening phrase ("After discussion
+    with the patient the procedure was abandoned"); None when another word does."""
+    layout, tokens = note.layout, note.tokens
+    i = first
+    while not layout.breaks_scope(i):
+        k = covered[i - 1]
+        if k >= 0:
+            i = note.mentions[k].first
+        elif tokens[i - 1].lower in lex.subjects:
+            i -= 1
+        else:
+            return _opener(i - 1, note, lex)
+    return i
+
+
+def _opener(i: int, note: Note, lex: Lexicon) -> int | None:
+    """The first token of the clause holding token i when that clause opens with a phrase of
+    `refers_back_openers` ("after", "on") at most `opener_reach` words before token i."""
+    layout = note.layout
+    limit = max(0, i - lex.opener_reach)
+    while i > limit and not layout.breaks_scope(i):
+        i -= 1
+    if not layout.breaks_scope(i):
+        return None
+    ahead = tuple(t.lower for t in note.tokens[i : i + lex.opener_reach])
+    return i if any(ahead[: len(o)] == o for o in lex.openers) else None
+
+
+def _block(layout: Layout, i: int) -> tuple[int, int]:
+    return layout.section_of(i), layout.paragraph[i]
+
+
+def reach_back(first: int, note: Note, covered: list[int], lex: Lexicon, floor: int) -> int | None:
+    """Where the scope of a refers-back cue starting at token `first` starts: the first token of
+    the clause that holds the previous `procedure` mention (same section and paragraph, or the
+    block just before when the cue's clause opens a paragraph or a section reporting on the one
+    before; not before `floor`), if the cue's clause opens with nothing but an opening phrase,
+    subject words and mentions that procedure's clauses name; else None."""
+    mentions, layout = note.mentions, note.layout
+    start = _opening(first, note, covered, lex)
+    if start is None:
+        return None
+    blocks = {_block(layout, start)}
+    if layout.reports_back(start):
+        before = start - 1
+        while before > 0 and layout.heading[before]:
+            before -= 1
+        blocks.add(_block(layout, before))
+    # mentions before the cue's clause, nearest first, down to the previous procedure mention
+    k = next((covered[i] for i in range(start - 1, floor - 1, -1) if covered[i] >= 0), -1)
+    named: set[Value] = set()
+    while k >= 0 and mentions[k].first >= floor:
+        at = mentions[k].first
+        if _block(layout, at) not in blocks:
+            return None
+        named.add(mentions[k].term.value)
+        if note.roles[k] == PROCEDURE:
+            break
+        k -= 1
+    else:
+        return None
+    while at > floor and not layout.breaks_scope(at):
+        at -= 1
+        if covered[at] >= 0:
+            named.add(mentions[covered[at]].term.value)
+    own = (mentions[covered[i]].term.value for i in range(start, first) if covered[i] >= 0)
+    if any(v not in named and not v.not_stated for v in own):
+        return None  # the clause names something else ("Laparoscopic MWA not possible")
+    return at
+
+
+def reach_forward(
+    span: tuple[int, int], note: Note, covered: list[int], lex: Lexicon, ahead: Ahead
+) -> int:
+    """Where the scope of a refers-forward cue at tokens `span` ([first, last)) ends: the end of the
+    clause holding the next `procedure` mention of its section ("Cancelled - INR 2.8.
+    Percutaneous MWA ..."), when the cue's clause has only subject words before the cue and no
+    procedure mention before it in its section and paragraph, names no procedure and dates
+    nothing in the past, and no terminating cue ("today") stands between; else `last`."""
+    layout, n = note.layout, len(note.tokens)
+    first, last = span
+    start = _opening(first, note, covered, lex)
+    if start is None:
+        return last
+    before = ahead.previous_procedure(start)
+    if before >= 0 and _block(layout, note.mentions[before].first) == _block(layout, start):
+        return last  # a procedure named before it in its block: that is what it is about
+    end = last
+    while end < n and not layout.breaks_scope(end):
+        end += 1
+    if ahead.procedure_in(start, end) or ahead.past_in(start, end):
+        return last
+    k = ahead.next_procedure(end)
+    if k < 0 or ahead.stop_after(end) <= note.mentions[k].first:
+        return last
+    if layout.section_of(note.mentions[k].first) != layout.section_of(start):
+        return last
+    end = note.mentions[k].last
+    while end < n and not layout.breaks_scope(end):
+        end += 1
+    return end
