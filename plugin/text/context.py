@@ -219,6 +219,38 @@ def _chain(at: int, step: int, note: Note, qualifiers: list[int]) -> list[int]:
     return chain
 
 
+class _References:
+    """The reach of cues that refer to another clause's procedure (`reference.py`), in order."""
+
+    def __init__(self, note: Note, covered: list[int], lex: Lexicon, ahead: Ahead) -> None:
+        self.note, self.covered, self.lex, self.ahead = note, covered, lex, ahead
+        self.floor = 0  # where the last referring cue ended: the next reaches back no further
+        # per (category, roles): where forward references reached, not to be walked again
+        self.reached: dict[tuple[str, frozenset[str] | None], int] = {}
+
+    def spans(self, cue: _Cue, lo: int, hi: int) -> list[tuple[int, int]]:
+        """The token spans the cue covers: its scope [lo, hi), stretched back or forward."""
+        rule = cue.rule
+        if not (rule.refers_back or rule.refers_forward):
+            return [(lo, hi)]
+        note, covered, lex = self.note, self.covered, self.lex
+        back = reach_back(cue.first, note, covered, lex, self.floor) if rule.refers_back else None
+        self.floor = cue.last
+        if back is not None:
+            return [(min(lo, back), hi)]
+        end = (
+            reach_forward((cue.first, cue.last), note, covered, lex, self.ahead)
+            if rule.refers_forward
+            else hi
+        )
+        if end <= hi:
+            return [(lo, hi)]
+        key = (rule.category, rule.types)
+        done = self.reached.get(key, 0)
+        self.reached[key] = end
+        return [(lo, hi), (max(hi, done), end)]
+
+
 def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[bool]]:
     """Per mention: the categories of the cues covering it (with the cue's words), and whether
     a guidance cue attaches to it."""
@@ -235,8 +267,7 @@ def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[boo
     firsts = [m.first for m in mentions]
     lasts = [m.last for m in mentions]
     past = [c.first for c in cues if c.rule.category == HISTORICAL_CUE]
-    ahead = Ahead(roles, firsts, past, stops.after)
-    floor = 0  # where the last refers-back cue ended: the next reaches back no further
+    refs = _References(note, covered, lex, Ahead(roles, firsts, past, stops.after))
     for cue in cues:
         rule = cue.rule
         in_term = {covered[t] for t in range(cue.first, cue.last)} - {-1}
@@ -245,24 +276,19 @@ def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[boo
         ):
             continue  # a cue's words inside a term are part of it ("no image guidance")
         lo, hi = _scope(cue, stops, layout, n)
-        back = reach_back(cue.first, note, covered, lex, floor) if rule.refers_back else None
-        if back is not None:
-            lo = min(lo, back)
-        elif rule.refers_forward:
-            hi = max(hi, reach_forward((cue.first, cue.last), note, covered, lex, ahead))
-        if rule.refers_back or rule.refers_forward:
-            floor = cue.last
+        spans = refs.spans(cue, lo, hi)
         if rule.category == GUIDANCE:
             for k in _guided(cue, lo, hi, note, qualifiers):
                 guided[k] = True
             continue
         words = note.text[tokens[cue.first].start : tokens[cue.last - 1].end]
-        for k in range(bisect_right(lasts, lo), bisect_left(firsts, hi)):
-            m = mentions[k]
-            if rule.types and roles[k] not in rule.types:
-                continue
-            if k in in_term or m.last <= cue.first or m.first >= cue.last:
-                cats[k].setdefault(rule.category, words)
+        for a, b in spans:
+            for k in range(bisect_right(lasts, a), bisect_left(firsts, b)):
+                m = mentions[k]
+                if rule.types and roles[k] not in rule.types:
+                    continue
+                if k in in_term or m.last <= cue.first or m.first >= cue.last:
+                    cats[k].setdefault(rule.category, words)
     return cats, guided
 
 

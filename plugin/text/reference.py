@@ -62,6 +62,7 @@ class Ahead:
         self.firsts = [firsts[k] for k in self.procedures]
         self.past = past
         self.stop_after = stop  # the first terminating cue at or after a token
+        self.ends: dict[int, int] = {}
 
     def procedure_in(self, lo: int, hi: int) -> bool:
         """True when a procedure mention starts in [lo, hi)."""
@@ -75,6 +76,17 @@ class Ahead:
         """The last procedure mention starting before token i, or -1."""
         at = bisect_left(self.firsts, i)
         return self.procedures[at - 1] if at else -1
+
+    def clause_end(self, i: int, layout: Layout, n: int) -> int:
+        """The end of the clause holding token i, found once per clause (many forward references
+        to one clause walk it once: linear time)."""
+        end = self.ends.get(i)
+        if end is None:
+            end = i
+            while end < n and not layout.breaks_scope(end):
+                end += 1
+            self.ends[i] = end
+        return end
 
     def next_procedure(self, i: int) -> int:
         """The first procedure mention starting at or after token i, or -1."""
@@ -181,7 +193,4 @@ def reach_forward(
         return last
     if layout.section_of(note.mentions[k].first) != layout.section_of(start):
         return last
-    end = note.mentions[k].last
-    while end < n and not layout.breaks_scope(end):
-        end += 1
-    return end
+    return ahead.clause_end(note.mentions[k].last, layout, n)
