@@ -8,10 +8,12 @@ performed as ..."), after at most a short opening phrase (`refers_back_openers`:
 discussion with the patient the procedure was abandoned"), its scope reaches back to the start
 of the clause holding the previous `procedure` mention, in the same section and paragraph; never
 past that mention into an earlier procedure's clause. A clause that names something else
-("Biopsy abandoned.", "Drain not placed.") keeps its cue to itself. A clause that opens a
-paragraph, or a section whose title reports on the one before ("Outcome: abandoned.",
-"Comment: procedure abandoned"; `reports_on` in the section data), may reach into the paragraph
-or section just before it; a section about something else ("Plan:", "History:") may not.
+("Biopsy abandoned.", "Drain not placed.") keeps its cue to itself. A later paragraph,
+or a section whose title reports on the one before ("Outcome: abandoned.", "Comment: procedure
+abandoned"; `reports_on` in the section data), that names no procedure before the cue may reach
+into the paragraph or section before it, and on through those that report on the one before them
+("Procedure: ...\nComplications: none.\nOutcome: abandoned."); a section about something else
+("Plan:", "History:") is not crossed.
 
 A cue may also *refer forward* (`refers_forward`): "Cancelled on the day of surgery - INR 2.8.
 Percutaneous MWA of liver metastasis." When it found nothing to refer back to, its clause holds
@@ -124,36 +126,31 @@ def _opener(i: int, note: Note, lex: Lexicon) -> int | None:
     return i if any(ahead[: len(o)] == o for o in lex.openers) else None
 
 
-def _block(layout: Layout, i: int) -> tuple[int, int]:
-    return layout.section_of(i), layout.paragraph[i]
-
-
 def reach_back(first: int, note: Note, covered: list[int], lex: Lexicon, floor: int) -> int | None:
     """Where the scope of a refers-back cue starting at token `first` starts: the first token of
-    the clause that holds the previous `procedure` mention (same section and paragraph, or the
-    block just before when the cue's clause opens a paragraph or a section reporting on the one
-    before; not before `floor`), if the cue's clause opens with nothing but an opening phrase,
-    subject words and mentions that procedure's clauses name; else None."""
+    the clause that holds the previous `procedure` mention that its section tells (in the cue's
+    section and paragraph, or in the blocks before, through paragraphs and sections that report
+    on the one before them; not before `floor`), if the cue's clause opens with nothing but an
+    opening phrase, subject words and mentions that procedure's clauses name; else None."""
     mentions, layout = note.mentions, note.layout
     start = _opening(first, note, covered, lex)
     if start is None:
         return None
-    blocks = {_block(layout, start)}
-    if layout.reports_back(start):
-        before = start - 1
-        while before > 0 and layout.heading[before]:
-            before -= 1
-        blocks.add(_block(layout, before))
+    block = layout.block[start]
     # mentions before the cue's clause, nearest first, down to the previous procedure mention
     k = next((covered[i] for i in range(start - 1, floor - 1, -1) if covered[i] >= 0), -1)
     named: set[Value] = set()
     while k >= 0 and mentions[k].first >= floor:
         at = mentions[k].first
-        if _block(layout, at) not in blocks:
-            return None
+        while layout.block[at] < block:  # back into the block before, if this one reports on it
+            if not layout.reports_back(block):
+                return None
+            block = layout.previous_block(block)
+            if block < 0:
+                return None
         named.add(mentions[k].term.value)
-        if note.roles[k] == PROCEDURE:
-            break
+        if note.roles[k] == PROCEDURE and PROCEDURE in layout.kind_at(at).roles:
+            break  # (a site named in a Findings section is not a procedure that section tells)
         k -= 1
     else:
         return None
@@ -181,7 +178,7 @@ def reach_forward(
     if start is None:
         return last
     before = ahead.previous_procedure(start)
-    if before >= 0 and _block(layout, note.mentions[before].first) == _block(layout, start):
+    if before >= 0 and layout.block[note.mentions[before].first] == layout.block[start]:
         return last  # a procedure named before it in its block: that is what it is about
     end = last
     while end < n and not layout.breaks_scope(end):

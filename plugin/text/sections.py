@@ -49,6 +49,8 @@ class Layout:
     titles: list[str] = field(default_factory=list)
     # per section: whether its title reports on the section before ("Outcome:")
     reports: list[bool] = field(default_factory=list)
+    # per token: the first token of its block (the run of text in one section and paragraph)
+    block: list[int] = field(default_factory=list)
 
     def starts_sentence(self, i: int) -> bool:
         """True when token i is the first word of a sentence."""
@@ -82,12 +84,20 @@ class Layout:
         """True when token i is the first word of a section or a paragraph (not of the text)."""
         return i > 0 and (self.heading[i - 1] or self.paragraph[i - 1] != self.paragraph[i])
 
-    def reports_back(self, i: int) -> bool:
-        """True when token i opens a block that may report on the block before it: a paragraph
-        of the same section, or a section whose title reports on the one before."""
-        if not self.opens_block(i):
+    def reports_back(self, b: int) -> bool:
+        """True when the block (paragraph of a section) starting at token b may report on the
+        block before it: a later paragraph of the same section, or a section whose title
+        reports on the one before ("Outcome:")."""
+        if not self.opens_block(b):
             return False
-        return self.reports[self._section[i]] if self.heading[i - 1] else True
+        return self.reports[self._section[b]] if self.heading[b - 1] else True
+
+    def previous_block(self, b: int) -> int:
+        """The first token of the block before the block starting at token b, or -1."""
+        t = b - 1
+        while t >= 0 and self.heading[t]:
+            t -= 1
+        return self.block[t] if t >= 0 else -1
 
     def title_at(self, i: int) -> str:
         """The title of the section token i is in ("" before any title)."""
@@ -174,4 +184,13 @@ def layout(tokens: Sequence[Token], sections: Sections, text: str) -> Layout:
             out._new_sentence[k] = out._scope_break[k] = out._clause_break[k] = False
         i = end
         after_title = True
+    _blocks(out, n)
     return out
+
+
+def _blocks(out: Layout, n: int) -> None:
+    b = 0
+    for i in range(n):
+        if i and (out.heading[i] != out.heading[i - 1] or out.paragraph[i] != out.paragraph[i - 1]):
+            b = i
+        out.block.append(b)

@@ -109,6 +109,10 @@ def test_a_later_sentence_refers_back(later: str, status: str, store: Store) -> 
         (f"Procedure: {MWA}\nResult: not performed.", NEGATED),
         (f"Procedure: {MWA}\nSummary: It was cancelled.", NOT_PERFORMED),
         (f"{MWA}\n\nProcedure abandoned.", NOT_PERFORMED),
+        (f"Procedure: {MWA}\nComplications: none.\nOutcome: abandoned.", NOT_PERFORMED),
+        (f"Procedure: {MWA}\nComplications: bleeding; procedure terminated.", NOT_PERFORMED),
+        (f"Procedure: {MWA}\nFindings: Procedure abandoned as no window.", NOT_PERFORMED),
+        (f"Procedure: {MWA}\nFindings: 2 cm deposit.\nOutcome: abandoned.", NOT_PERFORMED),
         (f"{MWA} After discussion with the patient the procedure was abandoned.", NOT_PERFORMED),
         (f"{MWA} On review, the procedure was not performed.", NOT_PERFORMED),
         (f"Cancelled on the day of surgery - INR 2.8. {MWA}", NOT_PERFORMED),
@@ -136,7 +140,7 @@ def test_a_reference_across_a_title_or_forward(text: str, status: str, store: St
         f"Procedure: {MWA}\nHistory: abandoned.",  # nor does a history
         f"Procedure: {MWA}\nOutcome: biopsy abandoned.",  # an outcome naming another procedure
         f"Procedure: {MWA}\nOutcome: successful ablation, no complications.",
-        f"Procedure: {MWA}\nComplications: none.\nOutcome: abandoned.",  # one section back only
+        f"Procedure: {MWA}\nPlan: repeat MRI.\nOutcome: abandoned.",  # not through a plan
         f"Procedure: {MWA} Liver biopsy taken.\nOutcome: abandoned.",  # the nearest procedure
         f"{MWA} Liver biopsy taken. Procedure abandoned.",  # stops at the previous procedure
         f"{MWA} After the biopsy the procedure was abandoned.",  # its opening names a procedure
