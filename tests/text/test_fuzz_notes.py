@@ -3,7 +3,8 @@
 Two properties, over notes hypothesis builds from sentence templates:
 
 - a note whose every mention of the procedure is negated, past, planned, offered, declined, not
-  performed (in its sentence or by a later one referring back: "Procedure abandoned.") or about
+  performed (in its sentence or by a later one referring back: "Procedure abandoned.", "After
+  discussion with the patient the procedure was abandoned.") or about
   another organ asserts no code at all, wherever its sections and sentences
   fall, whatever cue words are sprinkled between them;
 - a note with one sentence stating today's procedure asserts nothing that sentence alone does not
@@ -49,6 +50,9 @@ SET_ASIDE = [
     "{A} microwave ablation of the liver metastasis. It was cancelled because of a raised INR.",
     "{A} MWA of liver metastasis. Patient positioned supine. Unfortunately it was not performed.",
     "{A} microwave ablation of liver metastases. This was done in {y}.",
+    # ... after an opening phrase
+    "{A} MWA of liver metastasis. After discussion with the patient the procedure was abandoned.",
+    "{A} MWA of liver metastasis under {m} guidance. On review, the procedure was not performed.",
 ]
 # Sentences around it: imaging and findings that are not the procedure.
 FILLER = [
