@@ -114,15 +114,19 @@ def _opening(first: int, note: Note, covered: list[int], lex: Lexicon) -> int | 
 
 
 def _opener(i: int, note: Note, lex: Lexicon) -> int | None:
-    """The first token of the clause holding token i when that clause opens with a phrase of
-    `refers_back_openers` ("after", "on") at most `opener_reach` words before token i."""
-    layout = note.layout
-    limit = max(0, i - lex.opener_reach)
+    """The first token of the clause holding token i when that clause opens (after subject
+    words, if any) with a phrase of `refers_back_openers` ("after", "on") at most `opener_reach`
+    words before token i."""
+    layout, tokens = note.layout, note.tokens
+    last, limit = i, max(0, i - lex.opener_reach)
     while i > limit and not layout.breaks_scope(i):
         i -= 1
     if not layout.breaks_scope(i):
         return None
-    ahead = tuple(t.lower for t in note.tokens[i : i + lex.opener_reach])
+    j = i  # subject words may stand before the phrase too ("Unfortunately, on review ...")
+    while j < last and tokens[j].lower in lex.subjects:
+        j += 1
+    ahead = tuple(t.lower for t in tokens[j : j + lex.opener_reach])
     return i if any(ahead[: len(o)] == o for o in lex.openers) else None
 
 

@@ -115,6 +115,7 @@ def test_a_later_sentence_refers_back(later: str, status: str, store: Store) -> 
         (f"Procedure: {MWA}\nFindings: 2 cm deposit.\nOutcome: abandoned.", NOT_PERFORMED),
         (f"{MWA} After discussion with the patient the procedure was abandoned.", NOT_PERFORMED),
         (f"{MWA} On review, the procedure was not performed.", NOT_PERFORMED),
+        (f"{MWA}\n\nUnfortunately, on review the procedure was abandoned.", NOT_PERFORMED),
         (f"Cancelled on the day of surgery - INR 2.8. {MWA}", NOT_PERFORMED),
         (f"Cancelled. {MWA}", NOT_PERFORMED),
         (f"Procedure abandoned. {MWA}", NOT_PERFORMED),
