@@ -54,6 +54,27 @@ NO_MATCH_Q = f"system={PROCEDURE}&code=mwa-liver-1234"
 REVERSE_Q = f"system={OPCS4}&code=J12.7&reverse=true"
 WRONG_Q = f"url={OPCS4}&code=J12.7&display=Percutaneous%20ablation%20(1234)"
 UNLISTED_Q = f"url={OPCS4}&code=A01.1&display=x1234"
+# What HAPI's remote terminology client POSTs for a translation: one coding in a CodeableConcept.
+HAPI = dumps(
+    {
+        "resourceType": "Parameters",
+        "parameter": [
+            {
+                "name": "codeableConcept",
+                "valueCodeableConcept": {
+                    "coding": [{"system": PROCEDURE, "code": "mwa-liver-percutaneous"}]
+                },
+            },
+            {"name": "targetsystem", "valueUri": OPCS4},
+        ],
+    }
+)
+VALIDATE_BODY = dumps(
+    {
+        "resourceType": "Parameters",
+        "parameter": [{"name": "url", "valueUri": OPCS4}, {"name": "code", "valueCode": "J12.7"}],
+    }
+)
 MEMO = "ConceptMap/$translate"
 
 
@@ -71,6 +92,11 @@ def median_us(fn: Callable[[], object], rounds: int, per_round: int) -> float:
             fn()
         samples.append((time.process_time() - start) / per_round * 1e6)
     return statistics.median(samples)
+
+
+def lane_post(lane: TranslateLane | ValidateLane, body: bytes) -> Callable[[], object]:
+    """A POST as the dispatcher gives it to a lane: the decoded body -> the answer."""
+    return lambda: lane.post(loads(body))
 
 
 def get_path(op: Operation, rtype: str, query: str, store: Store) -> Callable[[], bytes]:
@@ -251,6 +277,8 @@ def main() -> None:
         Timed("$validate-code GET, lane", lambda: validate_lane(VALIDATE_Q), "<= 5"),
         Timed("$validate-code GET wrong display, lane", lambda: validate_lane(WRONG_Q)),
         Timed("$validate-code GET unlisted code, lane", lambda: validate_lane(UNLISTED_Q)),
+        Timed("$translate POST codeableConcept (HAPI), lane", lane_post(translate_lane, HAPI)),
+        Timed("$validate-code POST, lane", lane_post(validate_lane, VALIDATE_BODY)),
         Timed(
             "$translate GET coded, operation (no lane)",
             get_path(tr, "ConceptMap", TRANSLATE_Q, store),

@@ -12,7 +12,7 @@ goes on to FastAPI, whose Starlette routes serve the same operations too (for `f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -116,8 +116,7 @@ class FhirApp(FastAPI):
             if len(seg) == 4:
                 key = (seg[1], seg[2], seg[3])
                 found = self.operations.get(key)
-                if scope["method"] == "GET":
-                    lane = self.lanes.get(key)
+                lane = self.lanes.get(key)
             elif len(seg) == 5 and seg[3]:
                 found, rid = self.operations.get((seg[1], seg[2], seg[4])), seg[3]
             # A GET of an operation that changes state goes on: the framework's 405 answers it.
@@ -157,14 +156,22 @@ async def _serve(
     try:
         media = negotiate_media(_format(query), accept)
         # Lanes answer without the request's language (displays would depend on it).
-        content = _lane(lane, query) if lane is not None and language is None else None
+        lane = lane if language is None else None
+        get = scope["method"] == "GET"
+        content = _lane(lane.__call__, query) if lane is not None and get else None
         if content is not None:
             await _answer(send, 200, media, content)
             return
         body = None
-        if scope["method"] == "POST":
+        if not get:
             check_length(length)
             body = decode_json(await read_body(receive), ctype)
+            # A POST's parameters are its body's; a query beside it is left to the operation.
+            if lane is not None and not query:
+                content = _lane(lane.post, body)
+                if content is not None:
+                    await _answer(send, 200, media, content)
+                    return
 
         def work() -> Resource:
             # Parsing, request-scoped content and the operation all count against the budget.
@@ -184,10 +191,11 @@ async def _serve(
     await _answer(send, status, media, content)
 
 
-def _lane(lane: Lane, query: str) -> bytes | None:
-    """The lane's answer; a lane that fails declines (the operation then answers)."""
+def _lane(answer: Callable[[Any], bytes | None], request: Any) -> bytes | None:
+    """A lane's answer to a query string or a body; a lane that fails declines (the operation
+    then answers)."""
     try:
-        return lane(query)
+        return answer(request)
     except Exception:  # the operation answers what a lane cannot
         return None
 

@@ -30,6 +30,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import orjson
 
@@ -41,8 +42,17 @@ from plugin.ops import translate, validate_code
 from plugin.ops.operation import Context, Operation
 from plugin.ops.params import parse_query, unquote
 
-# One lane serves one operation path of one base: query string -> answer, or None to decline.
-Lane = Callable[[str], bytes | None]
+
+class Lane(Protocol):
+    """One operation path of one base: a GET query string or a POST Parameters body -> the
+    answer, or None to decline (the operation then answers)."""
+
+    def __call__(self, query: str) -> bytes | None:
+        """The answer to a GET with this query string, or None."""
+
+    def post(self, body: object) -> bytes | None:
+        """The answer to a POST of this (decoded) Parameters body, or None."""
+
 
 # Answers a lane compiles per base at most; past it the lane declines what it has not compiled
 # (the operation answers), so a very large content pack does not slow the start.
@@ -112,6 +122,37 @@ def split_query(query: str, names: dict[str, str]) -> dict[str, str] | None:
     return values
 
 
+def split_parameters(body: object, names: dict[str, tuple[str, str]]) -> dict[str, Any] | None:
+    """A Parameters body's values by declared name, when it is nothing but plain parameters
+    (`{"name": n, "valueX": v}`, `valueX` the one type a lane reads for `n`, none repeated);
+    None when a lane must decline.
+
+    `names`: wire name -> (declared name, the `value[x]` key). The values are as sent.
+    """
+    if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
+        return None
+    items = body.get("parameter")
+    if len(body) != 2 or not isinstance(items, list):
+        return None
+    values: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, dict) or len(item) != 2:
+            return None
+        name = item.get("name")
+        spec = names.get(name) if isinstance(name, str) else None
+        if spec is None or spec[0] in values or spec[1] not in item:
+            return None
+        values[spec[0]] = item[spec[1]]
+    return values
+
+
+def _texts(values: dict[str, Any]) -> dict[str, str] | None:
+    # Posted values a lane reads as the query string would carry them: non-empty strings.
+    if all(isinstance(v, str) and v for v in values.values()):
+        return values
+    return None
+
+
 class _Compiler:
     """Runs an operation on one base over generated queries, within the compile budget."""
 
@@ -134,6 +175,19 @@ class _Compiler:
 
 
 # $translate's names a lane reads (R4 and R5 spellings); `code` spelled so asks for R4's answer.
+# POSTed: the same, and a CodeableConcept of one coding (system and code only), as HAPI's
+# remote terminology client sends it.
+_TRANSLATE_POST = {
+    "system": ("system", "valueUri"),
+    "sourceSystem": ("system", "valueUri"),
+    "code": ("code", "valueCode"),
+    "sourceCode": ("code", "valueCode"),
+    "targetsystem": ("targetsystem", "valueUri"),
+    "targetSystem": ("targetsystem", "valueUri"),
+    "reverse": ("reverse", "valueBoolean"),
+    "codeableConcept": ("concept", "valueCodeableConcept"),
+    "sourceCodeableConcept": ("concept5", "valueCodeableConcept"),
+}
 _TRANSLATE = {
     "system": "system",
     "sourceSystem": "system",
@@ -197,11 +251,41 @@ class TranslateLane:
                             yield g.target, t.code, None, True
                             yield g.target, t.code, g.source, True
 
-    def __call__(self, query: str) -> bytes | None:  # noqa: PLR0911 - each return declines
+    def __call__(self, query: str) -> bytes | None:
         """The answer to a plain coded $translate GET, or None to let the operation answer."""
         values = split_query(query, _TRANSLATE)
         if values is None:
             return None
+        # `code` (not `sourceCode`) asks for R4's answer; a name is never inside a value.
+        r4_names = query.startswith("code=") or "&code=" in query
+        return self._answer(values, r4_names)
+
+    def post(self, body: object) -> bytes | None:
+        """The answer to a plain coded $translate POST, or None to let the operation answer."""
+        got = split_parameters(body, _TRANSLATE_POST)
+        if got is None:
+            return None
+        concept = got.pop("concept", None)
+        concept5 = got.pop("concept5", None)
+        if concept is not None or concept5 is not None:
+            if (concept is not None and concept5 is not None) or "code" in got:
+                return None
+            coding = _one_coding(concept if concept is not None else concept5)
+            if coding is None or "system" in got:
+                return None
+            got["system"], got["code"] = coding
+        reverse = got.get("reverse")
+        if reverse is not None:
+            if not isinstance(reverse, bool):
+                return None
+            got["reverse"] = "true" if reverse else "false"
+        values = _texts(got)
+        if values is None:
+            return None
+        return self._answer(values, concept is not None or _spelled(body, "code"))
+
+    def _answer(self, values: dict[str, str], r4_names: bool) -> bytes | None:
+        """The answer for these values (each return but the last declines or answers)."""
         system, code, rev = values.get("system"), values.get("code"), values.get("reverse")
         if system is None or code is None or rev not in (None, "true", "false"):
             return None
@@ -210,8 +294,6 @@ class TranslateLane:
         canon = canonical_system(system)
         ccode = normalise_code(canon, code)
         result_system = canonical_system(target) if target is not None else None
-        # `code` (not `sourceCode`) asks for R4's answer; a name is never inside a value.
-        r4_names = query.startswith("code=") or "&code=" in query
         key = (canon, ccode, result_system, reverse, r4_names)
         found = self.answers.get(key)
         if found is not None or not self.complete or not _PLAIN_CODE.fullmatch(ccode):
@@ -228,6 +310,25 @@ class TranslateLane:
         return template.fill(ccode)
 
 
+def _one_coding(concept: Any) -> tuple[str, str] | None:
+    """(system, code) of a CodeableConcept that is one coding of a system and a code only."""
+    if not isinstance(concept, dict) or len(concept) != 1:
+        return None
+    codings = concept.get("coding")
+    if not isinstance(codings, list) or len(codings) != 1 or not isinstance(codings[0], dict):
+        return None
+    coding = codings[0]
+    system, code = coding.get("system"), coding.get("code")
+    if len(coding) != 2 or not isinstance(system, str) or not isinstance(code, str):
+        return None
+    return (system, code) if system and code else None
+
+
+def _spelled(body: Any, name: str) -> bool:
+    # Whether the body names a parameter so (split_parameters has checked its shape).
+    return any(p["name"] == name for p in body["parameter"])
+
+
 def _translate_params(
     system: str, code: str, target: str | None, reverse: bool, r4_names: bool
 ) -> dict[str, str]:
@@ -242,6 +343,11 @@ def _translate_params(
 
 _R5_NAMES = ("sourceSystem", "sourceCode", "targetSystem")
 _VALIDATE = {"url": "url", "code": "code", "display": "display"}
+_VALIDATE_POST = {
+    "url": ("url", "valueUri"),
+    "code": ("code", "valueCode"),
+    "display": ("display", "valueString"),
+}
 
 
 class ValidateLane:
@@ -296,6 +402,18 @@ class ValidateLane:
         values = split_query(query, _VALIDATE)
         if values is None:
             return None
+        return self._answer(values)
+
+    def post(self, body: object) -> bytes | None:
+        """The answer to a plain $validate-code POST on a code system, or None to decline."""
+        got = split_parameters(body, _VALIDATE_POST)
+        if got is None:
+            return None
+        values = _texts(got)
+        return None if values is None else self._answer(values)
+
+    def _answer(self, values: dict[str, str]) -> bytes | None:
+        """The answer for these values, or None to decline."""
         url, code, display = values.get("url"), values.get("code"), values.get("display")
         if url is None or code is None:
             return None

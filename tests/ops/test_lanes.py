@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import parse_qsl, quote
 
 import pytest
 from hypothesis import given
@@ -26,7 +27,7 @@ from plugin.jsonio import dumps
 from plugin.ops import translate, validate_code
 from plugin.ops.lanes import Template, TranslateLane, ValidateLane, lanes
 from plugin.ops.operation import Context, Operation
-from plugin.ops.params import parse_query_string
+from plugin.ops.params import parse_parameters, parse_query_string
 from tests.conftest import ICD10, OPCS, PROC
 
 OPCS_ALIASES = (OPCS, "https://fhir.nhs.uk/Id/opcs-4", "http://hl7.org/fhir/sid/ex-opcs4")
@@ -50,6 +51,39 @@ def _operation(op: Operation, rtype: str, base: tuple[Store, bool], query: str) 
         return dumps(op.run(Context(args, store, rtype, None, r5)))
     except FhirError:
         return None
+
+
+def _operation_post(op: Operation, rtype: str, base: tuple[Store, bool], body: Any) -> bytes | None:
+    store, r5 = base
+    try:
+        args = parse_parameters(op.params, body)
+        return dumps(op.run(Context(args, store, rtype, None, r5)))
+    except FhirError:
+        return None
+
+
+_TYPES = {"code": "valueCode", "sourceCode": "valueCode", "display": "valueString"}
+_TYPES |= {"version": "valueString", "displayLanguage": "valueCode"}
+
+
+def _body(query: str) -> dict[str, Any]:
+    """The Parameters body a client POSTs for this query (each value in its FHIR type)."""
+    out: list[dict[str, Any]] = []
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name == "reverse" and value in ("true", "false"):
+            out.append({"name": name, "valueBoolean": value == "true"})
+        else:
+            out.append({"name": name, _TYPES.get(name, "valueUri"): value})
+    return {"resourceType": "Parameters", "parameter": out}
+
+
+def _check_post(lane: Any, op: Operation, rtype: str, base: tuple[Store, bool], body: Any) -> bool:
+    """Assert the lane's POST answer is the operation's; True when the lane answered."""
+    got = lane.post(body)
+    if got is None:
+        return False
+    assert got == _operation_post(op, rtype, base, body), body
+    return True
 
 
 def _q(**params: str) -> str:
@@ -111,10 +145,11 @@ def test_translate_lane_agrees_with_the_operation(
     base: str, based: dict[str, tuple[Store, bool]], compiled: dict[tuple[str, str, str], object]
 ) -> None:
     lane = compiled[(base, "ConceptMap", "$translate")]
-    answered = [
-        _check(lane, translate.OPERATION, "ConceptMap", based[base], q)
-        for q in _translate_queries(based[base][0])
-    ]
+    op = translate.OPERATION
+    queries = list(_translate_queries(based[base][0]))
+    answered = [_check(lane, op, "ConceptMap", based[base], q) for q in queries]
+    posted = [_check_post(lane, op, "ConceptMap", based[base], _body(q)) for q in queries]
+    assert sum(posted) > len(posted) // 2
     # The lane is in use: most of these plain shapes are its to answer.
     assert sum(answered) > len(answered) // 2
     for params in (
@@ -170,9 +205,10 @@ def test_validate_lane_agrees_with_the_operation(
 ) -> None:
     lane = compiled[(base, "CodeSystem", "$validate-code")]
     op = validate_code.CODESYSTEM
-    answered = [
-        _check(lane, op, "CodeSystem", based[base], q) for q in _validate_queries(based[base][0])
-    ]
+    queries = list(_validate_queries(based[base][0]))
+    answered = [_check(lane, op, "CodeSystem", based[base], q) for q in queries]
+    posted = [_check_post(lane, op, "CodeSystem", based[base], _body(q)) for q in queries]
+    assert sum(posted) == sum(answered)
     # Near misses, aliases and variant forms are declined; the plain shapes are answered.
     assert sum(answered) > len(answered) // 10
     for params in (
@@ -249,3 +285,81 @@ def test_a_lane_past_its_compile_budget_declines_what_it_did_not_compile(
     # No code system was compiled whole, so none is trusted to call a code unknown.
     assert not vlane.indexes
     assert vlane(_q(url=OPCS, code="A01.1")) is None
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_a_posted_codeable_concept_of_one_coding_is_answered_alike(
+    base: str, based: dict[str, tuple[Store, bool]], compiled: dict[tuple[str, str, str], object]
+) -> None:
+    """HAPI's remote terminology client POSTs `codeableConcept`; R5 clients the `source` form."""
+    lane = compiled[(base, "ConceptMap", "$translate")]
+    op = translate.OPERATION
+    answered = 0
+    cases: list[tuple[str, str, list[dict[str, Any]]]] = [
+        (PROC, "mwa-liver-open", []),
+        (PROC, "mwa-liver-percutaneous", [{"name": "targetsystem", "valueUri": ICD10}]),
+        (PROC, "mwa-liver-unknown", []),
+        (OPCS_ALIASES[1], "J127", [{"name": "reverse", "valueBoolean": True}]),
+        (OPCS, "J12.7", [{"name": "reverse", "valueBoolean": False}]),
+    ]
+    for name in ("codeableConcept", "sourceCodeableConcept"):
+        for system, code, extra in cases:
+            cc = {"coding": [{"system": system, "code": code}]}
+            params = [{"name": name, "valueCodeableConcept": cc}, *extra]
+            body = {"resourceType": "Parameters", "parameter": params}
+            answered += _check_post(lane, op, "ConceptMap", based[base], body)
+    assert answered == 10
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        "Parameters",
+        {"resourceType": "Parameters"},
+        {"resourceType": "Bundle", "parameter": []},
+        {"resourceType": "Parameters", "parameter": {}},
+        {"resourceType": "Parameters", "id": "x", "parameter": []},
+        {"resourceType": "Parameters", "parameter": [{"name": ["code"], "valueCode": "x"}]},
+        {"resourceType": "Parameters", "parameter": [{"name": "code", "valueString": "x"}]},
+        {"resourceType": "Parameters", "parameter": [{"name": "code", "valueCode": 7}]},
+        {"resourceType": "Parameters", "parameter": [{"name": "code", "valueCode": ""}]},
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "system", "valueUri": PROC},
+                {"name": "code", "valueCode": "x"},
+                {"name": "reverse", "valueBoolean": "true"},
+            ],
+        },
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "codeableConcept", "valueCodeableConcept": {"coding": []}},
+            ],
+        },
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {
+                    "name": "codeableConcept",
+                    "valueCodeableConcept": {
+                        "coding": [{"system": PROC, "code": "mwa-liver-open", "display": "x"}]
+                    },
+                },
+            ],
+        },
+        {
+            "resourceType": "Parameters",
+            "parameter": [
+                {"name": "codeableConcept", "valueCodeableConcept": {"text": "open MWA"}},
+            ],
+        },
+    ],
+)
+def test_bodies_a_lane_does_not_read_are_declined(
+    compiled: dict[tuple[str, str, str], Any], body: Any
+) -> None:
+    for key in (("r4", "ConceptMap", "$translate"), ("r4", "CodeSystem", "$validate-code")):
+        assert compiled[key].post(body) is None
