@@ -210,7 +210,7 @@ class TranslateLane:
         # (system, reverse) -> the "no map lists this code" answer, the code a hole
         self.no_match: dict[tuple[str, bool], Template] = {}
         # Target-side codes a reverse request may find (a miss elsewhere is certain).
-        self.reverse_listed: set[tuple[str, str]] = set()
+        self.reverse_listed: set[tuple[str | None, str]] = set()
         self.complete = True
         keys = list(dict.fromkeys(self._keys()))  # a code two groups list is compiled once
         for key in keys:
@@ -234,6 +234,9 @@ class TranslateLane:
         knows every map that could answer (FHIR core's maps, if any, are left out)."""
         for entry in self.store.own("ConceptMap"):
             for g in entry.index.groups:
+                # Every target code any group lists, first: a reverse miss must be certain.
+                for _, targets in g.elements.values():
+                    self.reverse_listed.update((g.target, t.code) for t in targets if t.code)
                 if g.source is None or g.target is None or g.unmapped:
                     continue
                 inherited = self.store.parent is not None and (
@@ -247,7 +250,6 @@ class TranslateLane:
                     yield g.source, code, g.target, False
                     for t in targets:
                         if t.code:
-                            self.reverse_listed.add((g.target, t.code))
                             yield g.target, t.code, None, True
                             yield g.target, t.code, g.source, True
 

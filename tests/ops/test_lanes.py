@@ -363,3 +363,36 @@ def test_bodies_a_lane_does_not_read_are_declined(
 ) -> None:
     for key in (("r4", "ConceptMap", "$translate"), ("r4", "CodeSystem", "$validate-code")):
         assert compiled[key].post(body) is None
+
+
+def test_a_reverse_miss_is_certain_even_for_codes_of_groups_a_lane_does_not_compile() -> None:
+    """A group the lane leaves to the operation (here one with `unmapped`) still lists its
+    target codes: a reverse request for one of them must not be answered "no mapping"."""
+    from plugin.content.store import make_entry
+
+    base = "http://example.org/fhir"
+    group = {"source": f"{base}/s1", "target": f"{base}/t"}
+    cm = {
+        "resourceType": "ConceptMap",
+        "url": f"{base}/ConceptMap/m",
+        "version": "1",
+        "status": "draft",
+        "group": [
+            {
+                **group,
+                "unmapped": {"mode": "provided"},
+                "element": [{"code": "a", "target": [{"code": "x", "equivalence": "equal"}]}],
+            },
+            {
+                "source": f"{base}/s2",
+                "target": f"{base}/t",
+                "element": [{"code": "b", "target": [{"code": "y", "equivalence": "equal"}]}],
+            },
+        ],
+    }
+    store = Store()
+    store.add(make_entry(cm, "test"))
+    lane = TranslateLane(store, False)
+    for code in ("x", "y", "z"):
+        query = _q(system=f"{base}/t", code=code, reverse="true")
+        _check(lane, translate.OPERATION, "ConceptMap", (store, False), query)
