@@ -181,6 +181,9 @@ class Note:
     mentions: Sequence[Mention]
     roles: Sequence[str]
     layout: Layout
+    # per mention: whether it names an act (a technique, another procedure), not only the site
+    # or approach of one; a back reference walks past those to the act (`reference.py`)
+    acts: Sequence[bool]
 
 
 def _guided(cue: _Cue, lo: int, hi: int, note: Note, qualifiers: list[int]) -> list[int]:
@@ -267,7 +270,7 @@ def _modifiers(note: Note, lex: Lexicon) -> tuple[list[dict[str, str]], list[boo
     firsts = [m.first for m in mentions]
     lasts = [m.last for m in mentions]
     past = [c.first for c in cues if c.rule.category == HISTORICAL_CUE]
-    refs = _References(note, covered, lex, Ahead(roles, firsts, past, stops.after))
+    refs = _References(note, covered, lex, Ahead(note, firsts, past, stops.after))
     for cue in cues:
         rule = cue.rule
         in_term = {covered[t] for t in range(cue.first, cue.last)} - {-1}

@@ -139,11 +139,21 @@ def roles(mentions: list[Mention], vocab: Vocabulary) -> list[str]:
     return out
 
 
+def acts(mentions: list[Mention], vocab: Vocabulary) -> list[bool]:
+    """Per mention: whether it names the act of a procedure, as the vocabulary tells: a value of
+    the facet the act is (`episode-anchor`: the technique) or of a facet that defines no
+    procedure of the content (another procedure: a biopsy); not a value of the other facets the
+    procedures are defined by (the site and approach of the act)."""
+    of_act = vocab.selection_facets - vocab.anchor_facets
+    return [m.term.value.facet not in of_act for m in mentions]
+
+
 def _found(
     text: str, mentions: list[Mention], tokens: list[Token], vocab: Vocabulary
 ) -> list[Found]:
     converted = conversions(tokens, mentions)
-    note = Note(text, tokens, mentions, roles(mentions, vocab), layout(tokens, sections(), text))
+    lay = layout(tokens, sections(), text)
+    note = Note(text, tokens, mentions, roles(mentions, vocab), lay, acts(mentions, vocab))
     said = assert_mentions(note, lexicon())
     read_episode(note, said, converted, vocab)
     out: list[Found] = []

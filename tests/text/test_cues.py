@@ -160,6 +160,36 @@ def test_a_back_reference_stays_within_its_bounds(text: str, store: Store) -> No
     assert (s["percutaneous"], s["microwave-ablation"]) == (USED, USED), s
 
 
+SITE = "2 cm metastasis in segment 6."
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        (f"{MWA} {SITE} Procedure abandoned.", NOT_PERFORMED),
+        (f"{MWA}\n{SITE}\nProcedure abandoned.", NOT_PERFORMED),
+        (f"{MWA} Lesion in segment 6, 2 cm. It was abandoned due to poor window.", NOT_PERFORMED),
+        (f"{MWA} {SITE} Procedure completed, no complications.", USED),
+        (f"{MWA} {SITE} Liver biopsy taken. Procedure abandoned.", USED),  # another act between
+        (f"{MWA} {SITE} Right hepatectomy. Procedure abandoned.", USED),
+        ("Percutaneous MWA of liver metastasis in segment 6. No complications.", USED),
+        (f"Procedure cancelled. Segment 6 lesion, 2 cm. {MWA}", NOT_PERFORMED),  # forward
+        (f"Cancelled. Liver biopsy. {MWA}", USED),  # the biopsy is the act it refers to
+        ("Cancelled. Segment 6 lesion; today percutaneous MWA of liver metastasis.", USED),
+    ],
+)
+def test_a_reference_walks_past_sites_to_the_act(text: str, status: str, store: Store) -> None:
+    s = statuses(text, store)  # the approach and technique are named once, in the act
+    assert (s["percutaneous"], s["microwave-ablation"]) == (status,) * 2, s
+    assert (read_text(text, store).procedure is None) == (status != USED)
+
+
+def test_an_approach_on_its_own_is_no_act(store: Store) -> None:
+    text = "MWA of liver metastasis. Percutaneous approach. Procedure abandoned."
+    s = statuses(text, store)
+    assert (s["microwave-ablation"], s["liver"], s["percutaneous"]) == (NOT_PERFORMED,) * 3
+
+
 def test_a_cue_that_referred_back_does_not_refer_forward(store: Store) -> None:
     reading = read_text(f"{MWA} Abandoned. Laparoscopic MWA of liver metastasis performed.", store)
     assert reading.procedure is not None
