@@ -5,16 +5,17 @@ validator asking `CodeSystem/$validate-code?url=&code=&display=`, an EHR asking
 `ConceptMap/$translate?system=&code=`. For those shapes the full operation (parse every declared
 parameter, check the surface, resolve maps, run the engine, build outcome objects, render) costs
 ten times what the answer needs. A lane serves one shape of one operation on one base: it reads
-the query string (or a plain POSTed Parameters body; for `$translate` also a `codeableConcept` of
-one coding, as HAPI's remote terminology client sends it) itself, puts the code in canonical form, and answers from its tables with one dict
-access, or fills an answer template; any request it is not certain about it declines (`None`) and
-the full operation runs.
+the query string itself (or a plain POSTed Parameters body; for `$translate` also a
+`codeableConcept` of one coding, as HAPI's remote terminology client sends it), puts the code in
+canonical form, and answers from its tables with one dict access, or fills an answer template;
+any request it is not certain about it declines (`None`) and the full operation runs.
 
 The tables are the content compiled, like the forward translation index: they are filled by
 running the operation itself over every code the content lists, once per worker (within
-`MAX_COMPILED` answers), so a lane cannot say anything the operation would not (`tests/ops/test_lanes.py` compares the two over
-every code of the content, every spelling and a generated workload). No request fills them, and
-`--cache-size 0` (every memo of answers off) leaves them, as it leaves the other indexes.
+`MAX_COMPILED` answers), so a lane cannot say anything the operation would not
+(`tests/ops/test_lanes.py` compares the two over every code of the content, every spelling and a
+generated workload). No request fills them, and `--cache-size 0` (every memo of answers off)
+leaves them, as it leaves the other indexes.
 
 - **answers**: the encoded answer for each listed code (translate: per target system, direction
   and parameter naming; validate-code: without a display and with the code's display).
