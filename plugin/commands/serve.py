@@ -74,7 +74,8 @@ BACKLOG = 4096
     default=True,
     show_default=True,
     envvar="NICE_TX_LANES",
-    help="Answer plain coded GETs ($translate, $validate-code) from tables compiled from the "
+    help="Answer plain coded requests ($translate, $validate-code; GET or a plain POSTed "
+    "Parameters body) from tables compiled from the "
     "content at start (the same answers, sooner); --no-lanes runs every request's operation. "
     "Env: NICE_TX_LANES (1/0).",
 )

@@ -1,22 +1,24 @@
-"""Lanes: the plain coded GETs answered from tables the operations fill at load time.
+"""Lanes: plain coded requests answered from tables the operations fill at load time.
 
 Most terminology traffic is a few request shapes sent again and again with different codes: a
 validator asking `CodeSystem/$validate-code?url=&code=&display=`, an EHR asking
 `ConceptMap/$translate?system=&code=`. For those shapes the full operation (parse every declared
 parameter, check the surface, resolve maps, run the engine, build outcome objects, render) costs
 ten times what the answer needs. A lane serves one shape of one operation on one base: it reads
-the query itself, puts the code in canonical form, and answers from its tables with one dict
-access, or fills an answer template; any request it is not certain about it declines (`None`) and
-the full operation runs.
+the query string itself (or a plain POSTed Parameters body; for `$translate` also a
+`codeableConcept` of one coding, as HAPI's remote terminology client sends it), puts the code in
+canonical form, and answers from its tables with one dict access, or fills an answer template;
+any request it is not certain about it declines (`None`) and the full operation runs.
 
 The tables are the content compiled, like the forward translation index: they are filled by
-running the operation itself over every code the content lists, once, when the app is built, so a
-lane cannot say anything the operation would not (`tests/ops/test_lanes.py` compares the two over
-every code of the content, every spelling and a generated workload). No request fills them, and
-`--cache-size 0` (every memo of answers off) leaves them, as it leaves the other indexes.
+running the operation itself over every code the content lists, once per worker (within
+`MAX_COMPILED` answers), so a lane cannot say anything the operation would not
+(`tests/ops/test_lanes.py` compares the two over every code of the content, every spelling and a
+generated workload). No request fills them, and `--cache-size 0` (every memo of answers off)
+leaves them, as it leaves the other indexes.
 
 - **answers**: the encoded answer for each listed code (translate: per target system, direction
-  and parameter naming; validate-code: without a display and with each of the code's displays).
+  and parameter naming; validate-code: without a display and with the code's display).
 - **templates**: an answer whose only variable part is a value the client sent (a code no map
   lists, a display that is wrong, a code a fragment does not list), rendered once with marker
   values and cut at the markers; a request fills in its own value, JSON-escaped as orjson writes
